@@ -1,0 +1,19 @@
+// Runs every bench/*.bench.ts in name order (or those named on the command line), one after another.
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const wanted = process.argv.slice(2);
+const files = readdirSync(here)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .filter((f) => wanted.length === 0 || wanted.some((w) => f.includes(w)))
+  .sort();
+
+for (const file of files) {
+  console.log(`\n=== ${file} ===`);
+  const mod = (await import(pathToFileURL(join(here, file)).href)) as { run?: () => Promise<void> };
+  if (typeof mod.run !== 'function') throw new Error(`${file} exports no run()`);
+  await mod.run();
+}
+process.exit(0);

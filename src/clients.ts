@@ -1,0 +1,40 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.js';
+import { type TableNames, tableNames } from './db/tables.js';
+
+/**
+ * AWS SDK clients and the logger: the only long-lived objects. Lambda keeps
+ * them across warm invocations; everything per-request (loaders, tenant) is
+ * built fresh by the transports.
+ */
+export interface Clients {
+  readonly dynamo: DynamoDBClient;
+  readonly doc: DynamoDBDocumentClient;
+  readonly sqs: SQSClient;
+  readonly tables: TableNames;
+  readonly logger: Logger;
+}
+
+const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export function createClients(config: Config, logger: Logger = createLogger(config)): Clients {
+  const dynamo = new DynamoDBClient({
+    region: config.AWS_REGION,
+    ...(config.DYNAMODB_ENDPOINT && { endpoint: config.DYNAMODB_ENDPOINT, credentials: localCredentials }),
+  });
+  const sqs = new SQSClient({
+    region: config.AWS_REGION,
+    ...(config.SQS_ENDPOINT && { endpoint: config.SQS_ENDPOINT, credentials: localCredentials }),
+  });
+  const doc = DynamoDBDocumentClient.from(dynamo, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+  return { dynamo, doc, sqs, tables: tableNames(config.ACE_TABLE_PREFIX), logger };
+}
+
+export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Logger {
+  return pino({ level: config.LOG_LEVEL, base: undefined });
+}

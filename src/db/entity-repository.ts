@@ -1,0 +1,202 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { z } from 'zod';
+import { ConflictError, NotFoundError } from '../errors.js';
+import type { Tenant } from '../tenant.js';
+import { batchGet } from './batch-get.js';
+import { buildUpdate, type Condition, ExpressionBuilder } from './expressions.js';
+import type { TableKey, TableNames } from './tables.js';
+
+export interface RepositoryDeps {
+  readonly doc: DynamoDBDocumentClient;
+  readonly tables: TableNames;
+  readonly now?: () => Date;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a zod object of any shape
+type AnyObjectSchema = z.ZodObject<any>;
+
+export interface EntitySpec<S extends AnyObjectSchema> {
+  readonly entity: string;
+  readonly table: TableKey;
+  readonly schema: S;
+  readonly hashKey: keyof z.infer<S> & string;
+  readonly rangeKey: keyof z.infer<S> & string;
+  /** True where `partition_key` is the table's hash key (coordinations); else the tenant GSI is used. */
+  readonly tenantIsHashKey?: boolean;
+}
+
+export interface QueryOptions {
+  readonly index?: string;
+  readonly rangeEquals?: string;
+  readonly conditions?: readonly Condition[];
+}
+
+const TENANT_INDEX = 'partition_key-index';
+
+/**
+ * Get / batch get / query / insert / update / delete for one entity, every
+ * call scoped to the caller's tenant: a row of another tenant reads as
+ * missing, and writes to it fail their condition and report NOT_FOUND.
+ */
+export function createEntityRepository<S extends AnyObjectSchema>(deps: RepositoryDeps, spec: S extends S ? EntitySpec<S> : never) {
+  type T = z.infer<S>;
+  type Key = Record<string, string>;
+  const { doc } = deps;
+  const tableName = deps.tables[spec.table];
+  const keyNames = [spec.hashKey, spec.rangeKey] as const;
+  const now = () => (deps.now?.() ?? new Date()).toISOString();
+  const parse = (item: Record<string, unknown>): T => spec.schema.parse(item) as T;
+  const keyOf = (key: Key): Key => ({
+    [spec.hashKey]: key[spec.hashKey] ?? '',
+    [spec.rangeKey]: key[spec.rangeKey] ?? '',
+  });
+  const owned = (item: Record<string, unknown> | undefined, tenant: Tenant) =>
+    item !== undefined && item.partition_key === tenant.partitionKey;
+
+  async function queryAll(input: ConstructorParameters<typeof QueryCommand>[0]): Promise<T[]> {
+    const items: T[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+      for (const item of page.Items ?? []) items.push(parse(item));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async function runQuery(tenant: Tenant, keyCondition: { name: string; value: string }[], options: QueryOptions) {
+    const b = new ExpressionBuilder();
+    const key = keyCondition.map((c) => `${b.name(c.name)} = ${b.value(c.value)}`).join(' AND ');
+    const conditions: Condition[] = [...(options.conditions ?? [])];
+    if (!keyCondition.some((c) => c.name === 'partition_key')) {
+      conditions.unshift({ kind: 'eq', path: ['partition_key'], value: tenant.partitionKey });
+    }
+    const filter = b.all(conditions);
+    return queryAll({
+      TableName: tableName,
+      IndexName: options.index,
+      KeyConditionExpression: key,
+      ...(filter && { FilterExpression: filter }),
+      ExpressionAttributeNames: b.names,
+      ExpressionAttributeValues: b.values,
+      // GSIs cannot be read consistently; tables and LSIs can.
+      ...(options.index !== TENANT_INDEX && { ConsistentRead: true }),
+    });
+  }
+
+  return {
+    entity: spec.entity,
+    tableName,
+
+    async find(tenant: Tenant, key: Key): Promise<T | undefined> {
+      const { Item } = await doc.send(new GetCommand({ TableName: tableName, Key: keyOf(key), ConsistentRead: true }));
+      return owned(Item, tenant) ? parse(Item as Record<string, unknown>) : undefined;
+    },
+
+    async get(tenant: Tenant, key: Key): Promise<T> {
+      const item = await this.find(tenant, key);
+      if (!item) throw new NotFoundError(spec.entity, keyOf(key));
+      return item;
+    },
+
+    /** Results in key order; undefined for a missing key or another tenant's row. */
+    async batchGet(tenant: Tenant, keys: readonly Key[]): Promise<(T | undefined)[]> {
+      const items = await batchGet(doc, tableName, keyNames, keys.map(keyOf));
+      return items.map((item) => (owned(item, tenant) ? parse(item as Record<string, unknown>) : undefined));
+    },
+
+    /** Every row under one hash key (optionally an LSI range value), filtered. */
+    queryByHash(tenant: Tenant, hashValue: string, options: QueryOptions = {}): Promise<T[]> {
+      const key = [{ name: spec.hashKey, value: hashValue }];
+      if (options.index && options.rangeEquals !== undefined) {
+        const lsiRange = options.index.replace(/-index$/, '');
+        key.push({ name: lsiRange, value: options.rangeEquals });
+      }
+      return runQuery(tenant, key, options);
+    },
+
+    /** Every row of the tenant, filtered: the table itself or the tenant GSI. */
+    queryTenant(tenant: Tenant, conditions: readonly Condition[] = []): Promise<T[]> {
+      const key = [{ name: 'partition_key', value: tenant.partitionKey }];
+      return spec.tenantIsHashKey
+        ? runQuery(tenant, key, { conditions })
+        : runQuery(tenant, key, { index: TENANT_INDEX, conditions });
+    },
+
+    async insert(tenant: Tenant, fields: Omit<T, 'partition_key' | 'created_at' | 'updated_at'>): Promise<T> {
+      const stamp = now();
+      const item = parse({ ...fields, partition_key: tenant.partitionKey, created_at: stamp, updated_at: stamp });
+      const b = new ExpressionBuilder();
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: item,
+            ConditionExpression: `attribute_not_exists(${b.name(spec.rangeKey)})`,
+            ExpressionAttributeNames: b.names,
+          }),
+        );
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) {
+          throw new ConflictError(`${spec.entity} already exists`, keyOf(item as Key));
+        }
+        throw error;
+      }
+      return item;
+    },
+
+    /** Writes only the supplied fields (null removes one), stamping updated_at/updated_by. */
+    async update(tenant: Tenant, key: Key, fields: Partial<T> & { updated_by: string }): Promise<T> {
+      spec.schema.partial().parse(fields);
+      const b = new ExpressionBuilder();
+      const update = buildUpdate({ ...fields, updated_at: now() }, [...keyNames, 'partition_key', 'created_at'], b);
+      try {
+        const { Attributes } = await doc.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keyOf(key),
+            UpdateExpression: update,
+            ConditionExpression: `${b.name('partition_key')} = ${b.value(tenant.partitionKey)}`,
+            ExpressionAttributeNames: b.names,
+            ExpressionAttributeValues: b.values,
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return parse(Attributes as Record<string, unknown>);
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) throw new NotFoundError(spec.entity, keyOf(key));
+        throw error;
+      }
+    },
+
+    async delete(tenant: Tenant, key: Key): Promise<T> {
+      const b = new ExpressionBuilder();
+      try {
+        const { Attributes } = await doc.send(
+          new DeleteCommand({
+            TableName: tableName,
+            Key: keyOf(key),
+            ConditionExpression: `${b.name('partition_key')} = ${b.value(tenant.partitionKey)}`,
+            ExpressionAttributeNames: b.names,
+            ExpressionAttributeValues: b.values,
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        return parse(Attributes as Record<string, unknown>);
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) throw new NotFoundError(spec.entity, keyOf(key));
+        throw error;
+      }
+    },
+  };
+}
+
+export type EntityRepository<S extends AnyObjectSchema> = ReturnType<typeof createEntityRepository<S>>;

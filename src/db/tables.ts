@@ -1,0 +1,140 @@
+/**
+ * The one definition of every DynamoDB table: keys, indexes and TTL.
+ * Repositories, the local bootstrap and the CDK stack all read this file;
+ * nothing else restates a key schema.
+ *
+ * The first six tables keep the Python engine's names, keys and LSIs so both
+ * engines can share them. The tenant GSIs are additions: they let a tenant
+ * list its rows without a parent id, without scanning other tenants' data.
+ */
+export type AttributeType = 'S' | 'N';
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: AttributeType;
+}
+
+export interface IndexDefinition {
+  readonly name: string;
+  readonly hashKey?: KeyAttribute; // absent for an LSI: it shares the table's hash key
+  readonly rangeKey: KeyAttribute;
+}
+
+export interface TableDefinition {
+  readonly name: string;
+  readonly hashKey: KeyAttribute;
+  readonly rangeKey?: KeyAttribute;
+  readonly localIndexes: readonly IndexDefinition[];
+  readonly globalIndexes: readonly (IndexDefinition & { hashKey: KeyAttribute })[];
+  readonly ttlAttribute?: string;
+}
+
+const s = (name: string): KeyAttribute => ({ name, type: 'S' });
+const n = (name: string): KeyAttribute => ({ name, type: 'N' });
+const tenantIndex = (rangeKey: string) => ({
+  name: 'partition_key-index',
+  hashKey: s('partition_key'),
+  rangeKey: s(rangeKey),
+});
+
+export const tableDefinitions = {
+  coordinations: {
+    name: 'coordinations',
+    hashKey: s('partition_key'),
+    rangeKey: s('coordination_uuid'),
+    localIndexes: [],
+    globalIndexes: [],
+  },
+  tasks: {
+    name: 'tasks',
+    hashKey: s('coordination_uuid'),
+    rangeKey: s('task_uuid'),
+    localIndexes: [],
+    globalIndexes: [tenantIndex('task_uuid')],
+  },
+  taskSchedules: {
+    name: 'task_schedules',
+    hashKey: s('task_uuid'),
+    rangeKey: s('schedule_uuid'),
+    localIndexes: [],
+    globalIndexes: [tenantIndex('schedule_uuid')],
+  },
+  sessions: {
+    name: 'sessions',
+    hashKey: s('coordination_uuid'),
+    rangeKey: s('session_uuid'),
+    localIndexes: [
+      { name: 'user_id-index', rangeKey: s('user_id') },
+      { name: 'task_uuid-index', rangeKey: s('task_uuid') },
+    ],
+    globalIndexes: [tenantIndex('session_uuid')],
+  },
+  sessionAgents: {
+    name: 'session_agents',
+    hashKey: s('session_uuid'),
+    rangeKey: s('session_agent_uuid'),
+    localIndexes: [],
+    globalIndexes: [tenantIndex('session_agent_uuid')],
+  },
+  sessionRuns: {
+    name: 'session_runs',
+    hashKey: s('session_uuid'),
+    rangeKey: s('run_uuid'),
+    localIndexes: [
+      { name: 'thread_uuid-index', rangeKey: s('thread_uuid') },
+      { name: 'agent_uuid-index', rangeKey: s('agent_uuid') },
+    ],
+    globalIndexes: [tenantIndex('run_uuid')],
+  },
+  /** Append-only, ordered log of every transition of a session (replay, resumable subscriptions). */
+  sessionEvents: {
+    name: 'session_events',
+    hashKey: s('session_uuid'),
+    rangeKey: n('seq'),
+    localIndexes: [],
+    globalIndexes: [],
+    ttlAttribute: 'expires_at',
+  },
+  /** Messages of threads whose runtime keeps no history of its own (chat completions, Bedrock). */
+  threadMessages: {
+    name: 'thread_messages',
+    hashKey: s('thread_uuid'),
+    rangeKey: n('seq'),
+    localIndexes: [],
+    globalIndexes: [],
+    ttlAttribute: 'expires_at',
+  },
+  /** Open WebSocket connections (API Gateway connection ids) with their tenant. */
+  connections: {
+    name: 'connections',
+    hashKey: s('connection_id'),
+    localIndexes: [],
+    globalIndexes: [],
+    ttlAttribute: 'expires_at',
+  },
+  /** graphql-transport-ws subscriptions; the topic index fans an event out to its subscribers. */
+  subscriptions: {
+    name: 'subscriptions',
+    hashKey: s('connection_id'),
+    rangeKey: s('subscription_id'),
+    localIndexes: [],
+    globalIndexes: [{ name: 'topic-index', hashKey: s('topic'), rangeKey: s('subscriber') }],
+    ttlAttribute: 'expires_at',
+  },
+  /** Idempotency keys: public execute-task messages, schedule firings, operation-hub asks. */
+  idempotency: {
+    name: 'idempotency',
+    hashKey: s('idempotency_key'),
+    localIndexes: [],
+    globalIndexes: [],
+    ttlAttribute: 'expires_at',
+  },
+} as const satisfies Record<string, TableDefinition>;
+
+export type TableKey = keyof typeof tableDefinitions;
+export type TableNames = Readonly<Record<TableKey, string>>;
+
+export function tableNames(prefix: string): TableNames {
+  const entries = Object.entries(tableDefinitions).map(([key, def]) => [key, `${prefix}${def.name}`]);
+  return Object.freeze(Object.fromEntries(entries)) as TableNames;
+}

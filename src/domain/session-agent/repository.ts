@@ -1,0 +1,76 @@
+import type { Condition } from '../../db/expressions.js';
+import { inCondition } from '../../db/expressions.js';
+import { createEntityRepository, type RepositoryDeps } from '../../db/entity-repository.js';
+import type { Tenant } from '../../tenant.js';
+import { type SessionAgent, SessionAgentSchema } from './model.js';
+
+export interface SessionAgentFilter {
+  readonly sessionUuid?: string;
+  readonly coordinationUuid?: string;
+  readonly primaryPath?: boolean;
+  readonly userInTheLoop?: boolean;
+  /** agent_action.predecessors contains this agent uuid. */
+  readonly predecessor?: string;
+  /** agent_uuid IN (...). */
+  readonly predecessors?: readonly string[];
+  readonly inDegree?: number;
+  readonly states?: readonly string[];
+}
+
+export function createSessionAgentRepository(deps: RepositoryDeps) {
+  const base = createEntityRepository(deps, {
+    entity: 'SessionAgent',
+    table: 'sessionAgents',
+    schema: SessionAgentSchema,
+    hashKey: 'session_uuid',
+    rangeKey: 'session_agent_uuid',
+  });
+  const key = (sessionUuid: string, sessionAgentUuid: string) => ({
+    session_uuid: sessionUuid,
+    session_agent_uuid: sessionAgentUuid,
+  });
+  return {
+    base,
+    find: (tenant: Tenant, sessionUuid: string, sessionAgentUuid: string) =>
+      base.find(tenant, key(sessionUuid, sessionAgentUuid)),
+    get: (tenant: Tenant, sessionUuid: string, sessionAgentUuid: string) =>
+      base.get(tenant, key(sessionUuid, sessionAgentUuid)),
+    batchGet: (tenant: Tenant, keys: readonly { sessionUuid: string; sessionAgentUuid: string }[]) =>
+      base.batchGet(
+        tenant,
+        keys.map((k) => key(k.sessionUuid, k.sessionAgentUuid)),
+      ),
+    list(tenant: Tenant, filter: SessionAgentFilter = {}): Promise<SessionAgent[]> {
+      const conditions: Condition[] = [];
+      if (filter.coordinationUuid) {
+        conditions.push({ kind: 'eq', path: ['coordination_uuid'], value: filter.coordinationUuid });
+      }
+      if (filter.primaryPath !== undefined) {
+        conditions.push({ kind: 'eq', path: ['agent_action', 'primary_path'], value: filter.primaryPath });
+      }
+      if (filter.userInTheLoop !== undefined) {
+        conditions.push({ kind: 'eq', path: ['agent_action', 'user_in_the_loop'], value: filter.userInTheLoop });
+      }
+      if (filter.predecessor) {
+        conditions.push({ kind: 'contains', path: ['agent_action', 'predecessors'], value: filter.predecessor });
+      }
+      if (filter.predecessors?.length) conditions.push(inCondition(['agent_uuid'], filter.predecessors));
+      if (filter.inDegree !== undefined) conditions.push({ kind: 'eq', path: ['in_degree'], value: filter.inDegree });
+      if (filter.states?.length) conditions.push(inCondition(['state'], filter.states));
+      return filter.sessionUuid
+        ? base.queryByHash(tenant, filter.sessionUuid, { conditions })
+        : base.queryTenant(tenant, conditions);
+    },
+    countBySession: async (tenant: Tenant, sessionUuid: string) => (await base.queryByHash(tenant, sessionUuid)).length,
+    insert: (tenant: Tenant, fields: Parameters<typeof base.insert>[1]) => base.insert(tenant, fields),
+    update: (
+      tenant: Tenant,
+      sessionUuid: string,
+      sessionAgentUuid: string,
+      fields: Parameters<typeof base.update>[2],
+    ) => base.update(tenant, key(sessionUuid, sessionAgentUuid), fields),
+    delete: (tenant: Tenant, sessionUuid: string, sessionAgentUuid: string) =>
+      base.delete(tenant, key(sessionUuid, sessionAgentUuid)),
+  };
+}
+export type SessionAgentRepository = ReturnType<typeof createSessionAgentRepository>;

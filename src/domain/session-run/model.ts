@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { AuditFields, IdSchema } from '../common/fields.js';
+
+export const SessionRunSchema = z.object({
+  session_uuid: IdSchema,
+  run_uuid: IdSchema,
+  thread_uuid: z.string().min(1).max(128),
+  agent_uuid: IdSchema,
+  coordination_uuid: IdSchema,
+  async_task_uuid: z.string().max(128).optional().nullable(),
+  session_agent_uuid: IdSchema.optional().nullable(),
+  user_query: z.string().max(400_000).optional().nullable(),
+  answer: z.string().max(400_000).optional().nullable(),
+  status: z.string().max(64).optional().nullable(),
+  /** Operation hub: how the agent was chosen ({method, agent_uuid, confidence, reason}). */
+  triage: z.looseObject({}).optional().nullable(),
+  user_id: z.string().max(256).optional().nullable(),
+  ...AuditFields,
+});
+export type SessionRun = z.infer<typeof SessionRunSchema>;

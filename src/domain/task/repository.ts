@@ -1,0 +1,57 @@
+import type { Condition } from '../../db/expressions.js';
+import { createEntityRepository, type RepositoryDeps } from '../../db/entity-repository.js';
+import type { Tenant } from '../../tenant.js';
+import { type Task, TaskSchema } from './model.js';
+
+export interface TaskFilter {
+  readonly coordinationUuid?: string;
+  readonly taskName?: string;
+  readonly taskDescription?: string;
+  readonly initialTaskQuery?: string;
+}
+
+export function createTaskRepository(deps: RepositoryDeps) {
+  const base = createEntityRepository(deps, {
+    entity: 'Task',
+    table: 'tasks',
+    schema: TaskSchema,
+    hashKey: 'coordination_uuid',
+    rangeKey: 'task_uuid',
+  });
+  const key = (coordinationUuid: string, taskUuid: string) => ({
+    coordination_uuid: coordinationUuid,
+    task_uuid: taskUuid,
+  });
+  return {
+    find: (tenant: Tenant, coordinationUuid: string, taskUuid: string) =>
+      base.find(tenant, key(coordinationUuid, taskUuid)),
+    get: (tenant: Tenant, coordinationUuid: string, taskUuid: string) =>
+      base.get(tenant, key(coordinationUuid, taskUuid)),
+    batchGet: (tenant: Tenant, keys: readonly { coordinationUuid: string; taskUuid: string }[]) =>
+      base.batchGet(
+        tenant,
+        keys.map((k) => key(k.coordinationUuid, k.taskUuid)),
+      ),
+    list(tenant: Tenant, filter: TaskFilter = {}): Promise<Task[]> {
+      const conditions: Condition[] = [];
+      if (filter.taskName) conditions.push({ kind: 'contains', path: ['task_name'], value: filter.taskName });
+      if (filter.taskDescription) {
+        conditions.push({ kind: 'contains', path: ['task_description'], value: filter.taskDescription });
+      }
+      if (filter.initialTaskQuery) {
+        conditions.push({ kind: 'contains', path: ['initial_task_query'], value: filter.initialTaskQuery });
+      }
+      return filter.coordinationUuid
+        ? base.queryByHash(tenant, filter.coordinationUuid, { conditions })
+        : base.queryTenant(tenant, conditions);
+    },
+    countByCoordination: async (tenant: Tenant, coordinationUuid: string) =>
+      (await base.queryByHash(tenant, coordinationUuid)).length,
+    insert: (tenant: Tenant, fields: Parameters<typeof base.insert>[1]) => base.insert(tenant, fields),
+    update: (tenant: Tenant, coordinationUuid: string, taskUuid: string, fields: Parameters<typeof base.update>[2]) =>
+      base.update(tenant, key(coordinationUuid, taskUuid), fields),
+    delete: (tenant: Tenant, coordinationUuid: string, taskUuid: string) =>
+      base.delete(tenant, key(coordinationUuid, taskUuid)),
+  };
+}
+export type TaskRepository = ReturnType<typeof createTaskRepository>;

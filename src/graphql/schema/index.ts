@@ -1,0 +1,6 @@
+// Imports every type file for its side effect on the builder, then builds the schema.
+import { builder } from '../builder.js';
+import './scalars.js';
+import './ping.js';
+
+export const schema = builder.toSchema({ sortSchema: true });

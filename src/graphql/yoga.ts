@@ -1,0 +1,38 @@
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { GraphQLContext } from './context.js';
+import { maskError } from './errors.js';
+import { schema } from './schema/index.js';
+
+export interface YogaOptions {
+  readonly logger: Logger;
+  readonly maxDepth?: number;
+  readonly maxCost?: number;
+  readonly graphiql?: boolean;
+  readonly graphqlEndpoint?: string;
+}
+
+/**
+ * The one yoga instance shape used by the HTTP handler, the WebSocket handler
+ * and the in-process tests. The transport supplies the per-operation context
+ * (tenant, repositories, services) as yoga's server context.
+ */
+export function createGraphQLServer(options: YogaOptions): YogaServerInstance<GraphQLContext, object> {
+  return createYoga<GraphQLContext>({
+    schema,
+    graphqlEndpoint: options.graphqlEndpoint ?? '/graphql',
+    graphiql: options.graphiql ?? false,
+    logging: false,
+    maskedErrors: { maskError: (error) => maskError(error, options.logger) },
+    plugins: [
+      // Bounded depth, cost, aliases and tokens; field suggestions off so the schema is not probed.
+      EnvelopArmorPlugin({
+        maxDepth: { n: options.maxDepth ?? 10 },
+        costLimit: { maxCost: options.maxCost ?? 5000 },
+        maxAliases: { n: 30 },
+        maxTokens: { n: 5000 },
+      }),
+    ],
+  });
+}

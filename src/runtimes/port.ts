@@ -1,0 +1,49 @@
+import type { Agent } from '../domain/coordination/model.js';
+
+/**
+ * The agent runtime port: "run agent A on thread T with input I". Every
+ * adapter (scripted, OpenAI-compatible, Bedrock, AI Agent Core Engine)
+ * implements it; the hubs depend on nothing else.
+ */
+export interface AgentRunRequest {
+  /** The coordination's agent entry as stored (snake_case), including its runtime settings. */
+  readonly agent: Agent;
+  readonly threadUuid: string;
+  readonly input: string;
+  readonly userId: string;
+  /** Aborted when the per-agent timeout passes or the run is cancelled. */
+  readonly signal?: AbortSignal;
+  /** Called with each streamed chunk, in order; the chunks joined equal the returned output. */
+  readonly onChunk?: (chunk: string) => void | Promise<void>;
+  readonly inputFiles?: readonly unknown[];
+}
+
+export interface AgentRunResult {
+  readonly output: string;
+  /** The thread the runtime actually used (a runtime with server-side threads may assign one). */
+  readonly threadUuid: string;
+  /** Set by runtimes that run asynchronously on their side (AI Agent Core Engine). */
+  readonly asyncTaskUuid?: string;
+}
+
+export interface AgentRuntime {
+  readonly kind: string;
+  run(request: AgentRunRequest): Promise<AgentRunResult>;
+}
+
+/** Picks the runtime named by an agent's `runtime` setting (scripted when unset). */
+export interface RuntimeResolver {
+  forAgent(agent: Agent): AgentRuntime;
+}
+
+/** A runtime failure worth retrying (429, 5xx, timeouts) versus one that is not. */
+export class AgentRuntimeError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AgentRuntimeError';
+  }
+}
