@@ -25,13 +25,7 @@ export const ConfigSchema = z.object({
   JWT_ISSUER: z.preprocess(emptyToUndefined, z.string().optional()),
   JWT_AUDIENCE: z.preprocess(emptyToUndefined, z.string().optional()),
   /** Local development only: a fixed tenant "endpoint#part" used when no token is sent. Off unless set. */
-  DEV_TENANT: z.preprocess(
-    emptyToUndefined,
-    z
-      .string()
-      .regex(/^[^#]+#[^#]+$/)
-      .optional(),
-  ),
+  DEV_TENANT: z.preprocess(emptyToUndefined, z.string().regex(/^[^#]+#[^#]+$/).optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   MAX_QUERY_COST: z.coerce.number().int().min(100).default(5000),

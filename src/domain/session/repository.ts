@@ -1,6 +1,6 @@
-import { createEntityRepository, type RepositoryDeps } from '../../db/entity-repository.js';
 import type { Condition } from '../../db/expressions.js';
 import { inCondition } from '../../db/expressions.js';
+import { createEntityRepository, type RepositoryDeps } from '../../db/entity-repository.js';
 import type { Tenant } from '../../tenant.js';
 import { type Session, SessionSchema } from './model.js';
 

@@ -10,8 +10,7 @@ builder.scalarType('DateTime', {
   description: 'An ISO-8601 UTC timestamp as stored.',
   serialize: (value) => String(value),
   parseValue: (value) => {
-    if (typeof value !== 'string' || Number.isNaN(Date.parse(value)))
-      throw new TypeError('DateTime must be ISO-8601');
+    if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw new TypeError('DateTime must be ISO-8601');
     return value;
   },
 });
