@@ -126,6 +126,22 @@ export function createProcedureStore(deps: StoreDeps) {
         .map((item) => AgentRecordSchema.parse(item));
     },
 
+    /** A session by its uuid alone, through the tenant index (eventually consistent). */
+    async findSessionKey(tenant: Tenant, sessionUuid: string): Promise<SessionKey | undefined> {
+      const { Items } = await doc.send(
+        new QueryCommand({
+          TableName: tables.sessions,
+          IndexName: 'partition_key-index',
+          KeyConditionExpression: 'partition_key = :pk AND session_uuid = :s',
+          ExpressionAttributeValues: { ':pk': tenant.partitionKey, ':s': sessionUuid },
+        }),
+      );
+      const item = Items?.[0];
+      return item
+        ? { coordination_uuid: String(item.coordination_uuid), session_uuid: sessionUuid }
+        : undefined;
+    },
+
     async listAgents(tenant: Tenant, sessionUuid: string): Promise<AgentRecord[]> {
       const items: AgentRecord[] = [];
       let start: Record<string, unknown> | undefined;
