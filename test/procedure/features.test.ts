@@ -125,7 +125,9 @@ describe('procedure hub features (local SQS + dynalite)', () => {
     );
     expect(agents.get('post')?.agent_output).toBe('lambda(publisher): post: done');
     const call = lambdaServer.calls.find((c) => c.functionName === 'publisher');
-    expect((call?.payload.predecessors as { agent_name: string }[])[0]?.agent_name).toBe('merge');
+    expect((call?.payload.predecessors as { agent_name: string }[] | undefined)?.[0]?.agent_name).toBe(
+      'merge',
+    );
     expect(call?.payload.endpoint_id).toBe(tenantA.endpointId);
   });
 
