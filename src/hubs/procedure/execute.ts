@@ -1,7 +1,7 @@
 import type { Agent } from '../../domain/coordination/model.js';
 import { newId } from '../../ids.js';
 import type { Tenant } from '../../tenant.js';
-import { type ActionAgentView, hasActionFunction } from './actions.js';
+import { type ActionAgentView, type ActionResult, hasActionFunction } from './actions.js';
 import type { HubContext } from './context.js';
 import { buildAgentInput } from './dag.js';
 import { claimLeaseMs } from './policy.js';
@@ -187,8 +187,9 @@ export async function runAction(
     ctx.store.batchGetAgents(tenant, agent.session_uuid, agent.predecessor_uuids),
     ctx.store.batchGetAgents(tenant, agent.session_uuid, agent.successor_uuids),
   ]);
+  let result: ActionResult;
   try {
-    const result = await ctx.actions.run(agent.agent_action.action_function as Record<string, unknown>, {
+    result = await ctx.actions.run(agent.agent_action.action_function as Record<string, unknown>, {
       tenant,
       sessionUuid: agent.session_uuid,
       sessionAgent: view(agent),
@@ -196,30 +197,30 @@ export async function runAction(
       successors: successors.map(view),
       signal: AbortSignal.timeout(policy.agent_timeout_ms),
     });
-    const done = await ctx.store.finishAction(tenant, key, { state: 'completed', ...result });
-    if (!done) return;
-    await ctx.record(tenant, agent.session_uuid, [
-      ...(result.agent_output !== undefined
-        ? [
-            {
-              type: 'agent_output',
-              data: { session_agent_uuid: agent.session_agent_uuid, output: result.agent_output },
-            },
-          ]
-        : []),
-      agentState(agent, 'completed', result.notes ? { notes: result.notes } : {}),
-    ]);
-    await onAgentCompleted(ctx, tenant, {
-      ...agent,
-      state: 'completed',
-      agent_output: result.agent_output ?? agent.agent_output,
-    });
   } catch (error) {
     const reason = `action function failed: ${errorMessage(error)}`;
     if (!(await ctx.store.finishAction(tenant, key, { state: 'failed', notes: reason }))) return;
     await ctx.record(tenant, agent.session_uuid, [agentState(agent, 'failed', { notes: reason })]);
     await onAgentFailed(ctx, tenant, session, { ...agent, state: 'failed', notes: reason }, reason);
+    return;
   }
+  if (!(await ctx.store.finishAction(tenant, key, { state: 'completed', ...result }))) return;
+  await ctx.record(tenant, agent.session_uuid, [
+    ...(result.agent_output !== undefined
+      ? [
+          {
+            type: 'agent_output',
+            data: { session_agent_uuid: agent.session_agent_uuid, output: result.agent_output },
+          },
+        ]
+      : []),
+    agentState(agent, 'completed', result.notes ? { notes: result.notes } : {}),
+  ]);
+  await onAgentCompleted(ctx, tenant, {
+    ...agent,
+    state: 'completed',
+    agent_output: result.agent_output ?? agent.agent_output,
+  });
 }
 
 async function releaseSlot(ctx: HubContext, tenant: Tenant, session: SessionRecord, agent: AgentRecord) {
