@@ -26,7 +26,14 @@ describe('crash at every write boundary, then resume', () => {
 
     async function runOnce(crashAt?: number) {
       const faults = crashAfterWrite(crashAt);
-      const { hub } = createHub(env, queue, { faults, clock, runtime });
+      // A dead process enqueues nothing either.
+      const guarded = {
+        send: async (messages: Parameters<typeof queue.send>[0]) => {
+          if (faults.fired) throw new InjectedCrash(faults.count, 'enqueue (after the crash)');
+          await queue.send(messages);
+        },
+      };
+      const { hub } = createHub(env, guarded, { faults, clock, runtime });
       let crashed = false;
       let sessionUuid: string | undefined;
       try {
@@ -62,6 +69,7 @@ describe('crash at every write boundary, then resume', () => {
       queue.take();
       const run = await runOnce(k);
       expect(run.crashed, `write ${k} should crash`).toBe(true);
+      await new Promise((r) => setTimeout(r, 50)); // let requests that were on the wire land
       queue.take(); // the process died: messages it had not handled are lost too
       const sessions = await env.repos.sessions.list(tenantA, { coordinationUuid: task.coordinationUuid });
       const session = run.sessionUuid

@@ -54,8 +54,10 @@ export async function executeAgent(
     if (slotted) await releaseUnlessRunning(ctx, tenant, key, session);
     return;
   }
-  await ctx.record(tenant, key.session_uuid, [agentState(agent, 'executing')]);
-  await runClaimedAgent(ctx, tenant, session, agent, token, slotted);
+  // The event is written while the agent runs: one round trip less on the critical path.
+  const executing = ctx.record(tenant, key.session_uuid, [agentState(agent, 'executing')]);
+  const run = runClaimedAgent(ctx, tenant, session, agent, token, slotted, executing);
+  await Promise.all([executing, run]);
 }
 
 async function runClaimedAgent(
@@ -65,6 +67,7 @@ async function runClaimedAgent(
   agent: AgentRecord,
   token: string,
   slotted: boolean,
+  executingRecorded: Promise<unknown>,
 ): Promise<void> {
   const key = { session_uuid: agent.session_uuid, session_agent_uuid: agent.session_agent_uuid };
   const policy = policyOf(ctx, session);
@@ -99,6 +102,7 @@ async function runClaimedAgent(
     usedThread = result.threadUuid || threadUuid;
     asyncTaskUuid = result.asyncTaskUuid;
   } catch (error) {
+    await executingRecorded;
     const reason = errorMessage(error);
     const failed = await ctx.store.finishRun(tenant, key, token, {
       state: 'failed',
@@ -112,6 +116,7 @@ async function runClaimedAgent(
     return;
   }
 
+  await executingRecorded; // keeps "executing" before "completed" in the log
   const runUuid = newId();
   await ctx.store.write('run_insert', () =>
     ctx.deps.repos.sessionRuns.insert(tenant, {
@@ -142,7 +147,7 @@ async function runClaimedAgent(
     run_uuid: runUuid,
   });
   if (!finished) return; // the claim expired and another delivery took over: its result stands
-  await ctx.record(tenant, agent.session_uuid, [
+  const recorded = ctx.record(tenant, agent.session_uuid, [
     {
       type: 'run_recorded',
       data: { run_uuid: runUuid, session_agent_uuid: agent.session_agent_uuid, thread_uuid: usedThread },
@@ -150,7 +155,6 @@ async function runClaimedAgent(
     { type: 'agent_output', data: { session_agent_uuid: agent.session_agent_uuid, output } },
     agentState(agent, next),
   ]);
-  if (slotted) await releaseSlot(ctx, tenant, session, agent);
   const done: AgentRecord = {
     ...agent,
     state: next,
@@ -158,8 +162,15 @@ async function runClaimedAgent(
     agent_output: output,
     thread_uuid: usedThread,
   };
-  if (next === 'completed') await onAgentCompleted(ctx, tenant, done);
-  else if (next === 'pending') await runAction(ctx, tenant, session, done);
+  // The events and the successors' decrements are independent writes: both go at once.
+  await Promise.all([
+    recorded,
+    (async () => {
+      if (slotted) await releaseSlot(ctx, tenant, session, agent);
+      if (next === 'completed') await onAgentCompleted(ctx, tenant, done);
+      else if (next === 'pending') await runAction(ctx, tenant, session, done);
+    })(),
+  ]);
 }
 
 /** A `pending` agent's action function: leased (one runner at a time), then `completed` or `failed`. */
