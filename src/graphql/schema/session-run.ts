@@ -125,6 +125,11 @@ builder.mutationField('insertUpdateSessionRun', (t) =>
         });
         return { sessionRun };
       }
+      const missingForInsert = !args.threadUuid || !args.agentUuid || !args.coordinationUuid;
+      if (args.runUuid && missingForInsert) {
+        // An update of a run that is not there (or not the caller's): say so rather than ask for insert fields.
+        throw new NotFoundError('SessionRun', { session_uuid: args.sessionUuid, run_uuid: args.runUuid });
+      }
       requireForInsert('SessionRun', {
         threadUuid: args.threadUuid,
         agentUuid: args.agentUuid,
