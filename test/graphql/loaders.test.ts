@@ -48,6 +48,34 @@ describe('relations through per-request DataLoaders', () => {
     expect(direct.rows).toEqual(batched.rows);
   });
 
+  it('objects already resolved prime the loaders: a session’s agents point back to it without a read', async () => {
+    const [sessionUuid, names] = [...expected.entries()][0]!;
+    const session = (await env.repos.sessions.list(tenantA)).find((s) => s.session_uuid === sessionUuid)!;
+    await env.repos.sessionAgents.insert(tenantA, {
+      session_uuid: sessionUuid,
+      session_agent_uuid: '44444444444444444444',
+      coordination_uuid: session.coordination_uuid,
+      agent_uuid: 'agent-a',
+      agent_action: { predecessors: [], primary_path: true },
+      in_degree: 0,
+      state: 'initial',
+      updated_by: 't',
+    });
+    const gql = createGraphQLClient(env);
+    const counter = countRequests(env.clients.dynamo);
+    try {
+      const data = dataOf(
+        await gql<{ session: { sessionAgents: { session: { task: { taskName: string } } }[] } }>(
+          `{ session(coordinationUuid: "${session.coordination_uuid}", sessionUuid: "${sessionUuid}") { sessionAgents { session { task { taskName } } } } }`,
+        ),
+      );
+      expect(data.session.sessionAgents).toEqual([{ session: { task: { taskName: names.taskName } } }]);
+      expect(counter.byCommand()).toEqual({ GetItemCommand: 1, QueryCommand: 1, BatchGetItemCommand: 1 });
+    } finally {
+      counter.stop();
+    }
+  });
+
   it('a loader never crosses tenants: another tenant’s parents resolve to null', async () => {
     const gql = createGraphQLClient(env);
     const coordination = await env.repos.coordinations.insert(tenantA, {
