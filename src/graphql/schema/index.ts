@@ -2,5 +2,6 @@
 import { builder } from '../builder.js';
 import './scalars.js';
 import './ping.js';
+import './subscription.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
