@@ -35,7 +35,7 @@ export function createDelivery(deps: DeliveryDeps) {
   async function pumpOnce(connectionId: string, subscriptionId: string, hint: readonly SessionEvent[]) {
     for (let attempt = 0; attempt < 50; attempt++) {
       const row = await store.getSubscription(connectionId, subscriptionId);
-      if (!row || row.kind !== 'session_events' || !row.session_uuid) return;
+      if (row?.kind !== 'session_events' || !row.session_uuid) return;
       const tenant = tenantFromPartitionKey(row.partition_key);
       let pending = hint.filter((e) => e.sessionUuid === row.session_uuid && e.seq > row.cursor);
       const fromHint = pending.length > 0 && pending[0]?.seq === row.cursor + 1;

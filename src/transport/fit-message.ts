@@ -70,10 +70,18 @@ function findLongestString(root: unknown): Found | undefined {
     if (typeof value === 'string') {
       if (!best || value.length > best.value.length) best = { value, set };
     } else if (Array.isArray(value)) {
-      value.forEach((item, index) => visit(item, (next) => (value[index] = next)));
+      value.forEach((item, index) => {
+        visit(item, (next) => {
+          value[index] = next;
+        });
+      });
     } else if (value && typeof value === 'object') {
       const record = value as Record<string, unknown>;
-      for (const key of Object.keys(record)) visit(record[key], (next) => (record[key] = next));
+      for (const key of Object.keys(record)) {
+        visit(record[key], (next) => {
+          record[key] = next;
+        });
+      }
     }
   };
   visit(root, () => undefined);

@@ -45,7 +45,7 @@ export async function handleGraphqlOperation(
   const { connection_id: connectionId, operation_id: operationId } = message;
   const row = await store.getSubscription(connectionId, operationId);
   const tenant = tenantOf(message.endpoint_id, message.part_id);
-  if (!row || row.kind !== 'queued_operation' || row.partition_key !== tenant.partitionKey) return;
+  if (row?.kind !== 'queued_operation' || row.partition_key !== tenant.partitionKey) return;
   if (!(await store.claimOperation(connectionId, operationId))) return;
   try {
     const context = deps.contextFor(
