@@ -60,7 +60,7 @@ describe('OpenAI-compatible runtime against a local chat completions server', ()
   }
 
   it('sends model, system prompt, thread history and the query; keeps the exchange in the thread', async () => {
-    const runtime = await runtimeFor((req, res, i) => sendJson(res, 200, completion(`answer ${i + 1}`)));
+    const runtime = await runtimeFor((_req, res, i) => sendJson(res, 200, completion(`answer ${i + 1}`)));
     const threadUuid = newId();
     const base = { agent: agent(), threadUuid, userId: 'u1', tenant: tenantA };
 
@@ -80,17 +80,19 @@ describe('OpenAI-compatible runtime against a local chat completions server', ()
         { role: 'user', content: 'first question' },
       ],
     });
-    expect((req2?.json as { messages: unknown }).messages).toEqual([
-      { role: 'system', content: 'Be brief.' },
-      { role: 'user', content: 'first question' },
-      { role: 'assistant', content: 'answer 1' },
-      { role: 'user', content: 'second question' },
-    ]);
+    expect(req2?.json).toMatchObject({
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'first question' },
+        { role: 'assistant', content: 'answer 1' },
+        { role: 'user', content: 'second question' },
+      ],
+    });
     expect(await threads.history(tenantA, threadUuid)).toHaveLength(4);
   });
 
   it('streams SSE chunks in order; the chunks joined equal the output', async () => {
-    const runtime = await runtimeFor((req, res) => sse(res, ['Hel', 'lo, ', 'wor', 'ld']));
+    const runtime = await runtimeFor((_req, res) => sse(res, ['Hel', 'lo, ', 'wor', 'ld']));
     const chunks: string[] = [];
     const result = await runtime.run({
       agent: agent(),
@@ -107,7 +109,7 @@ describe('OpenAI-compatible runtime against a local chat completions server', ()
   });
 
   it('retries 429 and 500 answers with backoff, then succeeds', async () => {
-    const runtime = await runtimeFor((req, res, i) => {
+    const runtime = await runtimeFor((_req, res, i) => {
       if (i === 0) return sendJson(res, 429, { error: { message: 'slow down' } }, { 'retry-after-ms': '5' });
       if (i === 1) return sendJson(res, 500, { error: { message: 'boom' } }, { 'retry-after-ms': '5' });
       return sse(res, ['ok']);
@@ -124,7 +126,7 @@ describe('OpenAI-compatible runtime against a local chat completions server', ()
   });
 
   it('gives up after max_retries on 5xx with a retryable AgentRuntimeError', async () => {
-    const runtime = await runtimeFor((req, res) =>
+    const runtime = await runtimeFor((_req, res) =>
       sendJson(res, 503, { error: { message: 'down' } }, { 'retry-after-ms': '1' }),
     );
     const error = await runtime
@@ -136,7 +138,7 @@ describe('OpenAI-compatible runtime against a local chat completions server', ()
   });
 
   it('does not retry a 400 and reports it as not retryable', async () => {
-    const runtime = await runtimeFor((req, res) => sendJson(res, 400, { error: { message: 'bad model' } }));
+    const runtime = await runtimeFor((_req, res) => sendJson(res, 400, { error: { message: 'bad model' } }));
     const error = await runtime
       .run({ agent: agent({ max_retries: 3 }), threadUuid: newId(), userId: 'u1', input: 'hi' })
       .catch((e: unknown) => e);
@@ -145,7 +147,7 @@ describe('OpenAI-compatible runtime against a local chat completions server', ()
   });
 
   it('times out a slow server per timeout_ms as a retryable error', async () => {
-    const runtime = await runtimeFor(async (req, res) => {
+    const runtime = await runtimeFor(async (_req, res) => {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       if (!res.destroyed) sendJson(res, 200, completion('late'));
     });
