@@ -35,11 +35,7 @@ export interface RecordedH2Request {
   readonly json: unknown;
 }
 
-export type H2Handler = (
-  request: RecordedH2Request,
-  response: Http2ServerResponse,
-  index: number,
-) => Promise<void> | void;
+export type H2Handler = (request: RecordedH2Request, response: Http2ServerResponse, index: number) => unknown;
 
 /**
  * A cleartext HTTP/2 server (the Bedrock runtime client speaks HTTP/2) that

@@ -9,11 +9,7 @@ export interface RecordedRequest {
   readonly json: unknown;
 }
 
-export type Handler = (
-  request: RecordedRequest,
-  response: ServerResponse,
-  index: number,
-) => void | Promise<void>;
+export type Handler = (request: RecordedRequest, response: ServerResponse, index: number) => unknown;
 
 export interface TestServer {
   readonly url: string;
