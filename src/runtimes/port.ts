@@ -10,6 +10,8 @@ export interface AgentRunRequest {
   /** The coordination's agent entry as stored (snake_case), including its runtime settings. */
   readonly agent: Agent;
   readonly threadUuid: string;
+  /** True when the caller opened this thread for this run: a runtime with server-side threads lets its service assign one. */
+  readonly newThread?: boolean;
   readonly input: string;
   readonly userId: string;
   /** The caller's tenant: scopes the thread history kept by this engine (runtimes without one keep none). */
