@@ -16,6 +16,7 @@ const agent = (extra: Record<string, unknown> = {}): Agent => ({
 });
 
 type Gql = { query: string; variables: Record<string, unknown> };
+const vars = (req: RecordedRequest | undefined) => (req?.json as Gql | undefined)?.variables;
 const op = (req: RecordedRequest) => (req.json as Gql).query.match(/^query (\w+)/)?.[1];
 
 /** A fake AI Agent Core Engine: askModel starts a task; asyncTask reports the statuses given, one per poll. */
@@ -87,14 +88,14 @@ describe('AI Agent Core Engine runtime against a local GraphQL server', () => {
     expect(requests.map(op)).toEqual(['askModel', 'asyncTask', 'asyncTask', 'asyncTask']);
     expect(requests[0]?.url).toBe('/beta/core');
     expect(requests[0]?.headers['x-api-key']).toBe('k1');
-    expect((requests[0]?.json as Gql).variables).toEqual({
+    expect(vars(requests[0])).toEqual({
       agentUuid: 'remote-agent-9',
       userId: 'u1',
       userQuery: 'What is the status?',
       stream: false,
       updatedBy: 'u1',
     });
-    expect((requests[1]?.json as Gql).variables).toEqual({
+    expect(vars(requests[1])).toEqual({
       functionName: 'async_execute_ask_model',
       asyncTaskUuid: 'task-77',
     });
@@ -109,7 +110,7 @@ describe('AI Agent Core Engine runtime against a local GraphQL server', () => {
       input: 'more',
     });
     expect(result.threadUuid).toBe('remote-thread-4');
-    expect((server!.requests[0]?.json as Gql).variables.threadUuid).toBe('remote-thread-4');
+    expect(vars(server!.requests[0])?.threadUuid).toBe('remote-thread-4');
   });
 
   it('reports a failed task as a non-retryable error with its notes', async () => {
