@@ -9,7 +9,8 @@ export interface YogaOptions {
   readonly logger: Logger;
   readonly maxDepth?: number;
   readonly maxCost?: number;
-  readonly graphiql?: boolean;
+  /** false (default), true, or GraphiQL options (the local stack passes default headers). */
+  readonly graphiql?: boolean | { readonly title?: string; readonly headers?: string; readonly defaultQuery?: string };
   readonly graphqlEndpoint?: string;
 }
 

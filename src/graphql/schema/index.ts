@@ -9,5 +9,6 @@ import './session.js';
 import './session-agent.js';
 import './session-run.js';
 import './relations.js';
+import './subscription.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
