@@ -1,5 +1,5 @@
-import type { Condition } from '../../db/expressions.js';
 import { createEntityRepository, type RepositoryDeps } from '../../db/entity-repository.js';
+import type { Condition } from '../../db/expressions.js';
 import type { Tenant } from '../../tenant.js';
 import { type Task, TaskSchema } from './model.js';
 
@@ -48,8 +48,12 @@ export function createTaskRepository(deps: RepositoryDeps) {
     countByCoordination: async (tenant: Tenant, coordinationUuid: string) =>
       (await base.queryByHash(tenant, coordinationUuid)).length,
     insert: (tenant: Tenant, fields: Parameters<typeof base.insert>[1]) => base.insert(tenant, fields),
-    update: (tenant: Tenant, coordinationUuid: string, taskUuid: string, fields: Parameters<typeof base.update>[2]) =>
-      base.update(tenant, key(coordinationUuid, taskUuid), fields),
+    update: (
+      tenant: Tenant,
+      coordinationUuid: string,
+      taskUuid: string,
+      fields: Parameters<typeof base.update>[2],
+    ) => base.update(tenant, key(coordinationUuid, taskUuid), fields),
     delete: (tenant: Tenant, coordinationUuid: string, taskUuid: string) =>
       base.delete(tenant, key(coordinationUuid, taskUuid)),
   };
