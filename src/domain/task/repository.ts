@@ -1,5 +1,6 @@
 import { createEntityRepository, type RepositoryDeps } from '../../db/entity-repository.js';
 import type { Condition } from '../../db/expressions.js';
+import { NotFoundError } from '../../errors.js';
 import type { Tenant } from '../../tenant.js';
 import { type Task, TaskSchema } from './model.js';
 
@@ -44,6 +45,12 @@ export function createTaskRepository(deps: RepositoryDeps) {
       return filter.coordinationUuid
         ? base.queryByHash(tenant, filter.coordinationUuid, { conditions })
         : base.queryTenant(tenant, conditions);
+    },
+    /** A task by its uuid alone (the tenant index), for callers that lack its coordination. */
+    async getByUuid(tenant: Tenant, taskUuid: string): Promise<Task> {
+      const [task] = await base.queryTenant(tenant, [], taskUuid);
+      if (!task) throw new NotFoundError('Task', { task_uuid: taskUuid });
+      return task;
     },
     countByCoordination: async (tenant: Tenant, coordinationUuid: string) =>
       (await base.queryByHash(tenant, coordinationUuid)).length,
