@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEventLog } from '../../src/events/event-log.js';
 import { triagePrompt } from '../../src/hubs/operation/triage.js';
 import { newId } from '../../src/ids.js';
 import { createTestEnv, type TestEnv, tenantA, tenantB } from '../support/env.js';
@@ -61,6 +62,9 @@ describe('operation hub on a local DynamoDB with agents on a local chat completi
       user_id: 'user-1',
       task_query: 'Why was I charged twice?',
     });
+    const events = await createEventLog(env.clients).list(tenantA, result.sessionUuid);
+    expect(events.map((e) => e.type)).toEqual(['run_started', 'token', 'run_completed', 'session_status']);
+    expect(events[1]?.data).toMatchObject({ run_uuid: result.runUuid, from_index: 0, chunks });
   });
 
   it('falls back to the lexical router when the triage answer is malformed', async () => {

@@ -384,13 +384,6 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
           async_task_uuid: asyncTaskUuid,
           updated_by: userId,
         });
-        if (stillOwner) {
-          const sessionStatus = status === 'failed' ? 'failed' : status === 'timeout' ? 'timeout' : 'active';
-          session = await repos.sessions.update(tenant, session.coordination_uuid, session.session_uuid, {
-            status: sessionStatus,
-            updated_by: userId,
-          });
-        }
         await record(tenant, session.session_uuid, `run_${status}`, {
           run_uuid: runUuid,
           agent_uuid: agent.agent_uuid,
@@ -398,6 +391,17 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
           ...(error && { error }),
           ...(answer !== null && { answer_chars: answer.length }),
         });
+        if (stillOwner) {
+          const sessionStatus = status === 'failed' ? 'failed' : status === 'timeout' ? 'timeout' : 'active';
+          const previousStatus = session.status;
+          session = await repos.sessions.update(tenant, session.coordination_uuid, session.session_uuid, {
+            status: sessionStatus,
+            updated_by: userId,
+          });
+          if (previousStatus !== sessionStatus) {
+            await record(tenant, session.session_uuid, 'session_status', { status: sessionStatus });
+          }
+        }
         return {
           coordinationUuid: coordination.coordination_uuid,
           sessionUuid: session.session_uuid,

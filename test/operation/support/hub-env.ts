@@ -1,4 +1,5 @@
 import type { Agent } from '../../../src/domain/coordination/model.js';
+import { createEventLog } from '../../../src/events/event-log.js';
 import { createOperationHub, type OperationHubSettings } from '../../../src/hubs/operation/hub.js';
 import { createSessionLock } from '../../../src/hubs/operation/session-lock.js';
 import { newId } from '../../../src/ids.js';
@@ -53,6 +54,7 @@ export function hubFor(
     repos: env.repos,
     runtimes,
     locks: createSessionLock(env.clients),
+    events: createEventLog(env.clients),
     ...(options.now && { now: options.now }),
     settings: { enqueuePollMs: 20, ...options.settings },
   });
