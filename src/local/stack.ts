@@ -29,6 +29,8 @@ export interface LocalStackOptions {
   readonly jwtSecret?: string;
   /** Extra environment (e.g. DEV_TENANT). */
   readonly env?: Record<string, string>;
+  /** Agent runtimes (tests point them at local model servers); the built-in adapters by default. */
+  readonly runtimes?: import('../runtimes/port.js').RuntimeResolver;
 }
 
 export interface LocalStack {
@@ -84,6 +86,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const devToken = await token();
   const engine = createEngine(config, {
     logger,
+    ...(options.runtimes && { runtimes: options.runtimes }),
     graphiql: {
       title: 'AI Coordination Engine (local)',
       headers: JSON.stringify({ Authorization: `Bearer ${devToken}` }),
