@@ -123,9 +123,13 @@ export function createEntityRepository<S extends AnyObjectSchema>(deps: Reposito
       return runQuery(tenant, key, options);
     },
 
-    /** Every row of the tenant, filtered: the table itself or the tenant GSI. */
-    queryTenant(tenant: Tenant, conditions: readonly Condition[] = []): Promise<T[]> {
+    /**
+     * Every row of the tenant, filtered: the table itself or the tenant GSI.
+     * `rangeEquals` pins the index's range key (the entity's own uuid), which a filter may not name.
+     */
+    queryTenant(tenant: Tenant, conditions: readonly Condition[] = [], rangeEquals?: string): Promise<T[]> {
       const key = [{ name: 'partition_key', value: tenant.partitionKey }];
+      if (rangeEquals !== undefined) key.push({ name: spec.rangeKey, value: rangeEquals });
       return spec.tenantIsHashKey
         ? runQuery(tenant, key, { conditions })
         : runQuery(tenant, key, { index: TENANT_INDEX, conditions });

@@ -1,0 +1,204 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Logger } from 'pino';
+import type { TableNames } from '../db/tables.js';
+import type { Tenant } from '../tenant.js';
+import type { EventPublisher, SessionEvent } from './publisher.js';
+
+/** An event before it is recorded: the log assigns `seq` and `createdAt`. */
+export interface NewSessionEvent {
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+}
+
+export interface ListEventsOptions {
+  /** Return events with seq strictly greater than this (a cursor; 0 = from the start). */
+  readonly after?: number;
+  readonly limit?: number;
+}
+
+export interface EventLog {
+  /** Appends the events in order (consecutive seqs), then publishes them (best effort). */
+  append(tenant: Tenant, sessionUuid: string, events: readonly NewSessionEvent[]): Promise<SessionEvent[]>;
+  list(tenant: Tenant, sessionUuid: string, options?: ListEventsOptions): Promise<SessionEvent[]>;
+}
+
+export interface EventLogDeps {
+  readonly doc: DynamoDBDocumentClient;
+  readonly tables: Pick<TableNames, 'sessionEvents'>;
+  readonly publisher?: EventPublisher;
+  readonly logger?: Logger;
+  readonly now?: () => Date;
+}
+
+/** Events per stored item: one append of up to this many events costs one write. */
+export const MAX_EVENTS_PER_ITEM = 32;
+/** Keep each item well under DynamoDB's 400 KB item limit. */
+const MAX_ITEM_CHARS = 300_000;
+const MAX_STRING_CHARS = 60_000;
+const MAX_APPEND_ATTEMPTS = 100;
+
+interface StoredEvent {
+  type: string;
+  data: Record<string, unknown>;
+  created_at: string;
+}
+
+interface EventItem {
+  session_uuid: string;
+  seq: number;
+  count: number;
+  partition_key: string;
+  events: StoredEvent[];
+}
+
+/**
+ * The per-session, append-only event log (table session_events).
+ *
+ * One item holds a run of consecutive events: the item at `seq = k` with
+ * `count = m` holds events k..k+m-1, and the next item starts at k+m. An
+ * append writes the next item with `attribute_not_exists(seq)`: two writers
+ * that saw the same tail compute the same key, so one loses, re-reads the
+ * tail and retries. Seqs are therefore dense and an event with seq n is only
+ * visible once every event before it is: a reader that resumes "after n"
+ * never misses one. No transactions, no counter item.
+ */
+export function createEventLog(deps: EventLogDeps): EventLog {
+  const { doc } = deps;
+  const tableName = deps.tables.sessionEvents;
+  const now = () => (deps.now?.() ?? new Date()).toISOString();
+  // Next free seq per session, as last seen by this instance: saves the tail read in the common case.
+  const nextSeqHint = new Map<string, number>();
+
+  async function readNextSeq(sessionUuid: string): Promise<number> {
+    const { Items } = await doc.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'session_uuid = :s',
+        ExpressionAttributeValues: { ':s': sessionUuid },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const last = Items?.[0] as EventItem | undefined;
+    return last ? last.seq + last.count : 1;
+  }
+
+  async function putItem(tenant: Tenant, sessionUuid: string, events: StoredEvent[]): Promise<number> {
+    let seq = nextSeqHint.get(sessionUuid) ?? (await readNextSeq(sessionUuid));
+    for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              session_uuid: sessionUuid,
+              seq,
+              count: events.length,
+              partition_key: tenant.partitionKey,
+              events,
+            } satisfies EventItem,
+            ConditionExpression: 'attribute_not_exists(seq)',
+          }),
+        );
+        remember(sessionUuid, seq + events.length);
+        return seq;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        seq = await readNextSeq(sessionUuid);
+      }
+    }
+    throw new Error(`event log append for session ${sessionUuid} kept losing the race`);
+  }
+
+  function remember(sessionUuid: string, next: number) {
+    if (nextSeqHint.size > 10_000) nextSeqHint.clear();
+    nextSeqHint.set(sessionUuid, next);
+  }
+
+  return {
+    async append(tenant, sessionUuid, newEvents) {
+      if (newEvents.length === 0) return [];
+      const createdAt = now();
+      const recorded: SessionEvent[] = [];
+      for (const chunk of chunkEvents(newEvents.map((e) => fitEvent(e, createdAt)))) {
+        const first = await putItem(tenant, sessionUuid, chunk);
+        chunk.forEach((e, i) => {
+          recorded.push({ sessionUuid, seq: first + i, type: e.type, data: e.data, createdAt: e.created_at });
+        });
+      }
+      if (deps.publisher) {
+        await deps.publisher.publish(tenant, recorded).catch((error: unknown) => {
+          deps.logger?.warn(
+            { err: error, sessionUuid },
+            'publishing session events failed (the log has them)',
+          );
+        });
+      }
+      return recorded;
+    },
+
+    async list(tenant, sessionUuid, options = {}) {
+      const after = Math.max(0, Math.floor(options.after ?? 0));
+      const limit = Math.min(Math.max(1, options.limit ?? 100), 1000);
+      const out: SessionEvent[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        // An item that starts before `after` may still hold events after it.
+        const page = await doc.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'session_uuid = :s AND seq > :from',
+            ExpressionAttributeValues: { ':s': sessionUuid, ':from': after - MAX_EVENTS_PER_ITEM },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const raw of page.Items ?? []) {
+          const item = raw as EventItem;
+          if (item.partition_key !== tenant.partitionKey) continue;
+          item.events.forEach((e, i) => {
+            const seq = item.seq + i;
+            if (seq > after && out.length < limit) {
+              out.push({ sessionUuid, seq, type: e.type, data: e.data, createdAt: e.created_at });
+            }
+          });
+        }
+        start = out.length < limit ? page.LastEvaluatedKey : undefined;
+      } while (start);
+      return out;
+    },
+  };
+}
+
+function chunkEvents(events: StoredEvent[]): StoredEvent[][] {
+  const chunks: StoredEvent[][] = [];
+  let current: StoredEvent[] = [];
+  let size = 0;
+  for (const event of events) {
+    const eventSize = JSON.stringify(event).length;
+    if (current.length > 0 && (current.length >= MAX_EVENTS_PER_ITEM || size + eventSize > MAX_ITEM_CHARS)) {
+      chunks.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(event);
+    size += eventSize;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** Long strings (agent outputs) are cut in the log; the SessionAgent row keeps the full value. */
+function fitEvent(event: NewSessionEvent, createdAt: string): StoredEvent {
+  const data: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(event.data)) {
+    if (value === undefined) continue;
+    data[key] =
+      typeof value === 'string' && value.length > MAX_STRING_CHARS
+        ? `${value.slice(0, MAX_STRING_CHARS)}… [truncated ${value.length - MAX_STRING_CHARS} chars]`
+        : value;
+  }
+  return { type: event.type, data, created_at: createdAt };
+}

@@ -1,0 +1,151 @@
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { Tenant } from '../../tenant.js';
+
+/**
+ * Action functions: run after an agent, while it is `pending`. Named, never
+ * downloaded: a built-in by name (`{name: "merge_outputs"}`), a webhook
+ * (`{type: "webhook", url}`), or another Lambda (`{type: "lambda", function_name}`).
+ * Contract (the Python engine's `fn(session_agent, successors)`, as data):
+ * given the agent, its predecessors and successors, return the agent's new
+ * output and/or notes; throwing fails the agent with the reason.
+ */
+export interface ActionAgentView {
+  readonly session_agent_uuid: string;
+  readonly agent_uuid: string;
+  readonly agent_name?: string | null;
+  readonly subtask_query?: string | null;
+  readonly agent_input?: string | null;
+  readonly agent_output?: string | null;
+  readonly user_input?: string | null;
+  readonly state?: string;
+}
+
+export interface ActionContext {
+  readonly tenant: Tenant;
+  readonly sessionUuid: string;
+  readonly sessionAgent: ActionAgentView;
+  readonly predecessors: readonly ActionAgentView[];
+  readonly successors: readonly ActionAgentView[];
+  readonly signal?: AbortSignal;
+}
+
+export interface ActionResult {
+  readonly agent_output?: string;
+  readonly notes?: string;
+}
+
+export type ActionFunction = (spec: Record<string, unknown>, context: ActionContext) => Promise<ActionResult>;
+
+export interface ActionRegistry {
+  run(spec: Record<string, unknown>, context: ActionContext): Promise<ActionResult>;
+}
+
+export function hasActionFunction(spec: unknown): spec is Record<string, unknown> {
+  return typeof spec === 'object' && spec !== null && Object.keys(spec).length > 0;
+}
+
+/**
+ * Deterministic merge: each predecessor's output (then the agent's own) split
+ * into paragraphs; a paragraph already seen (whitespace-insensitive) is
+ * dropped; sections follow the DAG's order of predecessors.
+ */
+export const mergeOutputs: ActionFunction = async (spec, context) => {
+  const seen = new Set<string>();
+  const sections: string[] = [];
+  const sources = [
+    ...context.predecessors,
+    ...(spec.include_own_output === false ? [] : [context.sessionAgent]),
+  ];
+  for (const source of sources) {
+    const paragraphs = (source.agent_output ?? '')
+      .split(/\n\s*\n/)
+      .map((p) => p.trim())
+      .filter((p) => {
+        const normalized = p.replace(/\s+/g, ' ').toLowerCase();
+        if (!normalized || seen.has(normalized)) return false;
+        seen.add(normalized);
+        return true;
+      });
+    if (paragraphs.length)
+      sections.push(`## ${source.agent_name ?? source.agent_uuid}\n\n${paragraphs.join('\n\n')}`);
+  }
+  const title = typeof spec.title === 'string' ? spec.title : 'Report';
+  return { agent_output: [`# ${title}`, ...sections].join('\n\n') };
+};
+
+function payloadOf(context: ActionContext) {
+  return {
+    session_uuid: context.sessionUuid,
+    endpoint_id: context.tenant.endpointId,
+    part_id: context.tenant.partId,
+    session_agent: context.sessionAgent,
+    predecessors: context.predecessors,
+    successors: context.successors,
+  };
+}
+
+function resultOf(body: unknown): ActionResult {
+  if (typeof body === 'string') return { agent_output: body };
+  if (body && typeof body === 'object') {
+    const { agent_output, notes } = body as Record<string, unknown>;
+    return {
+      ...(typeof agent_output === 'string' && { agent_output }),
+      ...(typeof notes === 'string' && { notes }),
+    };
+  }
+  return {};
+}
+
+export function createActionRegistry(
+  deps: { lambda?: LambdaClient; fetch?: typeof fetch; builtins?: Record<string, ActionFunction> } = {},
+): ActionRegistry {
+  const builtins: Record<string, ActionFunction> = { merge_outputs: mergeOutputs, ...deps.builtins };
+  const doFetch = deps.fetch ?? fetch;
+
+  const webhook: ActionFunction = async (spec, context) => {
+    if (typeof spec.url !== 'string') throw new Error('webhook action needs a url');
+    const response = await doFetch(spec.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...((spec.headers as Record<string, string>) ?? {}) },
+      body: JSON.stringify(payloadOf(context)),
+      signal: context.signal,
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`webhook answered ${response.status}: ${text.slice(0, 500)}`);
+    if (!text) return {};
+    try {
+      return resultOf(JSON.parse(text));
+    } catch {
+      return { agent_output: text };
+    }
+  };
+
+  const lambda: ActionFunction = async (spec, context) => {
+    const functionName = spec.function_name ?? spec.functionName;
+    if (typeof functionName !== 'string') throw new Error('lambda action needs a function_name');
+    if (!deps.lambda) throw new Error('lambda actions need a LambdaClient');
+    const out = await deps.lambda.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        Payload: Buffer.from(JSON.stringify(payloadOf(context))),
+      }),
+      { abortSignal: context.signal },
+    );
+    const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
+    if (out.FunctionError)
+      throw new Error(`lambda ${functionName} failed (${out.FunctionError}): ${text.slice(0, 500)}`);
+    if (!text) return {};
+    return resultOf(JSON.parse(text));
+  };
+
+  return {
+    async run(spec, context) {
+      if (spec.type === 'lambda') return lambda(spec, context);
+      if (spec.type === 'webhook' || spec.name === 'webhook') return webhook(spec, context);
+      const name = spec.name ?? spec.function_name;
+      const fn = typeof name === 'string' ? builtins[name] : undefined;
+      if (!fn) throw new Error(`unknown action function ${JSON.stringify(spec)}`);
+      return fn(spec, context);
+    },
+  };
+}

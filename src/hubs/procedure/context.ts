@@ -1,0 +1,50 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Logger } from 'pino';
+import type { TableNames } from '../../db/tables.js';
+import type { Repositories } from '../../domain/repositories.js';
+import type { EventLog, NewSessionEvent } from '../../events/event-log.js';
+import type { SessionEvent } from '../../events/publisher.js';
+import type { WorkQueue } from '../../queue/port.js';
+import type { RuntimeResolver } from '../../runtimes/port.js';
+import type { Tenant } from '../../tenant.js';
+import type { ActionRegistry } from './actions.js';
+import type { Faults } from './faults.js';
+import type { ResolvedPolicy } from './policy.js';
+import type { ProcedureStore } from './store.js';
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** What the procedure hub needs; every piece is passed in (tests pass real local servers). */
+export interface ProcedureHubDeps {
+  readonly repos: Repositories;
+  readonly doc: DynamoDBDocumentClient;
+  readonly tables: TableNames;
+  readonly eventLog: EventLog;
+  readonly queue: WorkQueue;
+  readonly runtimes: RuntimeResolver;
+  readonly actions?: ActionRegistry;
+  readonly clock?: Clock;
+  readonly logger: Logger;
+  readonly policyDefaults?: Partial<ResolvedPolicy>;
+  /** First retry delay of agent calls (doubles each retry, with jitter). */
+  readonly retryBaseMs?: number;
+  /** Crash-test hook: called after every write. */
+  readonly faults?: Faults;
+}
+
+/** The hub's internals shared by its steps (start, execute, progress, resume). */
+export interface HubContext {
+  readonly deps: ProcedureHubDeps;
+  readonly store: ProcedureStore;
+  readonly actions: ActionRegistry;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly retryBaseMs: number;
+  /** Appends to the session's event log (a write boundary like any other). */
+  record(tenant: Tenant, sessionUuid: string, events: readonly NewSessionEvent[]): Promise<SessionEvent[]>;
+}

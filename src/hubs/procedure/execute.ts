@@ -1,0 +1,269 @@
+import type { Agent } from '../../domain/coordination/model.js';
+import type { SessionAgent } from '../../domain/session-agent/model.js';
+import { newId } from '../../ids.js';
+import type { Tenant } from '../../tenant.js';
+import { type ActionAgentView, hasActionFunction } from './actions.js';
+import type { HubContext } from './context.js';
+import { buildAgentInput } from './dag.js';
+import { claimLeaseMs } from './policy.js';
+import {
+  dispatchWaitingForSlot,
+  onAgentCompleted,
+  onAgentFailed,
+  policyOf,
+  sessionKeyOf,
+} from './progress.js';
+import type { AgentRecord, SessionRecord } from './records.js';
+import { errorMessage, runAgentWithPolicy } from './run-agent.js';
+import type { AgentKey } from './store.js';
+
+/**
+ * One `execute_agent` delivery. Whatever the number of deliveries, the
+ * conditional claim lets exactly one of them run the agent; the others find
+ * nothing to do and return normally (the message is deleted).
+ */
+export async function executeAgent(
+  ctx: HubContext,
+  tenant: Tenant,
+  key: AgentKey & { coordination_uuid: string },
+): Promise<void> {
+  const sessionKey = { coordination_uuid: key.coordination_uuid, session_uuid: key.session_uuid };
+  const [agent, session] = await Promise.all([
+    ctx.store.getAgent(tenant, key),
+    ctx.store.getSession(tenant, sessionKey),
+  ]);
+  if (!agent || !session) {
+    ctx.logger.warn({ key }, 'execute_agent for a missing session or agent: nothing to do');
+    return;
+  }
+  // fail_fast (or a finished session): nothing new starts.
+  if (session.status !== 'in_progress') return;
+  if (agent.state === 'pending') return runAction(ctx, tenant, session, agent);
+
+  const nowMs = ctx.clock.now();
+  const expired = agent.state === 'executing' && (agent.lease_until ?? 0) < nowMs;
+  if (agent.in_degree !== 0 || !(agent.state === 'initial' || expired)) return;
+
+  const policy = policyOf(ctx, session);
+  const slotted = policy.max_parallel !== undefined;
+  if (
+    slotted &&
+    !(await ctx.store.acquireSlot(tenant, sessionKey, agent.session_agent_uuid, policy.max_parallel!))
+  ) {
+    return; // stays ready; whoever frees a slot dispatches it again
+  }
+  const token = newId();
+  if (!(await ctx.store.claim(tenant, key, token, nowMs + claimLeaseMs(policy), nowMs))) {
+    if (slotted) await releaseUnlessRunning(ctx, tenant, key, session);
+    return;
+  }
+  await ctx.record(tenant, key.session_uuid, [agentState(agent, 'executing')]);
+  await runClaimedAgent(ctx, tenant, session, agent, token, slotted);
+}
+
+async function runClaimedAgent(
+  ctx: HubContext,
+  tenant: Tenant,
+  session: SessionRecord,
+  agent: AgentRecord,
+  token: string,
+  slotted: boolean,
+): Promise<void> {
+  const key = { session_uuid: agent.session_uuid, session_agent_uuid: agent.session_agent_uuid };
+  const policy = policyOf(ctx, session);
+  const coordination = await ctx.deps.repos.coordinations.get(tenant, agent.coordination_uuid);
+  const agentConfig = coordination.agents.find((a) => a.agent_uuid === agent.agent_uuid);
+  const predecessors = await loadAgents(ctx, tenant, agent.session_uuid, agent.predecessor_uuids);
+  const nameOf = (uuid: string) => coordination.agents.find((a) => a.agent_uuid === uuid)?.agent_name ?? uuid;
+  const input = buildAgentInput(
+    agent.subtask_query ?? '',
+    predecessors.map((p) => ({
+      agent_name: nameOf(p.agent_uuid),
+      agent_output: p.agent_output,
+      user_input: p.user_input,
+    })),
+  );
+  const inherited = agent.agent_action.primary_path ? predecessors[0]?.thread_uuid : undefined;
+  const threadUuid = inherited ?? newId();
+  const userId = session.user_id ?? 'system';
+
+  let output: string;
+  let usedThread = threadUuid;
+  let asyncTaskUuid: string | undefined;
+  try {
+    if (!agentConfig)
+      throw new Error(`agent ${agent.agent_uuid} is not in coordination ${agent.coordination_uuid}`);
+    const result = await runAgentWithPolicy(
+      ctx.deps.runtimes.forAgent(agentConfig as Agent),
+      { agent: agentConfig, threadUuid, input, userId },
+      policy,
+      ctx.retryBaseMs,
+    );
+    output = result.output;
+    usedThread = result.threadUuid || threadUuid;
+    asyncTaskUuid = result.asyncTaskUuid;
+  } catch (error) {
+    const reason = errorMessage(error);
+    const failed = await ctx.store.finishRun(tenant, key, token, {
+      state: 'failed',
+      agent_input: input,
+      notes: reason,
+    });
+    if (!failed) return;
+    await ctx.record(tenant, agent.session_uuid, [agentState(agent, 'failed', { notes: reason })]);
+    if (slotted) await releaseSlot(ctx, tenant, session, agent);
+    await onAgentFailed(ctx, tenant, session, { ...agent, state: 'failed', notes: reason }, reason);
+    return;
+  }
+
+  const runUuid = newId();
+  await ctx.store.write('run_insert', () =>
+    ctx.deps.repos.sessionRuns.insert(tenant, {
+      session_uuid: agent.session_uuid,
+      run_uuid: runUuid,
+      thread_uuid: usedThread,
+      agent_uuid: agent.agent_uuid,
+      coordination_uuid: agent.coordination_uuid,
+      async_task_uuid: asyncTaskUuid ?? null,
+      session_agent_uuid: agent.session_agent_uuid,
+      user_query: input,
+      answer: output,
+      status: 'completed',
+      user_id: userId,
+      updated_by: 'procedure-hub',
+    }),
+  );
+  const next = agent.agent_action.user_in_the_loop
+    ? 'wait_for_user_input'
+    : hasActionFunction(agent.agent_action.action_function)
+      ? 'pending'
+      : 'completed';
+  const finished = await ctx.store.finishRun(tenant, key, token, {
+    state: next,
+    agent_input: input,
+    agent_output: output,
+    thread_uuid: usedThread,
+    run_uuid: runUuid,
+  });
+  if (!finished) return; // the claim expired and another delivery took over: its result stands
+  await ctx.record(tenant, agent.session_uuid, [
+    {
+      type: 'run_recorded',
+      data: { run_uuid: runUuid, session_agent_uuid: agent.session_agent_uuid, thread_uuid: usedThread },
+    },
+    { type: 'agent_output', data: { session_agent_uuid: agent.session_agent_uuid, output } },
+    agentState(agent, next),
+  ]);
+  if (slotted) await releaseSlot(ctx, tenant, session, agent);
+  const done: AgentRecord = {
+    ...agent,
+    state: next,
+    agent_input: input,
+    agent_output: output,
+    thread_uuid: usedThread,
+  };
+  if (next === 'completed') await onAgentCompleted(ctx, tenant, done);
+  else if (next === 'pending') await runAction(ctx, tenant, session, done);
+}
+
+/** A `pending` agent's action function: leased (one runner at a time), then `completed` or `failed`. */
+export async function runAction(
+  ctx: HubContext,
+  tenant: Tenant,
+  session: SessionRecord,
+  agent: AgentRecord,
+): Promise<void> {
+  const key = { session_uuid: agent.session_uuid, session_agent_uuid: agent.session_agent_uuid };
+  const policy = policyOf(ctx, session);
+  const nowMs = ctx.clock.now();
+  if (!(await ctx.store.claimAction(tenant, key, nowMs + policy.agent_timeout_ms + 60_000, nowMs))) return;
+  const coordination = await ctx.deps.repos.coordinations.get(tenant, agent.coordination_uuid);
+  const nameOf = (uuid: string) => coordination.agents.find((a) => a.agent_uuid === uuid)?.agent_name ?? uuid;
+  const view = (a: SessionAgent | AgentRecord): ActionAgentView => ({
+    session_agent_uuid: a.session_agent_uuid,
+    agent_uuid: a.agent_uuid,
+    agent_name: nameOf(a.agent_uuid),
+    subtask_query: a.subtask_query,
+    agent_input: a.agent_input,
+    agent_output: a.agent_output,
+    user_input: a.user_input,
+    state: a.state,
+  });
+  const [predecessors, successors] = await Promise.all([
+    loadAgents(ctx, tenant, agent.session_uuid, agent.predecessor_uuids),
+    loadAgents(ctx, tenant, agent.session_uuid, agent.successor_uuids),
+  ]);
+  try {
+    const result = await ctx.actions.run(agent.agent_action.action_function as Record<string, unknown>, {
+      tenant,
+      sessionUuid: agent.session_uuid,
+      sessionAgent: view(agent),
+      predecessors: predecessors.map(view),
+      successors: successors.map(view),
+      signal: AbortSignal.timeout(policy.agent_timeout_ms),
+    });
+    const done = await ctx.store.finishAction(tenant, key, { state: 'completed', ...result });
+    if (!done) return;
+    await ctx.record(tenant, agent.session_uuid, [
+      ...(result.agent_output !== undefined
+        ? [
+            {
+              type: 'agent_output',
+              data: { session_agent_uuid: agent.session_agent_uuid, output: result.agent_output },
+            },
+          ]
+        : []),
+      agentState(agent, 'completed', result.notes ? { notes: result.notes } : {}),
+    ]);
+    await onAgentCompleted(ctx, tenant, {
+      ...agent,
+      state: 'completed',
+      agent_output: result.agent_output ?? agent.agent_output,
+    });
+  } catch (error) {
+    const reason = `action function failed: ${errorMessage(error)}`;
+    if (!(await ctx.store.finishAction(tenant, key, { state: 'failed', notes: reason }))) return;
+    await ctx.record(tenant, agent.session_uuid, [agentState(agent, 'failed', { notes: reason })]);
+    await onAgentFailed(ctx, tenant, session, { ...agent, state: 'failed', notes: reason }, reason);
+  }
+}
+
+async function releaseSlot(ctx: HubContext, tenant: Tenant, session: SessionRecord, agent: AgentRecord) {
+  const key = sessionKeyOf(agent);
+  await ctx.store.releaseSlot(tenant, key, agent.session_agent_uuid);
+  if (policyOf(ctx, session).max_parallel !== undefined) await dispatchWaitingForSlot(ctx, tenant, key);
+}
+
+/**
+ * A delivery that took a slot but lost the claim: keep the slot if the agent
+ * is running (it is the original delivery's slot), else give it back.
+ */
+async function releaseUnlessRunning(ctx: HubContext, tenant: Tenant, key: AgentKey, session: SessionRecord) {
+  const current = await ctx.store.getAgent(tenant, key);
+  if (current && current.state === 'executing') return;
+  await ctx.store.releaseSlot(tenant, sessionKeyOf(session), key.session_agent_uuid);
+  // Someone may have been refused a slot while this delivery held it.
+  await dispatchWaitingForSlot(ctx, tenant, sessionKeyOf(session));
+}
+
+async function loadAgents(ctx: HubContext, tenant: Tenant, sessionUuid: string, uuids: readonly string[]) {
+  if (uuids.length === 0) return [];
+  const rows = await ctx.deps.repos.sessionAgents.batchGet(
+    tenant,
+    uuids.map((sessionAgentUuid) => ({ sessionUuid, sessionAgentUuid })),
+  );
+  return rows.filter((r): r is SessionAgent => r !== undefined);
+}
+
+export function agentState(agent: AgentRecord, state: string, extra: Record<string, unknown> = {}) {
+  return {
+    type: 'agent_state',
+    data: {
+      session_agent_uuid: agent.session_agent_uuid,
+      agent_uuid: agent.agent_uuid,
+      agent_name: agent.agent_name,
+      state,
+      ...extra,
+    },
+  };
+}

@@ -1,0 +1,172 @@
+import { tenantFields } from '../../queue/messages.js';
+import type { Tenant } from '../../tenant.js';
+import type { HubContext } from './context.js';
+import type { ResolvedPolicy } from './policy.js';
+import type { AgentRecord, SessionRecord } from './records.js';
+import type { SessionKey } from './store.js';
+
+/** After a completion or failure: successors, slots, session status. Every step is idempotent. */
+
+export function policyOf(ctx: HubContext, session: SessionRecord): ResolvedPolicy {
+  return { ...ctx.deps.policyDefaults, ...(session.execution_policy as ResolvedPolicy) } as ResolvedPolicy;
+}
+
+export function sessionKeyOf(agent: { coordination_uuid: string; session_uuid: string }): SessionKey {
+  return { coordination_uuid: agent.coordination_uuid, session_uuid: agent.session_uuid };
+}
+
+export async function dispatchAgents(
+  ctx: HubContext,
+  tenant: Tenant,
+  session: SessionKey,
+  sessionAgentUuids: readonly string[],
+): Promise<void> {
+  if (sessionAgentUuids.length === 0) return;
+  await ctx.deps.queue.send(
+    sessionAgentUuids.map((uuid) => ({
+      type: 'execute_agent',
+      ...tenantFields(tenant),
+      coordination_uuid: session.coordination_uuid,
+      session_uuid: session.session_uuid,
+      session_agent_uuid: uuid,
+    })),
+  );
+}
+
+/**
+ * Decrements every successor once for this predecessor (one conditional
+ * write per edge) and dispatches those that reached in-degree 0. When nothing
+ * is left to dispatch from here, the session may be done: check it.
+ */
+export async function onAgentCompleted(ctx: HubContext, tenant: Tenant, agent: AgentRecord): Promise<void> {
+  const key = sessionKeyOf(agent);
+  const results = await Promise.all(
+    agent.successor_uuids.map(async (successorUuid) => ({
+      successorUuid,
+      result: await ctx.store.decrement(
+        tenant,
+        { session_uuid: agent.session_uuid, session_agent_uuid: successorUuid },
+        agent.session_agent_uuid,
+      ),
+    })),
+  );
+  const ready = results.filter((r) => r.result === 'reached_zero').map((r) => r.successorUuid);
+  await dispatchAgents(ctx, tenant, key, ready);
+  // A successor that will run checks completion itself; otherwise this agent may have been the last.
+  if (ready.length === 0) await checkSessionCompletion(ctx, tenant, key);
+}
+
+/** Fail fast: the session fails now. Continue: descendants can never run, so they fail as skipped. */
+export async function onAgentFailed(
+  ctx: HubContext,
+  tenant: Tenant,
+  session: SessionRecord,
+  agent: AgentRecord,
+  reason: string,
+): Promise<void> {
+  const key = sessionKeyOf(agent);
+  if (policyOf(ctx, session).failure_mode === 'fail_fast') {
+    await failSession(ctx, tenant, key, `agent ${agent.agent_name ?? agent.agent_uuid} failed: ${reason}`, [
+      { agent_uuid: agent.agent_uuid, log: reason },
+    ]);
+    return;
+  }
+  await skipDescendants(ctx, tenant, agent);
+  await checkSessionCompletion(ctx, tenant, key);
+}
+
+export async function skipDescendants(ctx: HubContext, tenant: Tenant, failed: AgentRecord): Promise<void> {
+  if (failed.successor_uuids.length === 0) return;
+  const agents = await ctx.store.listAgents(tenant, failed.session_uuid);
+  const byUuid = new Map(agents.map((a) => [a.session_agent_uuid, a]));
+  const queue = [...failed.successor_uuids];
+  const visited = new Set<string>();
+  while (queue.length) {
+    const uuid = queue.shift() as string;
+    if (visited.has(uuid)) continue;
+    visited.add(uuid);
+    const descendant = byUuid.get(uuid);
+    if (!descendant) continue;
+    queue.push(...descendant.successor_uuids);
+    if (descendant.state !== 'initial') continue;
+    const notes = `skipped: predecessor ${failed.agent_name ?? failed.agent_uuid} failed`;
+    if (
+      await ctx.store.skipAgent(
+        tenant,
+        { session_uuid: descendant.session_uuid, session_agent_uuid: uuid },
+        notes,
+      )
+    ) {
+      await ctx.record(tenant, descendant.session_uuid, [
+        {
+          type: 'agent_state',
+          data: { session_agent_uuid: uuid, agent_uuid: descendant.agent_uuid, state: 'failed', notes },
+        },
+      ]);
+    }
+  }
+}
+
+/** `in_progress -> failed` with the reason in logs; the first reason wins and is never overwritten. */
+export async function failSession(
+  ctx: HubContext,
+  tenant: Tenant,
+  key: SessionKey,
+  reason: string,
+  logs: unknown[] = [{ error: reason }],
+): Promise<boolean> {
+  const won = await ctx.store.setSessionStatus(tenant, key, ['dispatched', 'in_progress'], 'failed', {
+    logs: JSON.stringify(logs),
+  });
+  if (won) {
+    await ctx.record(tenant, key.session_uuid, [
+      { type: 'session_status', data: { status: 'failed', reason } },
+    ]);
+  }
+  return won;
+}
+
+/**
+ * Completes (or, with failed agents, fails) the session once every agent is
+ * terminal. Each agent that turns terminal without dispatching anything
+ * calls this after its own write, so the last one always sees every agent
+ * terminal; the conditional status write makes it happen exactly once.
+ */
+export async function checkSessionCompletion(
+  ctx: HubContext,
+  tenant: Tenant,
+  key: SessionKey,
+): Promise<void> {
+  const agents = await ctx.store.listAgents(tenant, key.session_uuid);
+  if (agents.length === 0 || agents.some((a) => a.state !== 'completed' && a.state !== 'failed')) return;
+  const failed = agents.filter((a) => a.state === 'failed');
+  if (failed.length) {
+    await failSession(
+      ctx,
+      tenant,
+      key,
+      `${failed.length} agent(s) failed`,
+      failed.map((a) => ({ agent_uuid: a.agent_uuid, log: a.notes ?? 'failed' })),
+    );
+    return;
+  }
+  if (await ctx.store.setSessionStatus(tenant, key, ['in_progress'], 'completed')) {
+    await ctx.record(tenant, key.session_uuid, [{ type: 'session_status', data: { status: 'completed' } }]);
+  }
+}
+
+/**
+ * After a max_parallel slot frees: dispatch agents that are ready but could
+ * not get a slot (they stay `initial` with in-degree 0). Duplicates are harmless.
+ */
+export async function dispatchWaitingForSlot(
+  ctx: HubContext,
+  tenant: Tenant,
+  key: SessionKey,
+): Promise<void> {
+  const agents = await ctx.store.listAgents(tenant, key.session_uuid);
+  const waiting = agents
+    .filter((a) => a.state === 'initial' && a.in_degree === 0)
+    .map((a) => a.session_agent_uuid);
+  await dispatchAgents(ctx, tenant, key, waiting);
+}

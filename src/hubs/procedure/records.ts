@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { SessionSchema } from '../../domain/session/model.js';
+import { SessionAgentSchema } from '../../domain/session-agent/model.js';
+
+const StringSet = z
+  .union([z.set(z.string()), z.array(z.string())])
+  .transform((v) => [...v])
+  .optional();
+
+/**
+ * A SessionAgent row as the executor reads it: the domain model plus the
+ * executor's bookkeeping (edges by session_agent_uuid, the claim lease).
+ * Extra attributes are harmless to the Python engine, which ignores them.
+ */
+export const AgentRecordSchema = SessionAgentSchema.extend({
+  agent_name: z.string().optional().nullable(),
+  /** Position in the session (plan order): deterministic input and report order. */
+  position: z.number().int().min(0).optional(),
+  predecessor_uuids: z.array(z.string()).default([]),
+  successor_uuids: z.array(z.string()).default([]),
+  /** Epoch ms until which the current claim holds; an expired claim may be taken over (crash). */
+  lease_until: z.number().optional().nullable(),
+  claim_token: z.string().optional().nullable(),
+  action_lease_until: z.number().optional().nullable(),
+  run_uuid: z.string().optional().nullable(),
+});
+export type AgentRecord = z.infer<typeof AgentRecordSchema>;
+
+export const SessionRecordSchema = SessionSchema.extend({
+  /** SessionAgents holding one of the session's max_parallel slots. */
+  running_agents: StringSet,
+  agent_count: z.number().int().min(0).optional(),
+});
+export type SessionRecord = z.infer<typeof SessionRecordSchema>;
+
+export type SessionEventType =
+  | 'session_status'
+  | 'agent_state'
+  | 'run_recorded'
+  | 'agent_output'
+  | 'user_input';

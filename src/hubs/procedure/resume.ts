@@ -1,0 +1,152 @@
+import { ConflictError, NotFoundError } from '../../errors.js';
+import type { Tenant } from '../../tenant.js';
+import { hasActionFunction } from './actions.js';
+import type { HubContext } from './context.js';
+import {
+  checkSessionCompletion,
+  dispatchAgents,
+  failSession,
+  onAgentCompleted,
+  policyOf,
+  skipDescendants,
+} from './progress.js';
+import type { AgentRecord } from './records.js';
+import { startSession } from './start.js';
+import type { SessionKey } from './store.js';
+
+export interface ResumeReport {
+  readonly sessionUuid: string;
+  readonly status: string;
+  /** SessionAgents put back on the queue. */
+  readonly dispatched: number;
+}
+
+/** Finds a session by its uuid alone: its agents carry the coordination; else the tenant index. */
+export async function findSessionKey(
+  ctx: HubContext,
+  tenant: Tenant,
+  sessionUuid: string,
+): Promise<SessionKey> {
+  const agents = await ctx.store.listAgents(tenant, sessionUuid);
+  if (agents[0]) return { coordination_uuid: agents[0].coordination_uuid, session_uuid: sessionUuid };
+  const sessions = await ctx.deps.repos.sessions.base.queryTenant(tenant, [
+    { kind: 'eq', path: ['session_uuid'], value: sessionUuid },
+  ]);
+  const session = sessions[0];
+  if (!session) throw new NotFoundError('Session', { session_uuid: sessionUuid });
+  return { coordination_uuid: session.coordination_uuid, session_uuid: sessionUuid };
+}
+
+/**
+ * Re-derives what is ready from stored state and re-dispatches what was lost
+ * (a crash between two writes, a dropped message). Every step is one of the
+ * executor's idempotent writes, so it is safe to call at any time, any
+ * number of times, even while the session runs.
+ */
+export async function resumeSession(
+  ctx: HubContext,
+  tenant: Tenant,
+  sessionUuid: string,
+): Promise<ResumeReport> {
+  const key = await findSessionKey(ctx, tenant, sessionUuid);
+  const session = await ctx.store.getSession(tenant, key);
+  if (!session) throw new NotFoundError('Session', key);
+  if (session.status === 'dispatched') {
+    await startSession(ctx, tenant, key);
+    const after = await ctx.store.getSession(tenant, key);
+    return { sessionUuid, status: after?.status ?? session.status, dispatched: 0 };
+  }
+  if (session.status !== 'in_progress') return { sessionUuid, status: session.status, dispatched: 0 };
+  const policy = policyOf(ctx, session);
+  let agents = await ctx.store.listAgents(tenant, sessionUuid);
+  const byUuid = new Map(agents.map((a) => [a.session_agent_uuid, a]));
+
+  // Decrements lost between a completion and its successors.
+  for (const agent of agents.filter((a) => a.state === 'completed')) {
+    const missed = agent.successor_uuids.some(
+      (s) => !(byUuid.get(s)?.completed_predecessors ?? []).includes(agent.session_agent_uuid),
+    );
+    if (missed) await onAgentCompleted(ctx, tenant, agent);
+  }
+  // Failure handling lost after an agent failed.
+  const failed = agents.filter((a) => a.state === 'failed');
+  if (failed.length && policy.failure_mode === 'fail_fast') {
+    const first = failed[0] as AgentRecord;
+    await failSession(
+      ctx,
+      tenant,
+      key,
+      `agent ${first.agent_name ?? first.agent_uuid} failed: ${first.notes ?? ''}`,
+      [...failed.map((a) => ({ agent_uuid: a.agent_uuid, log: a.notes ?? 'failed' }))],
+    );
+    return { sessionUuid, status: 'failed', dispatched: 0 };
+  }
+  for (const agent of failed) await skipDescendants(ctx, tenant, agent);
+
+  agents = await ctx.store.listAgents(tenant, sessionUuid);
+  const nowMs = ctx.clock.now();
+  // Slots held by agents that are not running any more (a crash before the release).
+  const running = new Set(agents.filter((a) => a.state === 'executing').map((a) => a.session_agent_uuid));
+  for (const holder of session.running_agents ?? []) {
+    if (!running.has(holder)) await ctx.store.releaseSlot(tenant, key, holder);
+  }
+  const ready = agents.filter(
+    (a) =>
+      (a.state === 'initial' && a.in_degree === 0) ||
+      (a.state === 'executing' && (a.lease_until ?? 0) < nowMs) ||
+      (a.state === 'pending' &&
+        hasActionFunction(a.agent_action.action_function) &&
+        (a.action_lease_until ?? 0) < nowMs),
+  );
+  await dispatchAgents(
+    ctx,
+    tenant,
+    key,
+    ready.map((a) => a.session_agent_uuid),
+  );
+  await checkSessionCompletion(ctx, tenant, key);
+  const after = await ctx.store.getSession(tenant, key);
+  return { sessionUuid, status: after?.status ?? session.status, dispatched: ready.length };
+}
+
+/**
+ * `wait_for_user_input -> pending|completed` with the user's input; refused
+ * with CONFLICT unless the agent is waiting. Then the session continues.
+ */
+export async function submitUserInput(
+  ctx: HubContext,
+  tenant: Tenant,
+  input: { sessionUuid: string; sessionAgentUuid: string; userInput: string },
+): Promise<void> {
+  const key = { session_uuid: input.sessionUuid, session_agent_uuid: input.sessionAgentUuid };
+  const agent = await ctx.store.getAgent(tenant, key);
+  if (!agent) throw new NotFoundError('SessionAgent', key);
+  const next = hasActionFunction(agent.agent_action.action_function) ? 'pending' : 'completed';
+  if (
+    agent.state !== 'wait_for_user_input' ||
+    !(await ctx.store.submitUserInput(tenant, key, input.userInput, next))
+  ) {
+    throw new ConflictError(`SessionAgent is ${agent.state}, not waiting for user input`, {
+      session_agent_uuid: input.sessionAgentUuid,
+      state: agent.state,
+    });
+  }
+  await ctx.record(tenant, input.sessionUuid, [
+    { type: 'user_input', data: { session_agent_uuid: input.sessionAgentUuid, user_input: input.userInput } },
+    {
+      type: 'agent_state',
+      data: {
+        session_agent_uuid: input.sessionAgentUuid,
+        agent_uuid: agent.agent_uuid,
+        agent_name: agent.agent_name,
+        state: next,
+      },
+    },
+  ]);
+  const sessionKey = { coordination_uuid: agent.coordination_uuid, session_uuid: agent.session_uuid };
+  if (next === 'pending') {
+    await dispatchAgents(ctx, tenant, sessionKey, [agent.session_agent_uuid]); // the action runs in the consumer
+  } else {
+    await onAgentCompleted(ctx, tenant, { ...agent, state: 'completed', user_input: input.userInput });
+  }
+}

@@ -1,0 +1,48 @@
+import pRetry from 'p-retry';
+import {
+  type AgentRunRequest,
+  type AgentRunResult,
+  type AgentRuntime,
+  AgentRuntimeError,
+} from '../../runtimes/port.js';
+import type { ResolvedPolicy } from './policy.js';
+
+/**
+ * One agent call with the session's policy: each attempt is aborted after
+ * agent_timeout_ms; retryable failures are retried max_retries times with
+ * exponential backoff and full jitter.
+ */
+export async function runAgentWithPolicy(
+  runtime: AgentRuntime,
+  request: Omit<AgentRunRequest, 'signal'>,
+  policy: ResolvedPolicy,
+  retryBaseMs: number,
+): Promise<AgentRunResult> {
+  return pRetry(
+    async () => {
+      const signal = AbortSignal.timeout(policy.agent_timeout_ms);
+      try {
+        return await runtime.run({ ...request, signal });
+      } catch (error) {
+        if (signal.aborted) {
+          throw new AgentRuntimeError(`agent timed out after ${policy.agent_timeout_ms} ms`, true, {
+            cause: error,
+          });
+        }
+        throw error;
+      }
+    },
+    {
+      retries: policy.max_retries,
+      minTimeout: retryBaseMs,
+      maxTimeout: Math.max(retryBaseMs, 30_000),
+      factor: 2,
+      randomize: true,
+      shouldRetry: ({ error }) => !(error instanceof AgentRuntimeError) || error.retryable,
+    },
+  );
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,207 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Session } from '../../domain/session/model.js';
+import type { ExecutionPolicy } from '../../domain/task/model.js';
+import { AppError, ConflictError } from '../../errors.js';
+import { newId } from '../../ids.js';
+import { tenantFields } from '../../queue/messages.js';
+import type { Tenant } from '../../tenant.js';
+import type { HubContext } from './context.js';
+import { planSession, validateDag } from './dag.js';
+import { decompose } from './decompose.js';
+import { resolvePolicy } from './policy.js';
+import { dispatchAgents, failSession, policyOf } from './progress.js';
+import type { SessionKey } from './store.js';
+
+export interface ExecuteTaskSessionInput {
+  readonly coordinationUuid: string;
+  readonly taskUuid: string;
+  readonly userId?: string | null;
+  readonly taskQuery?: string | null;
+  readonly policy?: ExecutionPolicy | null;
+  readonly scheduleUuid?: string | null;
+  /** A repeated key returns the first session and never starts a second one. */
+  readonly idempotencyKey?: string | null;
+}
+
+const IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Creates the session (`dispatched`) and queues its start. The DAG is
+ * validated first: an invalid task writes nothing.
+ */
+export async function executeProcedureTaskSession(
+  ctx: HubContext,
+  tenant: Tenant,
+  input: ExecuteTaskSessionInput,
+): Promise<Session> {
+  const { repos } = ctx.deps;
+  let sessionUuid = newId();
+  if (input.idempotencyKey) {
+    const claimed = await claimIdempotencyKey(ctx, tenant, input, sessionUuid);
+    if (claimed.existing) {
+      const existing = await repos.sessions.find(tenant, input.coordinationUuid, claimed.sessionUuid);
+      if (existing) return existing;
+    }
+    sessionUuid = claimed.sessionUuid; // a crash after the key and before the session: create it now
+  }
+  const [task, coordination] = await Promise.all([
+    repos.tasks.get(tenant, input.coordinationUuid, input.taskUuid),
+    repos.coordinations.get(tenant, input.coordinationUuid),
+  ]);
+  validateDag(task.agent_actions, coordination.agents);
+  const policy = resolvePolicy(ctx.deps.policyDefaults, task.execution_policy, input.policy);
+  let session: Session;
+  try {
+    session = await ctx.store.write('session_insert', () =>
+      repos.sessions.insert(tenant, {
+        coordination_uuid: input.coordinationUuid,
+        session_uuid: sessionUuid,
+        task_uuid: input.taskUuid,
+        user_id: input.userId ?? null,
+        task_query: input.taskQuery ?? task.initial_task_query ?? null,
+        iteration_count: 0,
+        subtask_queries: task.subtask_queries,
+        status: 'dispatched',
+        execution_policy: policy,
+        schedule_uuid: input.scheduleUuid ?? null,
+        updated_by: input.userId ?? 'procedure-hub',
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    return repos.sessions.get(tenant, input.coordinationUuid, sessionUuid);
+  }
+  await ctx.record(tenant, sessionUuid, [
+    { type: 'session_status', data: { status: 'dispatched', task_uuid: input.taskUuid } },
+  ]);
+  await ctx.deps.queue.send([
+    {
+      type: 'start_session',
+      ...tenantFields(tenant),
+      coordination_uuid: input.coordinationUuid,
+      session_uuid: sessionUuid,
+    },
+  ]);
+  return session;
+}
+
+async function claimIdempotencyKey(
+  ctx: HubContext,
+  tenant: Tenant,
+  input: ExecuteTaskSessionInput,
+  sessionUuid: string,
+): Promise<{ existing: boolean; sessionUuid: string }> {
+  const key = `procedure#${tenant.partitionKey}#${input.idempotencyKey}`;
+  const table = ctx.deps.tables.idempotency;
+  try {
+    await ctx.store.write('idempotency_key', () =>
+      ctx.deps.doc.send(
+        new PutCommand({
+          TableName: table,
+          Item: {
+            idempotency_key: key,
+            partition_key: tenant.partitionKey,
+            session_uuid: sessionUuid,
+            coordination_uuid: input.coordinationUuid,
+            task_uuid: input.taskUuid,
+            created_at: new Date(ctx.clock.now()).toISOString(),
+            expires_at: Math.floor(ctx.clock.now() / 1000) + IDEMPOTENCY_TTL_SECONDS,
+          },
+          ConditionExpression: 'attribute_not_exists(idempotency_key)',
+        }),
+      ),
+    );
+    return { existing: false, sessionUuid };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const { Item } = await ctx.deps.doc.send(
+      new GetCommand({ TableName: table, Key: { idempotency_key: key }, ConsistentRead: true }),
+    );
+    return { existing: true, sessionUuid: String(Item?.session_uuid) };
+  }
+}
+
+/**
+ * `start_session`: subtask queries (decomposing if the task has none), one
+ * SessionAgent each, `dispatched -> in_progress`, then the in-degree-0
+ * agents go on the queue. Idempotent: rows derive their ids from the
+ * session, and existing ones are left alone.
+ */
+export async function startSession(ctx: HubContext, tenant: Tenant, key: SessionKey): Promise<void> {
+  let session = await ctx.store.getSession(tenant, key);
+  if (!session || (session.status !== 'dispatched' && session.status !== 'in_progress')) return;
+  const { repos } = ctx.deps;
+  const coordination = await repos.coordinations.find(tenant, key.coordination_uuid);
+  const task = session.task_uuid
+    ? await repos.tasks.find(tenant, key.coordination_uuid, session.task_uuid)
+    : undefined;
+  if (!coordination || !task) {
+    await failSession(ctx, tenant, key, 'the task or its coordination no longer exists');
+    return;
+  }
+  const policy = policyOf(ctx, session);
+  if (session.subtask_queries.length === 0) {
+    const outcome = await decompose(ctx, {
+      agents: coordination.agents,
+      taskQuery: session.task_query ?? task.initial_task_query ?? '',
+      userId: session.user_id ?? 'system',
+      policy,
+    });
+    if (!outcome.ok) {
+      await failSession(ctx, tenant, key, outcome.reason);
+      return;
+    }
+    if (!(await ctx.store.setSubtaskQueries(tenant, key, outcome.queries))) {
+      session = await ctx.store.getSession(tenant, key); // another delivery's answer won
+      if (!session) return;
+    } else {
+      session = { ...session, subtask_queries: outcome.queries };
+    }
+  }
+  let plan: ReturnType<typeof planSession>;
+  try {
+    plan = planSession({
+      sessionUuid: key.session_uuid,
+      agents: coordination.agents,
+      agentActions: task.agent_actions,
+      subtaskQueries: session.subtask_queries,
+      taskQuery: session.task_query,
+    });
+    if (plan.length === 0) throw new Error('no task agent has a subtask query');
+  } catch (error) {
+    await failSession(
+      ctx,
+      tenant,
+      key,
+      error instanceof AppError || error instanceof Error ? error.message : String(error),
+    );
+    return;
+  }
+  await Promise.all(
+    plan.map((agent) =>
+      ctx.store.insertAgent(tenant, {
+        ...agent,
+        session_uuid: key.session_uuid,
+        coordination_uuid: key.coordination_uuid,
+        state: 'initial',
+        updated_by: 'procedure-hub',
+      }),
+    ),
+  );
+  if (
+    await ctx.store.setSessionStatus(tenant, key, ['dispatched'], 'in_progress', { agent_count: plan.length })
+  ) {
+    await ctx.record(tenant, key.session_uuid, [
+      { type: 'session_status', data: { status: 'in_progress', agent_count: plan.length } },
+    ]);
+  }
+  const current = await ctx.store.getSession(tenant, key);
+  if (current?.status !== 'in_progress') return;
+  await dispatchAgents(
+    ctx,
+    tenant,
+    key,
+    plan.filter((a) => a.in_degree === 0).map((a) => a.session_agent_uuid),
+  );
+}
