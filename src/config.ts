@@ -18,6 +18,12 @@ export const ConfigSchema = z.object({
   DYNAMODB_ENDPOINT: z.preprocess(emptyToUndefined, optionalUrl),
   SQS_ENDPOINT: z.preprocess(emptyToUndefined, optionalUrl),
   WORK_QUEUE_URL: z.preprocess(emptyToUndefined, z.string().optional()),
+  /** EventBridge Scheduler (AWS only): set together by the CDK stack; unset locally, where an in-process scheduler runs. */
+  WORK_QUEUE_ARN: z.preprocess(emptyToUndefined, z.string().optional()),
+  SCHEDULE_GROUP_NAME: z.preprocess(emptyToUndefined, z.string().optional()),
+  SCHEDULER_ROLE_ARN: z.preprocess(emptyToUndefined, z.string().optional()),
+  /** Set only to point the Scheduler client at a local server (tests). */
+  SCHEDULER_ENDPOINT: z.preprocess(emptyToUndefined, optionalUrl),
   /** API Gateway management endpoint, https://{api}.execute-api.{region}.amazonaws.com/{stage}. */
   WS_CALLBACK_URL: z.preprocess(emptyToUndefined, optionalUrl),
   JWT_SECRET: z.preprocess(emptyToUndefined, z.string().min(16).optional()),
@@ -25,7 +31,13 @@ export const ConfigSchema = z.object({
   JWT_ISSUER: z.preprocess(emptyToUndefined, z.string().optional()),
   JWT_AUDIENCE: z.preprocess(emptyToUndefined, z.string().optional()),
   /** Local development only: a fixed tenant "endpoint#part" used when no token is sent. Off unless set. */
-  DEV_TENANT: z.preprocess(emptyToUndefined, z.string().regex(/^[^#]+#[^#]+$/).optional()),
+  DEV_TENANT: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[^#]+#[^#]+$/)
+      .optional(),
+  ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   MAX_QUERY_COST: z.coerce.number().int().min(100).default(5000),

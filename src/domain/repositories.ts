@@ -1,10 +1,10 @@
 import type { RepositoryDeps } from '../db/entity-repository.js';
 import { createCoordinationRepository } from './coordination/repository.js';
+import { createSessionRepository } from './session/repository.js';
 import { createSessionAgentRepository } from './session-agent/repository.js';
 import { createSessionRunRepository } from './session-run/repository.js';
-import { createSessionRepository } from './session/repository.js';
-import { createTaskScheduleRepository } from './task-schedule/repository.js';
 import { createTaskRepository } from './task/repository.js';
+import { createTaskScheduleRepository } from './task-schedule/repository.js';
 
 /** The six entity repositories, built from the same clients. */
 export function createRepositories(deps: RepositoryDeps) {

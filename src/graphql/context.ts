@@ -29,5 +29,11 @@ export interface Services {}
 
 export type GraphQLContext =
   | (BaseContext & { readonly transport: 'http' })
-  | (BaseContext & { readonly transport: 'ws'; readonly connectionId: string; readonly operationId: string })
+  | (BaseContext & {
+      readonly transport: 'ws';
+      readonly connectionId: string;
+      readonly operationId: string;
+      /** Pushes an intermediate `next` result for this operation (streamed answer chunks). */
+      readonly emit?: (payload: Record<string, unknown>) => Promise<void>;
+    })
   | (BaseContext & { readonly transport: 'sqs' });

@@ -1,17 +1,27 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { GraphQLContext } from './context.js';
-import { maskError } from './errors.js';
+import { maskError, recodeValidationError } from './errors.js';
 import { schema } from './schema/index.js';
 
 export interface YogaOptions {
   readonly logger: Logger;
   readonly maxDepth?: number;
   readonly maxCost?: number;
-  readonly graphiql?: boolean;
+  /** false (default), true, or GraphiQL options (the local stack passes default headers). */
+  readonly graphiql?: boolean | { readonly title?: string; readonly headers?: string; readonly defaultQuery?: string };
   readonly graphqlEndpoint?: string;
 }
+
+/** Wrong-typed literals get the same BAD_USER_INPUT as wrong-typed variables (see errors.ts). */
+const recodeValidationErrors: Plugin = {
+  onValidate:
+    () =>
+    ({ result, setResult }) => {
+      if (result.length > 0) setResult(result.map(recodeValidationError));
+    },
+};
 
 /**
  * The one yoga instance shape used by the HTTP handler, the WebSocket handler
@@ -33,6 +43,7 @@ export function createGraphQLServer(options: YogaOptions): YogaServerInstance<Gr
         maxAliases: { n: 30 },
         maxTokens: { n: 5000 },
       }),
+      recodeValidationErrors,
     ],
   });
 }

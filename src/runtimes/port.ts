@@ -1,4 +1,5 @@
 import type { Agent } from '../domain/coordination/model.js';
+import type { Tenant } from '../tenant.js';
 
 /**
  * The agent runtime port: "run agent A on thread T with input I". Every
@@ -9,8 +10,12 @@ export interface AgentRunRequest {
   /** The coordination's agent entry as stored (snake_case), including its runtime settings. */
   readonly agent: Agent;
   readonly threadUuid: string;
+  /** True when the caller opened this thread for this run: a runtime with server-side threads lets its service assign one. */
+  readonly newThread?: boolean;
   readonly input: string;
   readonly userId: string;
+  /** The caller's tenant: scopes the thread history kept by this engine (runtimes without one keep none). */
+  readonly tenant?: Tenant;
   /** Aborted when the per-agent timeout passes or the run is cancelled. */
   readonly signal?: AbortSignal;
   /** Called with each streamed chunk, in order; the chunks joined equal the returned output. */

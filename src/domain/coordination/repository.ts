@@ -1,5 +1,5 @@
-import { type Condition } from '../../db/expressions.js';
 import { createEntityRepository, type RepositoryDeps } from '../../db/entity-repository.js';
+import type { Condition } from '../../db/expressions.js';
 import type { Tenant } from '../../tenant.js';
 import { type Coordination, CoordinationSchema } from './model.js';
 
@@ -25,14 +25,22 @@ export function createCoordinationRepository(deps: RepositoryDeps) {
   return {
     find: (tenant: Tenant, uuid: string) => base.find(tenant, key(tenant, uuid)),
     get: (tenant: Tenant, uuid: string) => base.get(tenant, key(tenant, uuid)),
-    batchGet: (tenant: Tenant, uuids: readonly string[]) => base.batchGet(tenant, uuids.map((u) => key(tenant, u))),
+    batchGet: (tenant: Tenant, uuids: readonly string[]) =>
+      base.batchGet(
+        tenant,
+        uuids.map((u) => key(tenant, u)),
+      ),
     list(tenant: Tenant, filter: CoordinationFilter = {}): Promise<Coordination[]> {
       const conditions: Condition[] = [];
       if (filter.coordinationName) {
         conditions.push({ kind: 'contains', path: ['coordination_name'], value: filter.coordinationName });
       }
       if (filter.coordinationDescription) {
-        conditions.push({ kind: 'contains', path: ['coordination_description'], value: filter.coordinationDescription });
+        conditions.push({
+          kind: 'contains',
+          path: ['coordination_description'],
+          value: filter.coordinationDescription,
+        });
       }
       return base.queryTenant(tenant, conditions);
     },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AgentActionSchema } from '../task/model.js';
 import { AuditFields, IdSchema } from '../common/fields.js';
+import { AgentActionSchema } from '../task/model.js';
 
 export const SessionAgentStateSchema = z.enum([
   'initial',

@@ -1,6 +1,6 @@
+import { createEntityRepository, type RepositoryDeps } from '../../db/entity-repository.js';
 import type { Condition } from '../../db/expressions.js';
 import { inCondition } from '../../db/expressions.js';
-import { createEntityRepository, type RepositoryDeps } from '../../db/entity-repository.js';
 import type { Tenant } from '../../tenant.js';
 import { type SessionAgent, SessionAgentSchema } from './model.js';
 
@@ -49,19 +49,29 @@ export function createSessionAgentRepository(deps: RepositoryDeps) {
         conditions.push({ kind: 'eq', path: ['agent_action', 'primary_path'], value: filter.primaryPath });
       }
       if (filter.userInTheLoop !== undefined) {
-        conditions.push({ kind: 'eq', path: ['agent_action', 'user_in_the_loop'], value: filter.userInTheLoop });
+        conditions.push({
+          kind: 'eq',
+          path: ['agent_action', 'user_in_the_loop'],
+          value: filter.userInTheLoop,
+        });
       }
       if (filter.predecessor) {
-        conditions.push({ kind: 'contains', path: ['agent_action', 'predecessors'], value: filter.predecessor });
+        conditions.push({
+          kind: 'contains',
+          path: ['agent_action', 'predecessors'],
+          value: filter.predecessor,
+        });
       }
       if (filter.predecessors?.length) conditions.push(inCondition(['agent_uuid'], filter.predecessors));
-      if (filter.inDegree !== undefined) conditions.push({ kind: 'eq', path: ['in_degree'], value: filter.inDegree });
+      if (filter.inDegree !== undefined)
+        conditions.push({ kind: 'eq', path: ['in_degree'], value: filter.inDegree });
       if (filter.states?.length) conditions.push(inCondition(['state'], filter.states));
       return filter.sessionUuid
         ? base.queryByHash(tenant, filter.sessionUuid, { conditions })
         : base.queryTenant(tenant, conditions);
     },
-    countBySession: async (tenant: Tenant, sessionUuid: string) => (await base.queryByHash(tenant, sessionUuid)).length,
+    countBySession: async (tenant: Tenant, sessionUuid: string) =>
+      (await base.queryByHash(tenant, sessionUuid)).length,
     insert: (tenant: Tenant, fields: Parameters<typeof base.insert>[1]) => base.insert(tenant, fields),
     update: (
       tenant: Tenant,

@@ -1,5 +1,5 @@
-import type { Condition } from '../../db/expressions.js';
 import { createEntityRepository, type RepositoryDeps } from '../../db/entity-repository.js';
+import type { Condition } from '../../db/expressions.js';
 import type { Tenant } from '../../tenant.js';
 import { type SessionRun, SessionRunSchema } from './model.js';
 
@@ -21,8 +21,10 @@ export function createSessionRunRepository(deps: RepositoryDeps) {
   const key = (sessionUuid: string, runUuid: string) => ({ session_uuid: sessionUuid, run_uuid: runUuid });
   return {
     base,
-    find: (tenant: Tenant, sessionUuid: string, runUuid: string) => base.find(tenant, key(sessionUuid, runUuid)),
-    get: (tenant: Tenant, sessionUuid: string, runUuid: string) => base.get(tenant, key(sessionUuid, runUuid)),
+    find: (tenant: Tenant, sessionUuid: string, runUuid: string) =>
+      base.find(tenant, key(sessionUuid, runUuid)),
+    get: (tenant: Tenant, sessionUuid: string, runUuid: string) =>
+      base.get(tenant, key(sessionUuid, runUuid)),
     /** Uses the thread / agent LSIs when a session is given. */
     list(tenant: Tenant, filter: SessionRunFilter = {}): Promise<SessionRun[]> {
       const conditions: Condition[] = [];
@@ -31,7 +33,8 @@ export function createSessionRunRepository(deps: RepositoryDeps) {
       }
       if (filter.sessionUuid) {
         if (filter.threadUuid) {
-          if (filter.agentUuid) conditions.push({ kind: 'eq', path: ['agent_uuid'], value: filter.agentUuid });
+          if (filter.agentUuid)
+            conditions.push({ kind: 'eq', path: ['agent_uuid'], value: filter.agentUuid });
           return base.queryByHash(tenant, filter.sessionUuid, {
             index: 'thread_uuid-index',
             rangeEquals: filter.threadUuid,
@@ -51,11 +54,17 @@ export function createSessionRunRepository(deps: RepositoryDeps) {
       if (filter.threadUuid) conditions.push({ kind: 'eq', path: ['thread_uuid'], value: filter.threadUuid });
       return base.queryTenant(tenant, conditions);
     },
-    countBySession: async (tenant: Tenant, sessionUuid: string) => (await base.queryByHash(tenant, sessionUuid)).length,
+    countBySession: async (tenant: Tenant, sessionUuid: string) =>
+      (await base.queryByHash(tenant, sessionUuid)).length,
     insert: (tenant: Tenant, fields: Parameters<typeof base.insert>[1]) => base.insert(tenant, fields),
-    update: (tenant: Tenant, sessionUuid: string, runUuid: string, fields: Parameters<typeof base.update>[2]) =>
-      base.update(tenant, key(sessionUuid, runUuid), fields),
-    delete: (tenant: Tenant, sessionUuid: string, runUuid: string) => base.delete(tenant, key(sessionUuid, runUuid)),
+    update: (
+      tenant: Tenant,
+      sessionUuid: string,
+      runUuid: string,
+      fields: Parameters<typeof base.update>[2],
+    ) => base.update(tenant, key(sessionUuid, runUuid), fields),
+    delete: (tenant: Tenant, sessionUuid: string, runUuid: string) =>
+      base.delete(tenant, key(sessionUuid, runUuid)),
   };
 }
 export type SessionRunRepository = ReturnType<typeof createSessionRunRepository>;

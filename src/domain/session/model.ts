@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ExecutionPolicySchema, SubtaskQuerySchema } from '../task/model.js';
 import { AuditFields, IdSchema, QueryTextSchema } from '../common/fields.js';
+import { ExecutionPolicySchema, SubtaskQuerySchema } from '../task/model.js';
 
 /** Procedure-hub and operation-hub statuses; the Python engine's strings keep their meaning. */
 export const SessionStatusSchema = z.enum([

@@ -1,6 +1,7 @@
+import { createEntityRepository, type RepositoryDeps } from '../../db/entity-repository.js';
 import type { Condition } from '../../db/expressions.js';
 import { inCondition } from '../../db/expressions.js';
-import { createEntityRepository, type RepositoryDeps } from '../../db/entity-repository.js';
+import { NotFoundError } from '../../errors.js';
 import type { Tenant } from '../../tenant.js';
 import { type Session, SessionSchema } from './model.js';
 
@@ -59,6 +60,12 @@ export function createSessionRepository(deps: RepositoryDeps) {
       if (filter.taskUuid) conditions.push({ kind: 'eq', path: ['task_uuid'], value: filter.taskUuid });
       if (filter.userId) conditions.push({ kind: 'eq', path: ['user_id'], value: filter.userId });
       return base.queryTenant(tenant, conditions);
+    },
+    /** A session by its uuid alone (the tenant index), for callers that lack its coordination. */
+    async getByUuid(tenant: Tenant, sessionUuid: string): Promise<Session> {
+      const [session] = await base.queryTenant(tenant, [], sessionUuid);
+      if (!session) throw new NotFoundError('Session', { session_uuid: sessionUuid });
+      return session;
     },
     countByCoordination: async (tenant: Tenant, coordinationUuid: string) =>
       (await base.queryByHash(tenant, coordinationUuid)).length,

@@ -1,6 +1,6 @@
+import { createEntityRepository, type RepositoryDeps } from '../../db/entity-repository.js';
 import type { Condition } from '../../db/expressions.js';
 import { inCondition } from '../../db/expressions.js';
-import { createEntityRepository, type RepositoryDeps } from '../../db/entity-repository.js';
 import type { Tenant } from '../../tenant.js';
 import { type TaskSchedule, TaskScheduleSchema } from './model.js';
 
@@ -18,10 +18,15 @@ export function createTaskScheduleRepository(deps: RepositoryDeps) {
     hashKey: 'task_uuid',
     rangeKey: 'schedule_uuid',
   });
-  const key = (taskUuid: string, scheduleUuid: string) => ({ task_uuid: taskUuid, schedule_uuid: scheduleUuid });
+  const key = (taskUuid: string, scheduleUuid: string) => ({
+    task_uuid: taskUuid,
+    schedule_uuid: scheduleUuid,
+  });
   return {
-    find: (tenant: Tenant, taskUuid: string, scheduleUuid: string) => base.find(tenant, key(taskUuid, scheduleUuid)),
-    get: (tenant: Tenant, taskUuid: string, scheduleUuid: string) => base.get(tenant, key(taskUuid, scheduleUuid)),
+    find: (tenant: Tenant, taskUuid: string, scheduleUuid: string) =>
+      base.find(tenant, key(taskUuid, scheduleUuid)),
+    get: (tenant: Tenant, taskUuid: string, scheduleUuid: string) =>
+      base.get(tenant, key(taskUuid, scheduleUuid)),
     list(tenant: Tenant, filter: TaskScheduleFilter = {}): Promise<TaskSchedule[]> {
       const conditions: Condition[] = [];
       if (filter.coordinationUuid) {
@@ -32,10 +37,15 @@ export function createTaskScheduleRepository(deps: RepositoryDeps) {
         ? base.queryByHash(tenant, filter.taskUuid, { conditions })
         : base.queryTenant(tenant, conditions);
     },
-    countByTask: async (tenant: Tenant, taskUuid: string) => (await base.queryByHash(tenant, taskUuid)).length,
+    countByTask: async (tenant: Tenant, taskUuid: string) =>
+      (await base.queryByHash(tenant, taskUuid)).length,
     insert: (tenant: Tenant, fields: Parameters<typeof base.insert>[1]) => base.insert(tenant, fields),
-    update: (tenant: Tenant, taskUuid: string, scheduleUuid: string, fields: Parameters<typeof base.update>[2]) =>
-      base.update(tenant, key(taskUuid, scheduleUuid), fields),
+    update: (
+      tenant: Tenant,
+      taskUuid: string,
+      scheduleUuid: string,
+      fields: Parameters<typeof base.update>[2],
+    ) => base.update(tenant, key(taskUuid, scheduleUuid), fields),
     delete: (tenant: Tenant, taskUuid: string, scheduleUuid: string) =>
       base.delete(tenant, key(taskUuid, scheduleUuid)),
   };

@@ -27,6 +27,8 @@ export const ExecutionPolicySchema = z.object({
   agent_timeout_ms: z.number().int().min(100).max(900_000).optional(),
   max_retries: z.number().int().min(0).max(10).optional(),
   failure_mode: FailureModeSchema.optional(),
+  /** Operation hub: a second ask while one runs on the session is rejected, enqueued, or interrupts it. */
+  double_texting: z.enum(['reject', 'enqueue', 'interrupt']).optional(),
 });
 export type ExecutionPolicy = z.infer<typeof ExecutionPolicySchema>;
 

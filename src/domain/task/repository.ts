@@ -1,5 +1,6 @@
-import type { Condition } from '../../db/expressions.js';
 import { createEntityRepository, type RepositoryDeps } from '../../db/entity-repository.js';
+import type { Condition } from '../../db/expressions.js';
+import { NotFoundError } from '../../errors.js';
 import type { Tenant } from '../../tenant.js';
 import { type Task, TaskSchema } from './model.js';
 
@@ -45,11 +46,21 @@ export function createTaskRepository(deps: RepositoryDeps) {
         ? base.queryByHash(tenant, filter.coordinationUuid, { conditions })
         : base.queryTenant(tenant, conditions);
     },
+    /** A task by its uuid alone (the tenant index), for callers that lack its coordination. */
+    async getByUuid(tenant: Tenant, taskUuid: string): Promise<Task> {
+      const [task] = await base.queryTenant(tenant, [], taskUuid);
+      if (!task) throw new NotFoundError('Task', { task_uuid: taskUuid });
+      return task;
+    },
     countByCoordination: async (tenant: Tenant, coordinationUuid: string) =>
       (await base.queryByHash(tenant, coordinationUuid)).length,
     insert: (tenant: Tenant, fields: Parameters<typeof base.insert>[1]) => base.insert(tenant, fields),
-    update: (tenant: Tenant, coordinationUuid: string, taskUuid: string, fields: Parameters<typeof base.update>[2]) =>
-      base.update(tenant, key(coordinationUuid, taskUuid), fields),
+    update: (
+      tenant: Tenant,
+      coordinationUuid: string,
+      taskUuid: string,
+      fields: Parameters<typeof base.update>[2],
+    ) => base.update(tenant, key(coordinationUuid, taskUuid), fields),
     delete: (tenant: Tenant, coordinationUuid: string, taskUuid: string) =>
       base.delete(tenant, key(coordinationUuid, taskUuid)),
   };

@@ -2,5 +2,14 @@
 import { builder } from '../builder.js';
 import './scalars.js';
 import './ping.js';
+import './coordination.js';
+import './task.js';
+import './task-schedule.js';
+import './session.js';
+import './session-agent.js';
+import './session-run.js';
+import './relations.js';
+import './subscription.js';
+import './operation.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

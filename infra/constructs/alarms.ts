@@ -1,0 +1,54 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/**
+ * Alarms an operator needs first: anything in the dead-letter queue (a
+ * message that failed every retry), and any Lambda error or throttle.
+ * They have no actions; subscribe an SNS topic to them per account.
+ */
+export interface EngineAlarmsProps {
+  readonly prefix: string;
+  readonly deadLetterQueue: IQueue;
+  readonly functions: Readonly<Record<string, IFunction>>;
+}
+
+export class EngineAlarms extends Construct {
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: EngineAlarmsProps) {
+    super(scope, id);
+    const atLeastOne = {
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    };
+    this.alarms.push(
+      new Alarm(this, 'DeadLetters', {
+        alarmName: `${props.prefix}dead-letters`,
+        alarmDescription: 'Messages reached the work queue DLQ: inspect them, fix the cause, redrive.',
+        metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+        }),
+        ...atLeastOne,
+      }),
+    );
+    for (const [name, fn] of Object.entries(props.functions)) {
+      this.alarms.push(
+        new Alarm(this, `${name}Errors`, {
+          alarmName: `${props.prefix}${name}-errors`,
+          metric: fn.metricErrors({ period: Duration.minutes(5) }),
+          ...atLeastOne,
+        }),
+        new Alarm(this, `${name}Throttles`, {
+          alarmName: `${props.prefix}${name}-throttles`,
+          metric: fn.metricThrottles({ period: Duration.minutes(5) }),
+          ...atLeastOne,
+        }),
+      );
+    }
+  }
+}

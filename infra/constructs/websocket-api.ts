@@ -1,0 +1,48 @@
+import { WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+
+/**
+ * The graphql-transport-ws endpoint: `$connect` behind a Lambda REQUEST
+ * authorizer (the JWT check), `$disconnect` and `$default` to the ws handler,
+ * one auto-deployed stage.
+ */
+export interface EngineWebSocketApiProps {
+  readonly apiName: string;
+  readonly stageName: string;
+  readonly handler: IFunction;
+  readonly authorizer: IFunction;
+  /** Must be present on every connect request, or API Gateway refuses it before the authorizer runs. */
+  readonly identitySource: string;
+}
+
+export class EngineWebSocketApi extends Construct {
+  readonly api: WebSocketApi;
+  readonly stage: WebSocketStage;
+
+  constructor(scope: Construct, id: string, props: EngineWebSocketApiProps) {
+    super(scope, id);
+    // Not "Default": CDK drops that id from logical ids, which would collide with the route's own.
+    const integration = (name: string) => new WebSocketLambdaIntegration(name, props.handler);
+    this.api = new WebSocketApi(this, 'Api', {
+      apiName: props.apiName,
+      connectRouteOptions: {
+        integration: integration('ConnectIntegration'),
+        authorizer: new WebSocketLambdaAuthorizer('ConnectAuthorizer', props.authorizer, {
+          identitySource: [props.identitySource],
+        }),
+        // Lets the handler's response carry the negotiated Sec-WebSocket-Protocol back to the client.
+        returnResponse: true,
+      },
+      disconnectRouteOptions: { integration: integration('DisconnectIntegration') },
+      defaultRouteOptions: { integration: integration('DefaultIntegration') },
+    });
+    this.stage = new WebSocketStage(this, 'Stage', {
+      webSocketApi: this.api,
+      stageName: props.stageName,
+      autoDeploy: true,
+    });
+  }
+}

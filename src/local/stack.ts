@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { createLogger } from '../clients.js';
+import { loadConfig } from '../config.js';
+import { createTables } from '../db/create-tables.js';
+import { handleGraphQLRequest } from '../handlers/http.js';
+import { createWsHandler } from '../handlers/ws.js';
+import { type Tenant, tenantOf } from '../tenant.js';
+import { signToken } from '../transport/auth.js';
+import { createEngine, type Engine } from '../wiring.js';
+import { startLocalDynamo } from './dynamo-server.js';
+import { createLocalGateway } from './gateway.js';
+import { toFetchRequest, writeFetchResponse } from './http-bridge.js';
+import { seedDemo } from './seed.js';
+
+export const LOCAL_STAGE = 'local';
+export const DEMO_TENANT = { endpoint_id: 'demo', part_id: 'local' } as const;
+
+export interface LocalStackOptions {
+  readonly port?: number;
+  readonly host?: string;
+  /** Persist DynamoDB data in this directory (dynalite on disk); in memory when absent. */
+  readonly dataDir?: string;
+  /** An already running DynamoDB-compatible endpoint (tests share one); started here when absent. */
+  readonly dynamoEndpoint?: string;
+  readonly tablePrefix?: string;
+  readonly logLevel?: string;
+  /** HS256 secret for tokens; generated when absent. */
+  readonly jwtSecret?: string;
+  /** Extra environment (e.g. DEV_TENANT). */
+  readonly env?: Record<string, string>;
+  /** Seed the demo coordinations and task for the demo tenant (npm start does). */
+  readonly seed?: boolean;
+  /** Agent runtimes (tests point them at local model servers); the built-in adapters by default. */
+  readonly runtimes?: import('../runtimes/port.js').RuntimeResolver;
+}
+
+export interface LocalStack {
+  readonly httpUrl: string;
+  readonly wsUrl: string;
+  /** The management endpoint the real ApiGatewayManagementApiClient posts to. */
+  readonly callbackUrl: string;
+  /** The tenant of the default dev token (demo#local). */
+  readonly demoTenant: Tenant;
+  readonly engine: Engine;
+  readonly jwtSecret: string;
+  /** Signs a token for a tenant/user with the stack's secret. */
+  token(
+    claims?: { endpoint_id: string; part_id: string; sub: string },
+    expiresIn?: string | number,
+  ): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded stack: a local DynamoDB (dynalite), the tables, one HTTP
+ * server with GraphQL (+ GraphiQL) on /graphql, the WebSocket endpoint on
+ * /graphql and /ws played as API Gateway, and its @connections endpoint.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const logger: Logger = createLogger({ LOG_LEVEL: (options.logLevel ?? 'info') as 'info' });
+  const dynamo = options.dynamoEndpoint
+    ? undefined
+    : await startLocalDynamo(options.dataDir ? { path: options.dataDir } : {});
+  const dynamoEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
+  const jwtSecret = options.jwtSecret ?? randomBytes(32).toString('base64url');
+
+  let route:
+    | ((request: import('node:http').IncomingMessage, response: import('node:http').ServerResponse) => void)
+    | undefined;
+  const server: Server = createServer((request, response) => {
+    if (route) route(request, response);
+    else response.writeHead(503).end('starting');
+  });
+  await new Promise<void>((resolve) =>
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
+  );
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+
+  const config = loadConfig({
+    AWS_REGION: 'us-east-1',
+    ACE_TABLE_PREFIX: options.tablePrefix ?? 'ace-',
+    DYNAMODB_ENDPOINT: dynamoEndpoint,
+    WS_CALLBACK_URL: `${origin}/${LOCAL_STAGE}`,
+    JWT_SECRET: jwtSecret,
+    LOG_LEVEL: options.logLevel ?? 'info',
+    ...options.env,
+  });
+  const token: LocalStack['token'] = (claims = { ...DEMO_TENANT, sub: 'demo-user' }, expiresIn = '12h') =>
+    signToken(jwtSecret, claims, { expiresIn });
+  const devToken = await token();
+  const engine = createEngine(config, {
+    logger,
+    ...(options.runtimes && { runtimes: options.runtimes }),
+    graphiql: {
+      title: 'AI Coordination Engine (local)',
+      headers: JSON.stringify({ Authorization: `Bearer ${devToken}` }),
+    },
+  });
+  await createTables(engine.clients.dynamo, engine.clients.tables);
+  const demoTenant = tenantOf(DEMO_TENANT.endpoint_id, DEMO_TENANT.part_id);
+  if (options.seed) await seedDemo(engine.repos, demoTenant);
+
+  const gateway = createLocalGateway(server, {
+    stage: LOCAL_STAGE,
+    paths: ['/graphql', '/ws'],
+    handler: createWsHandler(() => engine),
+    logger,
+  });
+  route = (request, response) => {
+    void (async () => {
+      try {
+        if (await gateway.onConnectionsRequest(request, response)) return;
+        const url = new URL(request.url ?? '/', origin);
+        if (url.pathname === '/graphql') {
+          await writeFetchResponse(
+            await handleGraphQLRequest(engine, await toFetchRequest(request, origin)),
+            response,
+          );
+          return;
+        }
+        if (url.pathname === '/' || url.pathname === '/health') {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(
+            JSON.stringify({ ok: true, graphql: `${origin}/graphql`, ws: `ws://127.0.0.1:${port}/graphql` }),
+          );
+          return;
+        }
+        response.writeHead(404).end('Not Found');
+      } catch (error) {
+        logger.error({ err: error }, 'local http request failed');
+        if (!response.headersSent) response.writeHead(500);
+        response.end();
+      }
+    })();
+  };
+
+  return {
+    httpUrl: `${origin}/graphql`,
+    wsUrl: `ws://127.0.0.1:${port}/graphql`,
+    callbackUrl: `${origin}/${LOCAL_STAGE}`,
+    demoTenant,
+    engine,
+    jwtSecret,
+    token,
+    async close() {
+      await gateway.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await dynamo?.close();
+    },
+  };
+}

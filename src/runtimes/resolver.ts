@@ -1,0 +1,49 @@
+import type { Agent } from '../domain/coordination/model.js';
+import type { ThreadStore } from '../threads/store.js';
+import { createBedrockRuntime } from './bedrock.js';
+import { createCoreEngineRuntime } from './core-engine.js';
+import { type CredentialSource, envCredentials } from './credentials.js';
+import { createOpenAIRuntime } from './openai.js';
+import { type AgentRuntime, AgentRuntimeError, type RuntimeResolver } from './port.js';
+import { type RuntimeKind, runtimeKindOf } from './settings.js';
+
+export interface RuntimeResolverOptions {
+  /** Secrets and endpoints per (runtime, profile); the environment by default. */
+  readonly credentials?: CredentialSource;
+  /** Thread history for the stateless runtimes (chat completions, Bedrock). */
+  readonly threads?: ThreadStore;
+  /** Runtimes to use instead of the built-in ones (the scripted runtime, test doubles of a wire protocol...). */
+  readonly runtimes?: Partial<Record<RuntimeKind, AgentRuntime>>;
+}
+
+/**
+ * The one place that maps an agent's `runtime` setting to an adapter; the
+ * operation and procedure hubs both take the resolver it returns. Adapters
+ * are built once and reused (their SDK clients keep connections warm).
+ */
+export function createRuntimeResolver(options: RuntimeResolverOptions = {}): RuntimeResolver {
+  const credentials = options.credentials ?? envCredentials();
+  const { threads } = options;
+  const builtIn: Partial<Record<RuntimeKind, () => AgentRuntime>> = {
+    openai: () => createOpenAIRuntime({ credentials, threads }),
+    bedrock: () => createBedrockRuntime({ credentials, threads }),
+    core_engine: () => createCoreEngineRuntime({ credentials }),
+  };
+  const built = new Map<RuntimeKind, AgentRuntime>(
+    Object.entries(options.runtimes ?? {}) as [RuntimeKind, AgentRuntime][],
+  );
+
+  return {
+    forAgent(agent: Agent): AgentRuntime {
+      const kind = runtimeKindOf(agent);
+      let runtime = built.get(kind);
+      if (!runtime) {
+        const make = builtIn[kind];
+        if (!make) throw new AgentRuntimeError(`the ${kind} runtime is not configured`, false);
+        runtime = make();
+        built.set(kind, runtime);
+      }
+      return runtime;
+    },
+  };
+}

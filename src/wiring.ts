@@ -1,0 +1,154 @@
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { Logger } from 'pino';
+import { type Clients, createClients, createLogger } from './clients.js';
+import type { Config } from './config.js';
+import { createRepositories, type Repositories } from './domain/repositories.js';
+import { createEventLog } from './events/event-log.js';
+import type { EventPublisher } from './events/publisher.js';
+import type { Caller, GraphQLContext, Services } from './graphql/context.js';
+import { createGraphQLServer, type YogaOptions } from './graphql/yoga.js';
+import { createOperationHub } from './hubs/operation/hub.js';
+import { createSessionLock } from './hubs/operation/session-lock.js';
+import type { RuntimeResolver } from './runtimes/port.js';
+import { createRuntimeResolver } from './runtimes/resolver.js';
+import { tenantFromPartitionKey } from './tenant.js';
+import { createThreadStore } from './threads/store.js';
+import { createTokenVerifier, type TokenVerifier } from './transport/auth.js';
+import { type ConnectionStore, createConnectionStore } from './transport/connection-store.js';
+import { createDelivery, createFanOutPublisher, type Delivery } from './transport/delivery.js';
+import { createEventLogReader, type EventLogReader, isTerminalEvent } from './transport/event-log.js';
+import type { GraphqlOperationMessage } from './transport/graphql-operation-message.js';
+import { createPoster, type Poster } from './transport/poster.js';
+import { assertSessionOfTenant } from './transport/session-access.js';
+import {
+  buildContext,
+  createWsProtocol,
+  type WsOperationRuntime,
+  type WsProtocol,
+} from './transport/ws-protocol.js';
+
+/**
+ * The composition root: everything the handlers and the local stack run on,
+ * built once from the Config. Lambda handlers build it lazily on their first
+ * invocation and keep it warm; the local stack builds one for the process.
+ */
+export interface Engine {
+  readonly config: Config;
+  readonly clients: Clients;
+  readonly logger: Logger;
+  readonly repos: Repositories;
+  readonly services: Services;
+  readonly yoga: ReturnType<typeof createGraphQLServer>;
+  readonly verifier: TokenVerifier;
+  readonly store: ConnectionStore;
+  readonly poster: Poster;
+  readonly delivery: Delivery;
+  readonly eventLog: EventLogReader;
+  /** Give this to every hub that records session events: it pushes them to subscribers. */
+  readonly publisher: EventPublisher;
+  readonly ws: WsProtocol;
+  /** Agent runtimes by `agent.runtime`: shared by the operation and procedure hubs. */
+  readonly runtimes: RuntimeResolver;
+  readonly httpContext: (caller: Caller) => GraphQLContext;
+}
+
+export interface EngineOptions {
+  readonly logger?: Logger;
+  /** GraphiQL on the HTTP endpoint (the local stack turns it on). */
+  readonly graphiql?: YogaOptions['graphiql'];
+  /** Agent runtimes; by default the built-in adapters with credentials from the environment. */
+  readonly runtimes?: RuntimeResolver;
+}
+
+export function createEngine(config: Config, options: EngineOptions = {}): Engine {
+  const logger = options.logger ?? createLogger(config);
+  const clients = createClients(config, logger);
+  const repos = createRepositories(clients);
+  const services: Services = {};
+  const yoga = createGraphQLServer({
+    logger,
+    maxDepth: config.MAX_QUERY_DEPTH,
+    maxCost: config.MAX_QUERY_COST,
+    ...(options.graphiql !== undefined && { graphiql: options.graphiql }),
+  });
+  const management = new ApiGatewayManagementApiClient({
+    region: config.AWS_REGION,
+    ...(config.WS_CALLBACK_URL && { endpoint: config.WS_CALLBACK_URL }),
+    ...(config.WS_CALLBACK_URL?.startsWith('http://') && {
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+  });
+  const store = createConnectionStore(clients);
+  const poster = createPoster({ client: management, store, logger });
+  const eventLog = createEventLogReader(clients);
+  const assertSessionAccess = (tenant: Parameters<typeof assertSessionOfTenant>[1], sessionUuid: string) =>
+    assertSessionOfTenant({ ...clients, eventLog }, tenant, sessionUuid);
+  services.sessionEventFeed = {
+    assertAccess: assertSessionAccess,
+    after: (tenant, sessionUuid, afterSeq, limit) => eventLog.after(tenant, sessionUuid, afterSeq, limit),
+    isTerminal: isTerminalEvent,
+  };
+  const base = { repos, services, logger };
+  const contextFor: WsOperationRuntime['contextFor'] = (caller, connectionId, operationId, emit) =>
+    buildContext(base, caller, connectionId, operationId, emit);
+  const verifier = createTokenVerifier(config, logger);
+  const delivery = createDelivery({
+    store,
+    poster,
+    eventLog,
+    schema: yoga.getEnveloped({} as GraphQLContext).schema,
+    logger,
+    contextFor: (row) =>
+      buildContext(
+        base,
+        { tenant: tenantFromPartitionKey(row.partition_key), userId: row.user_id },
+        row.connection_id,
+        row.subscription_id,
+      ),
+  });
+  const publisher = createFanOutPublisher({ store, delivery, logger });
+  const runtimes = options.runtimes ?? createRuntimeResolver({ threads: createThreadStore(clients) });
+  services.operation = createOperationHub({
+    repos,
+    runtimes,
+    locks: createSessionLock(clients),
+    events: createEventLog({ ...clients, publisher, logger }),
+    logger,
+  });
+  const enqueue = config.WORK_QUEUE_URL
+    ? async (message: GraphqlOperationMessage) => {
+        await clients.sqs.send(
+          new SendMessageCommand({ QueueUrl: config.WORK_QUEUE_URL, MessageBody: JSON.stringify(message) }),
+        );
+      }
+    : undefined;
+  const ws = createWsProtocol({
+    store,
+    poster,
+    verifier,
+    delivery,
+    assertSessionAccess,
+    yoga,
+    logger,
+    contextFor,
+    ...(enqueue && { enqueue }),
+  });
+  return {
+    config,
+    clients,
+    logger,
+    repos,
+    services,
+    yoga,
+    verifier,
+    store,
+    poster,
+    delivery,
+    eventLog,
+    publisher,
+    ws,
+    runtimes,
+    httpContext: (caller) => ({ transport: 'http', caller, repos, logger, services }),
+  };
+}

@@ -1,0 +1,80 @@
+import type { ServerResponse } from 'node:http';
+import { type RecordedRequest, startHttpServer } from '../../runtimes/support/http-server.js';
+
+interface ChatBody {
+  model: string;
+  stream?: boolean;
+  messages: { role: string; content: string }[];
+}
+
+export interface LlmServer {
+  readonly url: string;
+  readonly requests: RecordedRequest[];
+  /** What the model named `triage` answers, given the user query it was asked about. */
+  triageAnswer: (userQuery: string) => string;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function reply(res: ServerResponse, body: ChatBody, content: string) {
+  const base = { id: 'c', created: 1, model: body.model };
+  if (!body.stream) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        ...base,
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+      }),
+    );
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  for (let i = 0; i < content.length; i += 6) {
+    const delta = { content: content.slice(i, i + 6) };
+    res.write(
+      `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta }] })}\n\n`,
+    );
+  }
+  res.end('data: [DONE]\n\n');
+}
+
+/**
+ * An OpenAI-compatible chat completions server whose "models" behave by name:
+ * `triage` answers with `triageAnswer(query)`; `agent:<name>` answers
+ * "<name> says: <query> (turn <n>)" where n counts the user turns it was sent;
+ * `slow:<ms>:<name>` does the same after a delay.
+ */
+export async function startLlmServer(): Promise<LlmServer> {
+  const state = { triageAnswer: (_q: string) => '{"status":"unassigned","message":"no idea"}' };
+  const server = await startHttpServer(async (req, res) => {
+    const body = req.json as ChatBody;
+    const last = body.messages.at(-1)?.content ?? '';
+    if (body.model === 'triage') {
+      const query = last.match(/User Query: (.*)\n/)?.[1] ?? '';
+      return reply(res, body, state.triageAnswer(query));
+    }
+    const [kind, ...rest] = body.model.split(':');
+    let name = rest.join(':');
+    if (kind === 'slow') {
+      const [ms, ...nameParts] = rest;
+      name = nameParts.join(':');
+      await sleep(Number(ms));
+      if (res.destroyed || req.headers.connection === 'close') return;
+    }
+    const turns = body.messages.filter((m) => m.role === 'user').length;
+    return reply(res, body, `${name} says: ${last} (turn ${turns})`);
+  });
+  return {
+    url: server.url,
+    requests: server.requests,
+    get triageAnswer() {
+      return state.triageAnswer;
+    },
+    set triageAnswer(fn) {
+      state.triageAnswer = fn;
+    },
+    close: server.close,
+  };
+}
