@@ -119,6 +119,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           );
           return;
         }
+        if (url.pathname === '/dev-token' && request.method === 'GET') {
+          // Local only: a token for the demo tenant, so the README's example needs no copy-paste of it.
+          response.writeHead(200, { 'content-type': 'text/plain' });
+          response.end(await token());
+          return;
+        }
         if (url.pathname === '/' || url.pathname === '/health') {
           response.writeHead(200, { 'content-type': 'application/json' });
           response.end(
