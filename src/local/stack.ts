@@ -33,6 +33,8 @@ export interface LocalStackOptions {
   readonly env?: Record<string, string>;
   /** Seed the demo coordinations and task for the demo tenant (npm start does). */
   readonly seed?: boolean;
+  /** Agent runtimes (tests point them at local model servers); the built-in adapters by default. */
+  readonly runtimes?: import('../runtimes/port.js').RuntimeResolver;
 }
 
 export interface LocalStack {
@@ -92,6 +94,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const devToken = await token();
   const engine = createEngine(config, {
     logger,
+    ...(options.runtimes && { runtimes: options.runtimes }),
     graphiql: {
       title: 'AI Coordination Engine (local)',
       headers: JSON.stringify({ Authorization: `Bearer ${devToken}` }),
