@@ -302,7 +302,7 @@ describe('hostile and malformed messages', () => {
       `{ ${'a: ping '.repeat(3000)} }`,
       '{ __type(name: 1) { name } }',
       'subscription { ping }',
-      '{ sessionEvents(sessionUuid: "x") { seq } }',
+      '{ sessionEvents { seq } }',
       'fragment F on Query { ping } { ...F ...G }',
       '{ ping(if: true) }',
       'query ($v: String!) { __typename }',

@@ -8,6 +8,7 @@ import { type LocalStack, startLocalStack } from '../../src/local/stack.js';
 export function startTestStack(env: Record<string, string> = {}): Promise<LocalStack> {
   return startLocalStack({
     dynamoEndpoint: inject('dynamoEndpoint'),
+    sqsEndpoint: inject('sqsEndpoint'),
     tablePrefix: `t${randomBytes(4).toString('hex')}-`,
     logLevel: process.env.LOG_LEVEL ?? 'silent',
     env,
