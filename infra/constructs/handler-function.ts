@@ -20,18 +20,23 @@ export const handlerEntry = (name: HandlerName) => `${repoRoot}src/handlers/${na
 export const ESM_REQUIRE_BANNER =
   "import { createRequire as __aceCreateRequire } from 'node:module'; const require = __aceCreateRequire(import.meta.url);";
 
-/** The esbuild settings, shared with the bundle benchmark. The runtime's AWS SDK v3 stays external. */
-export const bundlingOptions = {
-  minify: true,
-  sourceMap: true,
-  target: 'node22',
-  format: OutputFormat.ESM,
-  mainFields: ['module', 'main'],
-  banner: ESM_REQUIRE_BANNER,
-  externalModules: ['@aws-sdk/*'],
-  forceDockerBundling: false,
-  logLevel: LogLevel.WARNING,
-} as const satisfies BundlingOptions;
+/**
+ * The esbuild settings, shared with the bundle benchmark. `bundleAwsSdk`
+ * false leaves @aws-sdk/* to the copy in Lambda's Node.js runtime (CDK's
+ * default: smaller bundles); true bundles the versions the tests ran with.
+ */
+export const bundlingOptions = (bundleAwsSdk: boolean) =>
+  ({
+    minify: true,
+    sourceMap: true,
+    target: 'node22',
+    format: OutputFormat.ESM,
+    mainFields: ['module', 'main'],
+    banner: ESM_REQUIRE_BANNER,
+    externalModules: bundleAwsSdk ? [] : ['@aws-sdk/*'],
+    forceDockerBundling: false,
+    logLevel: LogLevel.WARNING,
+  }) satisfies BundlingOptions;
 
 export interface HandlerFunctionProps {
   readonly name: HandlerName;
@@ -41,6 +46,7 @@ export interface HandlerFunctionProps {
   readonly memorySize: number;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  readonly bundleAwsSdk: boolean;
 }
 
 export function createHandlerFunction(
@@ -62,7 +68,7 @@ export function createHandlerFunction(
     memorySize: props.memorySize,
     timeout: props.timeout,
     environment: props.environment,
-    bundling: bundlingOptions,
+    bundling: bundlingOptions(props.bundleAwsSdk),
     projectRoot: repoRoot,
     depsLockFilePath: `${repoRoot}package-lock.json`,
     loggingFormat: LoggingFormat.JSON,

@@ -54,6 +54,7 @@ export class EngineStack extends Stack {
       memorySize: s.memorySize,
       logRetention: s.logRetentionDays as RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY, // logs of a deleted stack are not worth keeping
+      bundleAwsSdk: s.bundleAwsSdk,
     };
     const auth: LambdaEnvironment = {
       LOG_LEVEL: s.logLevel,

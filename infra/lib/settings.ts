@@ -9,6 +9,8 @@ const count = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 const optionalText = z.string().min(1).optional();
 
+export const BUNDLE_AWS_SDK_DEFAULT = true;
+
 export const SettingsSchema = z.object({
   /** Names the stack (`AceEngine-{stage}`), the API stages and the schedule group. */
   stage: z
@@ -35,6 +37,8 @@ export const SettingsSchema = z.object({
   apiTimeoutSeconds: count(3, 29, 29),
   memorySize: count(128, 10_240, 1024),
   logRetentionDays: count(1, 3653, 30),
+  /** Bundle the AWS SDK into each function (see docs/BENCHMARKS.md "Bundles") instead of using the runtime's. */
+  bundleAwsSdk: flag.default(BUNDLE_AWS_SDK_DEFAULT),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Token verification: a JWKS URL (recommended) or an HS256 secret (16+ chars). */
   jwksUrl: z.string().url().optional(),

@@ -9,9 +9,8 @@ import {
 } from '@aws-sdk/client-scheduler';
 import type { Config } from '../config.js';
 import type { TaskSchedule } from '../domain/task-schedule/model.js';
-import { ValidationError } from '../errors.js';
 import { tenantFromPartitionKey } from '../tenant.js';
-import { parseScheduleExpression } from './expression.js';
+import { assertValidSchedule } from './expression.js';
 import { fireScheduleTemplate } from './messages.js';
 import { localScheduleSync, type ScheduleSync } from './sync.js';
 
@@ -29,9 +28,7 @@ export interface EventBridgeSyncOptions {
 }
 
 export function scheduleRequest(options: Omit<EventBridgeSyncOptions, 'client'>, schedule: TaskSchedule) {
-  const parsed = parseScheduleExpression(schedule.schedule);
-  if (!parsed.ok)
-    throw new ValidationError(`Invalid schedule: ${parsed.reason}`, { schedule: schedule.schedule });
+  const parsed = assertValidSchedule(schedule.schedule);
   const tenant = tenantFromPartitionKey(schedule.partition_key);
   return {
     Name: schedule.schedule_uuid,

@@ -1,4 +1,5 @@
 import { Cron, type CronOptions } from 'croner';
+import { ValidationError } from '../errors.js';
 
 /**
  * Parses a TaskSchedule's `schedule`: EventBridge `cron(...)` / `rate(...)`
@@ -154,4 +155,11 @@ function fromCroner(
     eventBridgeExpression,
     next: (from) => cron.nextRun(from) ?? undefined,
   };
+}
+
+/** For the TaskSchedule mutation: the parsed schedule, or BAD_USER_INPUT with the reason. */
+export function assertValidSchedule(expression: string, options: { now?: Date } = {}): ParsedSchedule {
+  const parsed = parseScheduleExpression(expression, options);
+  if (!parsed.ok) throw new ValidationError(`Invalid schedule: ${parsed.reason}`, { schedule: expression });
+  return parsed;
 }

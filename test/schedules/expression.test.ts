@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseScheduleExpression } from '../../src/schedules/expression.js';
+import { assertValidSchedule, parseScheduleExpression } from '../../src/schedules/expression.js';
 
 const NOW = new Date('2026-01-01T00:00:00Z'); // a Thursday
 
@@ -76,5 +76,17 @@ describe('parseScheduleExpression: rejected with a reason', () => {
     const result = parseScheduleExpression(expression, { now: NOW });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason).toMatch(reason);
+  });
+});
+
+describe('assertValidSchedule', () => {
+  it('returns the parsed schedule, or throws BAD_USER_INPUT carrying the reason', () => {
+    expect(assertValidSchedule('rate(3 hours)', { now: NOW }).eventBridgeExpression).toBe('rate(3 hours)');
+    expect(() => assertValidSchedule('cron(0 12 * * * *)', { now: NOW })).toThrow(
+      expect.objectContaining({
+        code: 'BAD_USER_INPUT',
+        message: 'Invalid schedule: cron(...) needs "?" in exactly one of day-of-month and day-of-week',
+      }),
+    );
   });
 });
