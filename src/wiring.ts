@@ -4,10 +4,16 @@ import type { Logger } from 'pino';
 import { type Clients, createClients, createLogger } from './clients.js';
 import type { Config } from './config.js';
 import { createRepositories, type Repositories } from './domain/repositories.js';
+import { createEventLog } from './events/event-log.js';
 import type { EventPublisher } from './events/publisher.js';
 import type { Caller, GraphQLContext, Services } from './graphql/context.js';
 import { createGraphQLServer, type YogaOptions } from './graphql/yoga.js';
+import { createOperationHub } from './hubs/operation/hub.js';
+import { createSessionLock } from './hubs/operation/session-lock.js';
+import type { RuntimeResolver } from './runtimes/port.js';
+import { createRuntimeResolver } from './runtimes/resolver.js';
 import { tenantFromPartitionKey } from './tenant.js';
+import { createThreadStore } from './threads/store.js';
 import { createTokenVerifier, type TokenVerifier } from './transport/auth.js';
 import { type ConnectionStore, createConnectionStore } from './transport/connection-store.js';
 import { createDelivery, createFanOutPublisher, type Delivery } from './transport/delivery.js';
@@ -42,6 +48,8 @@ export interface Engine {
   /** Give this to every hub that records session events: it pushes them to subscribers. */
   readonly publisher: EventPublisher;
   readonly ws: WsProtocol;
+  /** Agent runtimes by `agent.runtime`: shared by the operation and procedure hubs. */
+  readonly runtimes: RuntimeResolver;
   readonly httpContext: (caller: Caller) => GraphQLContext;
 }
 
@@ -49,6 +57,8 @@ export interface EngineOptions {
   readonly logger?: Logger;
   /** GraphiQL on the HTTP endpoint (the local stack turns it on). */
   readonly graphiql?: YogaOptions['graphiql'];
+  /** Agent runtimes; by default the built-in adapters with credentials from the environment. */
+  readonly runtimes?: RuntimeResolver;
 }
 
 export function createEngine(config: Config, options: EngineOptions = {}): Engine {
@@ -98,6 +108,14 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
       ),
   });
   const publisher = createFanOutPublisher({ store, delivery, logger });
+  const runtimes = options.runtimes ?? createRuntimeResolver({ threads: createThreadStore(clients) });
+  services.operation = createOperationHub({
+    repos,
+    runtimes,
+    locks: createSessionLock(clients),
+    events: createEventLog({ ...clients, publisher, logger }),
+    logger,
+  });
   const enqueue = config.WORK_QUEUE_URL
     ? async (message: GraphqlOperationMessage) => {
         await clients.sqs.send(
@@ -130,6 +148,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     eventLog,
     publisher,
     ws,
+    runtimes,
     httpContext: (caller) => ({ transport: 'http', caller, repos, logger, services }),
   };
 }

@@ -13,7 +13,10 @@ import type { Repositories } from './repositories.js';
 function refuse(entity: string, counts: Record<string, number>): void {
   const nonZero = Object.entries(counts).filter(([, n]) => n > 0);
   if (nonZero.length === 0) return;
-  const named = nonZero.map(([name, n]) => `${n} ${n === 1 ? name.replace(/s$/, '') : name}`).join(' and ');
+  const words = (name: string) => name.replace(/([A-Z])/g, ' $1').toLowerCase(); // sessionRuns -> session runs
+  const named = nonZero
+    .map(([name, n]) => `${n} ${words(n === 1 ? name.replace(/s$/, '') : name)}`)
+    .join(' and ');
   throw new ConflictError(`${entity} still has ${named}; delete them first`, { counts });
 }
 

@@ -69,6 +69,19 @@ export function createEventLog(deps: EventLogDeps): EventLog {
   const now = () => (deps.now?.() ?? new Date()).toISOString();
   // Next free seq per session, as last seen by this instance: saves the tail read in the common case.
   const nextSeqHint = new Map<string, number>();
+  // Appends of one session from this instance go one after another: they would only collide.
+  const tails = new Map<string, Promise<unknown>>();
+
+  function serialized<T>(sessionUuid: string, run: () => Promise<T>): Promise<T> {
+    const previous = tails.get(sessionUuid) ?? Promise.resolve();
+    const next = previous.then(run, run);
+    const settled = next.catch(() => undefined);
+    tails.set(sessionUuid, settled);
+    void settled.then(() => {
+      if (tails.get(sessionUuid) === settled) tails.delete(sessionUuid);
+    });
+    return next;
+  }
 
   async function readNextSeq(sessionUuid: string): Promise<number> {
     const { Items } = await doc.send(
@@ -122,12 +135,20 @@ export function createEventLog(deps: EventLogDeps): EventLog {
       if (newEvents.length === 0) return [];
       const createdAt = now();
       const recorded: SessionEvent[] = [];
-      for (const chunk of chunkEvents(newEvents.map((e) => fitEvent(e, createdAt)))) {
-        const first = await putItem(tenant, sessionUuid, chunk);
-        chunk.forEach((e, i) => {
-          recorded.push({ sessionUuid, seq: first + i, type: e.type, data: e.data, createdAt: e.created_at });
-        });
-      }
+      await serialized(sessionUuid, async () => {
+        for (const chunk of chunkEvents(newEvents.map((e) => fitEvent(e, createdAt)))) {
+          const first = await putItem(tenant, sessionUuid, chunk);
+          chunk.forEach((e, i) => {
+            recorded.push({
+              sessionUuid,
+              seq: first + i,
+              type: e.type,
+              data: e.data,
+              createdAt: e.created_at,
+            });
+          });
+        }
+      });
       if (deps.publisher) {
         await deps.publisher.publish(tenant, recorded).catch((error: unknown) => {
           deps.logger?.warn(

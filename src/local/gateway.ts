@@ -135,6 +135,8 @@ export function createLocalGateway(server: Server, options: LocalGatewayOptions)
           }),
         );
       });
+      // An oversized frame closes the socket with 1009 (as API Gateway does); nothing else to do.
+      ws.on('error', (error) => logger.debug({ err: error, connectionId }, 'websocket error'));
       ws.on('close', (code, reason) => {
         enqueue(connectionId, async () => {
           await handler({

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 
 /** Node request -> Fetch Request (the body is read fully; local GraphQL bodies are small). */
 export async function toFetchRequest(request: IncomingMessage, origin: string): Promise<Request> {
@@ -29,11 +28,19 @@ export async function writeFetchResponse(response: Response, target: ServerRespo
     target.end();
     return;
   }
-  const stream = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
-  target.on('close', () => stream.destroy());
-  await new Promise<void>((resolve) => {
-    stream.on('error', () => resolve());
-    stream.on('end', () => resolve());
-    stream.pipe(target);
+  // yoga answers with its own stream ponyfill, so read it through the reader API.
+  const reader = response.body.getReader();
+  target.on('close', () => {
+    reader.cancel().catch(() => undefined);
   });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!target.write(value)) await new Promise((resolve) => target.once('drain', resolve));
+    }
+  } catch {
+    // the client went away mid-stream (a closed GraphiQL subscription)
+  }
+  target.end();
 }

@@ -7,11 +7,13 @@ import { loadConfig } from '../config.js';
 import { createTables } from '../db/create-tables.js';
 import { handleGraphQLRequest } from '../handlers/http.js';
 import { createWsHandler } from '../handlers/ws.js';
+import { type Tenant, tenantOf } from '../tenant.js';
 import { signToken } from '../transport/auth.js';
 import { createEngine, type Engine } from '../wiring.js';
 import { startLocalDynamo } from './dynamo-server.js';
 import { createLocalGateway } from './gateway.js';
 import { toFetchRequest, writeFetchResponse } from './http-bridge.js';
+import { seedDemo } from './seed.js';
 
 export const LOCAL_STAGE = 'local';
 export const DEMO_TENANT = { endpoint_id: 'demo', part_id: 'local' } as const;
@@ -29,11 +31,19 @@ export interface LocalStackOptions {
   readonly jwtSecret?: string;
   /** Extra environment (e.g. DEV_TENANT). */
   readonly env?: Record<string, string>;
+  /** Seed the demo coordinations and task for the demo tenant (npm start does). */
+  readonly seed?: boolean;
+  /** Agent runtimes (tests point them at local model servers); the built-in adapters by default. */
+  readonly runtimes?: import('../runtimes/port.js').RuntimeResolver;
 }
 
 export interface LocalStack {
   readonly httpUrl: string;
   readonly wsUrl: string;
+  /** The management endpoint the real ApiGatewayManagementApiClient posts to. */
+  readonly callbackUrl: string;
+  /** The tenant of the default dev token (demo#local). */
+  readonly demoTenant: Tenant;
   readonly engine: Engine;
   readonly jwtSecret: string;
   /** Signs a token for a tenant/user with the stack's secret. */
@@ -84,12 +94,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const devToken = await token();
   const engine = createEngine(config, {
     logger,
+    ...(options.runtimes && { runtimes: options.runtimes }),
     graphiql: {
       title: 'AI Coordination Engine (local)',
       headers: JSON.stringify({ Authorization: `Bearer ${devToken}` }),
     },
   });
   await createTables(engine.clients.dynamo, engine.clients.tables);
+  const demoTenant = tenantOf(DEMO_TENANT.endpoint_id, DEMO_TENANT.part_id);
+  if (options.seed) await seedDemo(engine.repos, demoTenant);
 
   const gateway = createLocalGateway(server, {
     stage: LOCAL_STAGE,
@@ -128,6 +141,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   return {
     httpUrl: `${origin}/graphql`,
     wsUrl: `ws://127.0.0.1:${port}/graphql`,
+    callbackUrl: `${origin}/${LOCAL_STAGE}`,
+    demoTenant,
     engine,
     jwtSecret,
     token,

@@ -62,7 +62,13 @@ export function prepareOperation(
   } catch (error) {
     return { ok: false, errors: formatErrors([error], context.logger) };
   }
-  const validationErrors = enveloped.validate(enveloped.schema, document);
+  let validationErrors: readonly unknown[];
+  try {
+    validationErrors = enveloped.validate(enveloped.schema, document);
+  } catch (error) {
+    // graphql-armor's limits (aliases, depth, cost) throw their GraphQLError instead of returning it.
+    validationErrors = [error];
+  }
   if (validationErrors.length > 0)
     return { ok: false, errors: formatErrors(validationErrors, context.logger) };
   const operation = getOperationAST(document, payload.operationName ?? undefined);
@@ -111,13 +117,16 @@ export function subscriptionArguments(
     };
   }
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {});
-  if (coerced.errors) return { errors: coerced.errors };
+  // The user's input: reported as such, without the scalar's internal error attached.
+  const badInput = (e: GraphQLError) =>
+    new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT' } });
+  if (coerced.errors) return { errors: coerced.errors.map(badInput) };
   const fieldDef = subscriptionType.getFields()[node.name.value];
   if (!fieldDef) return { errors: [new GraphQLError(`Unknown subscription field ${node.name.value}.`)] };
   try {
     return { field: node.name.value, args: getArgumentValues(fieldDef, node as FieldNode, coerced.coerced) };
   } catch (error) {
-    return { errors: [error instanceof GraphQLError ? error : new GraphQLError(String(error))] };
+    return { errors: [badInput(error instanceof GraphQLError ? error : new GraphQLError(String(error)))] };
   }
 }
 

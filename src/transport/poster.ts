@@ -38,7 +38,7 @@ export function createPoster(deps: {
         );
         return true;
       } catch (error) {
-        if (error instanceof GoneException || (error as { name?: string }).name === 'GoneException') {
+        if (isGone(error)) {
           logger.info({ connectionId }, 'connection gone: removing it and its subscriptions');
           await store.removeConnection(connectionId);
           return false;
@@ -54,19 +54,26 @@ export function createPoster(deps: {
           const request = args.request as { headers?: Record<string, string> };
           if (request.headers) {
             request.headers[CLOSE_CODE_HEADER] = String(code);
-            request.headers[CLOSE_REASON_HEADER] = encodeURIComponent(reason.slice(0, 100));
+            // A close reason is at most 123 bytes: keep it short and printable ASCII.
+            request.headers[CLOSE_REASON_HEADER] = encodeURIComponent(
+              reason.replace(/[^\x20-\x7E]/g, '?').slice(0, 100),
+            );
           }
           return next(args);
         },
         { step: 'build', name: 'aceCloseCode' },
       );
+      // Forget the connection first: once the socket is closed nothing of it may remain.
+      await store.removeConnection(connectionId);
       try {
         await client.send(command);
       } catch (error) {
-        if (!(error instanceof GoneException || (error as { name?: string }).name === 'GoneException'))
-          throw error;
+        if (!isGone(error)) throw error;
       }
-      await store.removeConnection(connectionId);
     },
   };
+}
+
+function isGone(error: unknown): boolean {
+  return error instanceof GoneException || (error as { name?: string }).name === 'GoneException';
 }

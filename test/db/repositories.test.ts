@@ -18,7 +18,10 @@ describe('entity repositories on a real local DynamoDB', () => {
       updated_by: 'tester',
     });
     expect(created.partition_key).toBe('endpoint-a#part-1');
-    const updated = await env.repos.coordinations.update(tenantA, uuid, { coordination_name: 'Help', updated_by: 'x' });
+    const updated = await env.repos.coordinations.update(tenantA, uuid, {
+      coordination_name: 'Help',
+      updated_by: 'x',
+    });
     expect(updated.coordination_name).toBe('Help');
     expect(updated.coordination_description).toBe('helps');
     expect(await env.repos.coordinations.find(tenantB, uuid)).toBeUndefined();

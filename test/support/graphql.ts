@@ -31,7 +31,11 @@ export function createGraphQLClient(
     };
     const response = await yoga.fetch(
       'http://yoga/graphql',
-      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      },
       context,
     );
     return (await response.json()) as GraphQLResult<T>;

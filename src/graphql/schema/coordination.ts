@@ -13,7 +13,10 @@ import { DeletePayloadRef, listType, payloadType } from './common.js';
 /** Loaded by uuid within the caller's tenant; BatchGetItem behind a per-request DataLoader. */
 export const CoordinationRef = builder.loadableObjectRef('Coordination', {
   load: (uuids: string[], ctx) => ctx.repos.coordinations.batchGet(ctx.caller.tenant, uuids),
-  sort: (coordination: Coordination) => coordination.coordination_uuid,
+  // BatchGetItem answers in any order: sort maps items to keys; resolved objects prime the cache.
+  toKey: (coordination: Coordination) => coordination.coordination_uuid,
+  sort: true,
+  cacheResolved: true,
   loaderOptions: { maxBatchSize: 100 },
 });
 

@@ -10,5 +10,6 @@ import './session-agent.js';
 import './session-run.js';
 import './relations.js';
 import './subscription.js';
+import './operation.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -33,7 +33,10 @@ export const SessionAgentRef = builder.loadableObjectRef('SessionAgent', {
         return { sessionUuid, sessionAgentUuid };
       }),
     ),
-  sort: (agent: SessionAgent) => sessionAgentKey(agent.session_uuid, agent.session_agent_uuid),
+  // BatchGetItem answers in any order: sort maps items to keys; resolved objects prime the cache.
+  toKey: (agent: SessionAgent) => sessionAgentKey(agent.session_uuid, agent.session_agent_uuid),
+  sort: true,
+  cacheResolved: true,
   loaderOptions: { maxBatchSize: 100 },
 });
 

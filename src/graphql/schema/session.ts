@@ -23,7 +23,10 @@ export const SessionRef = builder.loadableObjectRef('Session', {
         return { coordinationUuid, sessionUuid };
       }),
     ),
-  sort: (session: Session) => sessionKey(session.coordination_uuid, session.session_uuid),
+  // BatchGetItem answers in any order: sort maps items to keys; resolved objects prime the cache.
+  toKey: (session: Session) => sessionKey(session.coordination_uuid, session.session_uuid),
+  sort: true,
+  cacheResolved: true,
   loaderOptions: { maxBatchSize: 100 },
 });
 

@@ -38,7 +38,10 @@ export const TaskRef = builder.loadableObjectRef('Task', {
         return { coordinationUuid, taskUuid };
       }),
     ),
-  sort: (task: Task) => taskKey(task.coordination_uuid, task.task_uuid),
+  // BatchGetItem answers in any order: sort maps items to keys; resolved objects prime the cache.
+  toKey: (task: Task) => taskKey(task.coordination_uuid, task.task_uuid),
+  sort: true,
+  cacheResolved: true,
   loaderOptions: { maxBatchSize: 100 },
 });
 

@@ -1,4 +1,6 @@
 import type { Agent } from '../../domain/coordination/model.js';
+import type { Repositories } from '../../domain/repositories.js';
+import type { Tenant } from '../../tenant.js';
 
 /**
  * Demo coordinations on scripted agents: the local stack seeds them, the
@@ -245,3 +247,23 @@ export const demoCoordinations: readonly DemoCoordination[] = [
     ],
   },
 ];
+
+/** Writes the demo coordinations for a tenant (the local stack's seed); existing ones are left as they are. */
+export async function seedDemoCoordinations(
+  repos: Pick<Repositories, 'coordinations'>,
+  tenant: Tenant,
+): Promise<number> {
+  let created = 0;
+  for (const demo of demoCoordinations) {
+    if (await repos.coordinations.find(tenant, demo.coordination_uuid)) continue;
+    await repos.coordinations.insert(tenant, {
+      coordination_uuid: demo.coordination_uuid,
+      coordination_name: demo.coordination_name,
+      coordination_description: demo.coordination_description,
+      agents: [...demo.agents],
+      updated_by: 'seed',
+    });
+    created++;
+  }
+  return created;
+}

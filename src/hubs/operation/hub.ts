@@ -90,9 +90,17 @@ export interface AskCaller {
   readonly userId: string;
 }
 
+export interface ChunkMeta {
+  readonly sessionUuid: string;
+  readonly runUuid: string;
+  readonly agentUuid: string;
+  /** 0-based position of the chunk in the answer. */
+  readonly index: number;
+}
+
 export interface AskOptions {
   /** Each streamed chunk, in order (the WebSocket transport forwards them as `next` messages). */
-  readonly onChunk?: (chunk: string) => void | Promise<void>;
+  readonly onChunk?: (chunk: string, meta: ChunkMeta) => void | Promise<void>;
 }
 
 export interface OperationHub {
@@ -231,10 +239,16 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
         ...(run.inputFiles && { inputFiles: run.inputFiles }),
         onChunk: async (chunk) => {
           if (signal.aborted) return;
+          const meta = {
+            sessionUuid: session.session_uuid,
+            runUuid: run.runUuid,
+            agentUuid: agent.agent_uuid,
+            index,
+          };
           index++;
           pending.push(chunk);
           if (pending.length >= settings.tokenEventBatch) await flushTokens();
-          await onChunk?.(chunk);
+          await onChunk?.(chunk, meta);
         },
       });
       await flushTokens();
@@ -370,13 +384,6 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
           async_task_uuid: asyncTaskUuid,
           updated_by: userId,
         });
-        if (stillOwner) {
-          const sessionStatus = status === 'failed' ? 'failed' : status === 'timeout' ? 'timeout' : 'active';
-          session = await repos.sessions.update(tenant, session.coordination_uuid, session.session_uuid, {
-            status: sessionStatus,
-            updated_by: userId,
-          });
-        }
         await record(tenant, session.session_uuid, `run_${status}`, {
           run_uuid: runUuid,
           agent_uuid: agent.agent_uuid,
@@ -384,6 +391,17 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
           ...(error && { error }),
           ...(answer !== null && { answer_chars: answer.length }),
         });
+        if (stillOwner) {
+          const sessionStatus = status === 'failed' ? 'failed' : status === 'timeout' ? 'timeout' : 'active';
+          const previousStatus = session.status;
+          session = await repos.sessions.update(tenant, session.coordination_uuid, session.session_uuid, {
+            status: sessionStatus,
+            updated_by: userId,
+          });
+          if (previousStatus !== sessionStatus) {
+            await record(tenant, session.session_uuid, 'session_status', { status: sessionStatus });
+          }
+        }
         return {
           coordinationUuid: coordination.coordination_uuid,
           sessionUuid: session.session_uuid,

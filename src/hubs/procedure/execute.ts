@@ -1,5 +1,4 @@
 import type { Agent } from '../../domain/coordination/model.js';
-import type { SessionAgent } from '../../domain/session-agent/model.js';
 import { newId } from '../../ids.js';
 import type { Tenant } from '../../tenant.js';
 import { type ActionAgentView, hasActionFunction } from './actions.js';
@@ -28,21 +27,19 @@ export async function executeAgent(
   key: AgentKey & { coordination_uuid: string },
 ): Promise<void> {
   const sessionKey = { coordination_uuid: key.coordination_uuid, session_uuid: key.session_uuid };
-  const [agent, session] = await Promise.all([
-    ctx.store.getAgent(tenant, key),
-    ctx.store.getSession(tenant, sessionKey),
-  ]);
-  if (!agent || !session) {
-    ctx.logger.warn({ key }, 'execute_agent for a missing session or agent: nothing to do');
+  const agent = await ctx.store.getAgent(tenant, key);
+  if (!agent) {
+    ctx.logger.warn({ key }, 'execute_agent for a missing agent: nothing to do');
     return;
   }
-  // fail_fast (or a finished session): nothing new starts.
-  if (session.status !== 'in_progress') return;
-  if (agent.state === 'pending') return runAction(ctx, tenant, session, agent);
-
   const nowMs = ctx.clock.now();
   const expired = agent.state === 'executing' && (agent.lease_until ?? 0) < nowMs;
-  if (agent.in_degree !== 0 || !(agent.state === 'initial' || expired)) return;
+  const runnable = agent.in_degree === 0 && (agent.state === 'initial' || expired);
+  if (!runnable && agent.state !== 'pending') return; // a duplicate delivery: one read, nothing else
+  const session = await ctx.store.getSession(tenant, sessionKey);
+  // fail_fast (or a finished session): nothing new starts.
+  if (!session || session.status !== 'in_progress') return;
+  if (agent.state === 'pending') return runAction(ctx, tenant, session, agent);
 
   const policy = policyOf(ctx, session);
   const slotted = policy.max_parallel !== undefined;
@@ -71,14 +68,13 @@ async function runClaimedAgent(
 ): Promise<void> {
   const key = { session_uuid: agent.session_uuid, session_agent_uuid: agent.session_agent_uuid };
   const policy = policyOf(ctx, session);
-  const coordination = await ctx.deps.repos.coordinations.get(tenant, agent.coordination_uuid);
-  const agentConfig = coordination.agents.find((a) => a.agent_uuid === agent.agent_uuid);
-  const predecessors = await loadAgents(ctx, tenant, agent.session_uuid, agent.predecessor_uuids);
-  const nameOf = (uuid: string) => coordination.agents.find((a) => a.agent_uuid === uuid)?.agent_name ?? uuid;
+  const agentConfig =
+    (agent.agent_config as Agent | undefined) ?? (await configFromCoordination(ctx, tenant, agent));
+  const predecessors = await ctx.store.batchGetAgents(tenant, agent.session_uuid, agent.predecessor_uuids);
   const input = buildAgentInput(
     agent.subtask_query ?? '',
     predecessors.map((p) => ({
-      agent_name: nameOf(p.agent_uuid),
+      agent_name: p.agent_name ?? p.agent_uuid,
       agent_output: p.agent_output,
       user_input: p.user_input,
     })),
@@ -177,12 +173,10 @@ export async function runAction(
   const policy = policyOf(ctx, session);
   const nowMs = ctx.clock.now();
   if (!(await ctx.store.claimAction(tenant, key, nowMs + policy.agent_timeout_ms + 60_000, nowMs))) return;
-  const coordination = await ctx.deps.repos.coordinations.get(tenant, agent.coordination_uuid);
-  const nameOf = (uuid: string) => coordination.agents.find((a) => a.agent_uuid === uuid)?.agent_name ?? uuid;
-  const view = (a: SessionAgent | AgentRecord): ActionAgentView => ({
+  const view = (a: AgentRecord): ActionAgentView => ({
     session_agent_uuid: a.session_agent_uuid,
     agent_uuid: a.agent_uuid,
-    agent_name: nameOf(a.agent_uuid),
+    agent_name: a.agent_name,
     subtask_query: a.subtask_query,
     agent_input: a.agent_input,
     agent_output: a.agent_output,
@@ -190,8 +184,8 @@ export async function runAction(
     state: a.state,
   });
   const [predecessors, successors] = await Promise.all([
-    loadAgents(ctx, tenant, agent.session_uuid, agent.predecessor_uuids),
-    loadAgents(ctx, tenant, agent.session_uuid, agent.successor_uuids),
+    ctx.store.batchGetAgents(tenant, agent.session_uuid, agent.predecessor_uuids),
+    ctx.store.batchGetAgents(tenant, agent.session_uuid, agent.successor_uuids),
   ]);
   try {
     const result = await ctx.actions.run(agent.agent_action.action_function as Record<string, unknown>, {
@@ -246,13 +240,10 @@ async function releaseUnlessRunning(ctx: HubContext, tenant: Tenant, key: AgentK
   await dispatchWaitingForSlot(ctx, tenant, sessionKeyOf(session));
 }
 
-async function loadAgents(ctx: HubContext, tenant: Tenant, sessionUuid: string, uuids: readonly string[]) {
-  if (uuids.length === 0) return [];
-  const rows = await ctx.deps.repos.sessionAgents.batchGet(
-    tenant,
-    uuids.map((sessionAgentUuid) => ({ sessionUuid, sessionAgentUuid })),
-  );
-  return rows.filter((r): r is SessionAgent => r !== undefined);
+/** Rows written before agent_config was snapshotted: read the coordination. */
+async function configFromCoordination(ctx: HubContext, tenant: Tenant, agent: AgentRecord) {
+  const coordination = await ctx.deps.repos.coordinations.find(tenant, agent.coordination_uuid);
+  return coordination?.agents.find((a) => a.agent_uuid === agent.agent_uuid);
 }
 
 export function agentState(agent: AgentRecord, state: string, extra: Record<string, unknown> = {}) {

@@ -43,17 +43,20 @@ export async function onAgentCompleted(ctx: HubContext, tenant: Tenant, agent: A
   const results = await Promise.all(
     agent.successor_uuids.map(async (successorUuid) => ({
       successorUuid,
-      result: await ctx.store.decrement(
+      ...(await ctx.store.decrement(
         tenant,
         { session_uuid: agent.session_uuid, session_agent_uuid: successorUuid },
         agent.session_agent_uuid,
-      ),
+      )),
     })),
   );
   const ready = results.filter((r) => r.result === 'reached_zero').map((r) => r.successorUuid);
   await dispatchAgents(ctx, tenant, key, ready);
-  // A successor that will run checks completion itself; otherwise this agent may have been the last.
-  if (ready.length === 0) await checkSessionCompletion(ctx, tenant, key);
+  // A successor that is not terminal yet will check when it is; if none is left, this agent may be the last.
+  const someoneElseChecks = results.some(
+    (r) => r.result !== 'already_counted' && r.state !== 'completed' && r.state !== 'failed',
+  );
+  if (!someoneElseChecks) await checkSessionCompletion(ctx, tenant, key);
 }
 
 /** Fail fast: the session fails now. Continue: descendants can never run, so they fail as skipped. */

@@ -14,6 +14,8 @@ const StringSet = z
  */
 export const AgentRecordSchema = SessionAgentSchema.extend({
   agent_name: z.string().optional().nullable(),
+  /** The coordination's agent entry as it was when the session started: one read less per run, and stable. */
+  agent_config: z.looseObject({}).optional().nullable(),
   /** Position in the session (plan order): deterministic input and report order. */
   position: z.number().int().min(0).optional(),
   predecessor_uuids: z.array(z.string()).default([]),

@@ -29,12 +29,9 @@ export async function findSessionKey(
 ): Promise<SessionKey> {
   const agents = await ctx.store.listAgents(tenant, sessionUuid);
   if (agents[0]) return { coordination_uuid: agents[0].coordination_uuid, session_uuid: sessionUuid };
-  const sessions = await ctx.deps.repos.sessions.base.queryTenant(tenant, [
-    { kind: 'eq', path: ['session_uuid'], value: sessionUuid },
-  ]);
-  const session = sessions[0];
-  if (!session) throw new NotFoundError('Session', { session_uuid: sessionUuid });
-  return { coordination_uuid: session.coordination_uuid, session_uuid: sessionUuid };
+  const key = await ctx.store.findSessionKey(tenant, sessionUuid);
+  if (!key) throw new NotFoundError('Session', { session_uuid: sessionUuid });
+  return key;
 }
 
 /**

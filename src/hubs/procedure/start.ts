@@ -58,7 +58,7 @@ export async function executeProcedureTaskSession(
         coordination_uuid: input.coordinationUuid,
         session_uuid: sessionUuid,
         task_uuid: input.taskUuid,
-        user_id: input.userId ?? null,
+        user_id: input.userId ?? undefined,
         task_query: input.taskQuery ?? task.initial_task_query ?? null,
         iteration_count: 0,
         subtask_queries: task.subtask_queries,
@@ -178,10 +178,13 @@ export async function startSession(ctx: HubContext, tenant: Tenant, key: Session
     );
     return;
   }
+  // A duplicate start of a running session only re-dispatches (cheap, and the claim makes it harmless).
+  const created = session.status === 'in_progress' ? [] : plan;
   await Promise.all(
-    plan.map((agent) =>
+    created.map((agent) =>
       ctx.store.insertAgent(tenant, {
         ...agent,
+        agent_config: coordination.agents.find((a) => a.agent_uuid === agent.agent_uuid) ?? null,
         session_uuid: key.session_uuid,
         coordination_uuid: key.coordination_uuid,
         state: 'initial',

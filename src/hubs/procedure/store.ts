@@ -7,6 +7,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { batchGet } from '../../db/batch-get.js';
 import type { TableNames } from '../../db/tables.js';
 import type { SessionStatus } from '../../domain/session/model.js';
 import type { SessionAgentState } from '../../domain/session-agent/model.js';
@@ -24,8 +25,17 @@ export interface StoreDeps {
 export type AgentKey = { readonly session_uuid: string; readonly session_agent_uuid: string };
 export type SessionKey = { readonly coordination_uuid: string; readonly session_uuid: string };
 export type DecrementResult = 'reached_zero' | 'decremented' | 'already_counted';
+export interface Decrement {
+  readonly result: DecrementResult;
+  /** The successor's state after the write (unknown when the edge was already counted). */
+  readonly state?: string;
+}
 
 const UPDATED_BY = 'procedure-hub';
+const sessionKey = (key: SessionKey) => ({
+  coordination_uuid: key.coordination_uuid,
+  session_uuid: key.session_uuid,
+});
 
 /**
  * Every state transition of the executor: one conditional UpdateItem or
@@ -88,10 +98,48 @@ export function createProcedureStore(deps: StoreDeps) {
 
     async getAgent(tenant: Tenant, key: AgentKey): Promise<AgentRecord | undefined> {
       const { Item } = await doc.send(
-        new GetCommand({ TableName: tables.sessionAgents, Key: key, ConsistentRead: true }),
+        new GetCommand({
+          TableName: tables.sessionAgents,
+          Key: { session_uuid: key.session_uuid, session_agent_uuid: key.session_agent_uuid },
+          ConsistentRead: true,
+        }),
       );
       if (!Item || Item.partition_key !== tenant.partitionKey) return undefined;
       return AgentRecordSchema.parse(Item);
+    },
+
+    /** Agents by session_agent_uuid, in the given order (missing ones left out). */
+    async batchGetAgents(
+      tenant: Tenant,
+      sessionUuid: string,
+      uuids: readonly string[],
+    ): Promise<AgentRecord[]> {
+      if (uuids.length === 0) return [];
+      const items = await batchGet(
+        doc,
+        tables.sessionAgents,
+        ['session_uuid', 'session_agent_uuid'],
+        uuids.map((u) => ({ session_uuid: sessionUuid, session_agent_uuid: u })),
+      );
+      return items
+        .filter((item) => item !== undefined && item.partition_key === tenant.partitionKey)
+        .map((item) => AgentRecordSchema.parse(item));
+    },
+
+    /** A session by its uuid alone, through the tenant index (eventually consistent). */
+    async findSessionKey(tenant: Tenant, sessionUuid: string): Promise<SessionKey | undefined> {
+      const { Items } = await doc.send(
+        new QueryCommand({
+          TableName: tables.sessions,
+          IndexName: 'partition_key-index',
+          KeyConditionExpression: 'partition_key = :pk AND session_uuid = :s',
+          ExpressionAttributeValues: { ':pk': tenant.partitionKey, ':s': sessionUuid },
+        }),
+      );
+      const item = Items?.[0];
+      return item
+        ? { coordination_uuid: String(item.coordination_uuid), session_uuid: sessionUuid }
+        : undefined;
     },
 
     async listAgents(tenant: Tenant, sessionUuid: string): Promise<AgentRecord[]> {
@@ -117,7 +165,7 @@ export function createProcedureStore(deps: StoreDeps) {
 
     async getSession(tenant: Tenant, key: SessionKey): Promise<SessionRecord | undefined> {
       const { Item } = await doc.send(
-        new GetCommand({ TableName: tables.sessions, Key: key, ConsistentRead: true }),
+        new GetCommand({ TableName: tables.sessions, Key: sessionKey(key), ConsistentRead: true }),
       );
       if (!Item || Item.partition_key !== tenant.partitionKey) return undefined;
       return SessionRecordSchema.parse(Item);
@@ -174,7 +222,7 @@ export function createProcedureStore(deps: StoreDeps) {
       }
       const result = await conditional(`session_${to}`, {
         TableName: tables.sessions,
-        Key: key,
+        Key: sessionKey(key),
         UpdateExpression: `SET ${sets.join(', ')}`,
         ConditionExpression: `partition_key = :pk AND #status IN (${fromList.join(', ')})`,
         ExpressionAttributeNames: { '#status': 'status' },
@@ -187,7 +235,7 @@ export function createProcedureStore(deps: StoreDeps) {
     async setSubtaskQueries(tenant: Tenant, key: SessionKey, queries: unknown[]): Promise<boolean> {
       const result = await conditional('session_subtasks', {
         TableName: tables.sessions,
-        Key: key,
+        Key: sessionKey(key),
         UpdateExpression: 'SET subtask_queries = :q, updated_at = :now',
         ConditionExpression:
           'partition_key = :pk AND (attribute_not_exists(subtask_queries) OR size(subtask_queries) = :zero)',
@@ -213,7 +261,7 @@ export function createProcedureStore(deps: StoreDeps) {
     ): Promise<boolean> {
       const result = await conditional('slot_acquire', {
         TableName: tables.sessions,
-        Key: key,
+        Key: sessionKey(key),
         UpdateExpression: 'ADD running_agents :me',
         ConditionExpression:
           'partition_key = :pk AND (attribute_not_exists(running_agents) OR size(running_agents) < :max OR contains(running_agents, :id))',
@@ -231,7 +279,7 @@ export function createProcedureStore(deps: StoreDeps) {
     async releaseSlot(tenant: Tenant, key: SessionKey, sessionAgentUuid: string): Promise<void> {
       await conditional('slot_release', {
         TableName: tables.sessions,
-        Key: key,
+        Key: sessionKey(key),
         UpdateExpression: 'DELETE running_agents :me',
         ConditionExpression: 'partition_key = :pk',
         ExpressionAttributeValues: { ':pk': tenant.partitionKey, ':me': new Set([sessionAgentUuid]) },
@@ -383,7 +431,7 @@ export function createProcedureStore(deps: StoreDeps) {
      * predecessor, whatever the number of deliveries. The write that reaches 0
      * is told so, and only that caller dispatches the successor.
      */
-    async decrement(tenant: Tenant, successor: AgentKey, predecessorUuid: string): Promise<DecrementResult> {
+    async decrement(tenant: Tenant, successor: AgentKey, predecessorUuid: string): Promise<Decrement> {
       const result = await conditional(
         'decrement',
         agentUpdate(
@@ -395,9 +443,13 @@ export function createProcedureStore(deps: StoreDeps) {
           'ALL_NEW',
         ),
       );
-      if (result === false) return 'already_counted';
+      if (result === false) return { result: 'already_counted' };
+      const state = String(result.state);
       // A successor already failed (skipped) is never dispatched, whatever its in-degree.
-      return result.in_degree === 0 && result.state === 'initial' ? 'reached_zero' : 'decremented';
+      return {
+        result: result.in_degree === 0 && state === 'initial' ? 'reached_zero' : 'decremented',
+        state,
+      };
     },
   };
 }

@@ -1,0 +1,282 @@
+import { randomBytes } from 'node:crypto';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createLogger } from '../../src/clients.js';
+import { createEventLog, type EventLog } from '../../src/events/event-log.js';
+import { createSqsHandler } from '../../src/handlers/sqs.js';
+import type { ActionRegistry } from '../../src/hubs/procedure/actions.js';
+import type { Clock } from '../../src/hubs/procedure/context.js';
+import type { Faults } from '../../src/hubs/procedure/faults.js';
+import { createProcedureHub, type ProcedureHub } from '../../src/hubs/procedure/hub.js';
+import type { ResolvedPolicy } from '../../src/hubs/procedure/policy.js';
+import { newId } from '../../src/ids.js';
+import { type SqsPoller, startSqsPoller } from '../../src/queue/poller.js';
+import {
+  createRecordingQueue,
+  createSqsWorkQueue,
+  type Envelope,
+  type WorkQueue,
+} from '../../src/queue/port.js';
+import { createWorkQueues } from '../../src/queue/setup.js';
+import { createScriptedRuntime, type ScriptedRuntime } from '../../src/runtimes/scripted.js';
+import type { Tenant } from '../../src/tenant.js';
+import { createTestEnv, type TestEnv, tenantA } from '../support/env.js';
+
+export const logger = createLogger({ LOG_LEVEL: (process.env.LOG_LEVEL as 'silent') ?? 'silent' });
+
+export interface AgentSpec {
+  readonly name: string;
+  readonly preds?: readonly string[];
+  readonly script?: Record<string, unknown>;
+  readonly userInTheLoop?: boolean;
+  readonly actionFunction?: Record<string, unknown>;
+  readonly primaryPath?: boolean;
+  readonly type?: 'task' | 'decompose' | 'planning' | 'triage';
+  /** No subtask query for this agent (decompose writes them). */
+  readonly noSubtask?: boolean;
+}
+
+export interface SeededTask {
+  readonly coordinationUuid: string;
+  readonly taskUuid: string;
+  uuidOf(name: string): string;
+}
+
+/** A coordination with the given agents and a task wiring them into a DAG. */
+export async function seedTask(
+  env: TestEnv,
+  specs: readonly AgentSpec[],
+  options: { tenant?: Tenant; policy?: Partial<ResolvedPolicy>; taskQuery?: string } = {},
+): Promise<SeededTask> {
+  const tenant = options.tenant ?? tenantA;
+  const uuids = new Map(specs.map((s) => [s.name, newId()]));
+  const uuidOf = (name: string) => {
+    const uuid = uuids.get(name);
+    if (!uuid) throw new Error(`no agent ${name}`);
+    return uuid;
+  };
+  const coordination = await env.repos.coordinations.insert(tenant, {
+    coordination_uuid: newId(),
+    coordination_name: `c-${randomBytes(3).toString('hex')}`,
+    agents: specs.map((s) => ({
+      agent_uuid: uuidOf(s.name),
+      agent_name: s.name,
+      agent_description: `agent ${s.name}`,
+      agent_type: s.type ?? 'task',
+      runtime: 'scripted',
+      ...(s.script && { script: s.script }),
+    })),
+    updated_by: 'test',
+  });
+  const taskAgents = specs.filter((s) => (s.type ?? 'task') === 'task');
+  const task = await env.repos.tasks.insert(tenant, {
+    coordination_uuid: coordination.coordination_uuid,
+    task_uuid: newId(),
+    task_name: 'test task',
+    initial_task_query: options.taskQuery ?? 'do the thing',
+    subtask_queries: taskAgents
+      .filter((s) => !s.noSubtask)
+      .map((s) => ({ agent_uuid: uuidOf(s.name), subtask_query: `task for ${s.name}` })),
+    agent_actions: Object.fromEntries(
+      taskAgents.map((s) => [
+        uuidOf(s.name),
+        {
+          predecessors: (s.preds ?? []).map(uuidOf),
+          primary_path: s.primaryPath ?? true,
+          user_in_the_loop: s.userInTheLoop ?? null,
+          action_function: s.actionFunction ?? {},
+        },
+      ]),
+    ),
+    execution_policy: options.policy ?? null,
+    updated_by: 'test',
+  });
+  return { coordinationUuid: coordination.coordination_uuid, taskUuid: task.task_uuid, uuidOf };
+}
+
+export interface HubBedOptions {
+  readonly queue?: WorkQueue;
+  readonly actions?: ActionRegistry;
+  readonly faults?: Faults;
+  readonly clock?: Clock;
+  readonly policyDefaults?: Partial<ResolvedPolicy>;
+  readonly runtime?: ScriptedRuntime;
+}
+
+export function createHub(env: TestEnv, queue: WorkQueue, options: HubBedOptions = {}) {
+  const runtime = options.runtime ?? createScriptedRuntime();
+  const eventLog: EventLog = createEventLog({ doc: env.clients.doc, tables: env.clients.tables });
+  const hub: ProcedureHub = createProcedureHub({
+    repos: env.repos,
+    doc: env.clients.doc,
+    tables: env.clients.tables,
+    eventLog,
+    queue,
+    runtimes: { forAgent: () => runtime },
+    actions: options.actions,
+    clock: options.clock,
+    logger,
+    policyDefaults: options.policyDefaults,
+    retryBaseMs: 5,
+    faults: options.faults,
+  });
+  return { hub, runtime, eventLog };
+}
+
+/** A hub on real local SQS, driven by the poller (Lambda's event source mapping, played locally). */
+export async function createSqsBed(
+  options: HubBedOptions & { maxReceiveCount?: number; env?: TestEnv } = {},
+) {
+  const env = options.env ?? (await createTestEnv());
+  const name = `work-${randomBytes(4).toString('hex')}`;
+  const urls = await createWorkQueues(env.clients.sqs, name, {
+    maxReceiveCount: options.maxReceiveCount ?? 5,
+    visibilityTimeoutSeconds: 10,
+  });
+  const queue = createSqsWorkQueue({ sqs: env.clients.sqs, queueUrl: urls.queueUrl });
+  const { hub, runtime, eventLog } = createHub(env, queue, options);
+  const handler = createSqsHandler({
+    procedure: hub,
+    logger,
+    maxReceiveCount: options.maxReceiveCount ?? 5,
+    backoff: { sqs: env.clients.sqs, queueUrl: urls.queueUrl, baseSeconds: 1 },
+  });
+  const poller: SqsPoller = startSqsPoller({
+    sqs: env.clients.sqs,
+    queueUrl: urls.queueUrl,
+    handler,
+    concurrency: 4,
+    waitTimeSeconds: 0,
+    logger,
+  });
+  return { env, hub, runtime, eventLog, urls, queue, handler, poller, stop: () => poller.stop() };
+}
+
+/** A hub whose queue only records: the test delivers messages itself through the real SQS handler. */
+export async function createDirectBed(options: HubBedOptions & { env?: TestEnv } = {}) {
+  const env = options.env ?? (await createTestEnv());
+  const queue = createRecordingQueue();
+  const { hub, runtime, eventLog } = createHub(env, queue, options);
+  const handler = createSqsHandler({ procedure: hub, logger });
+  return { env, hub, runtime, eventLog, queue, handler };
+}
+
+export function sqsEventOf(messages: readonly Envelope[], receiveCount = 1): SQSEvent {
+  return {
+    Records: messages.map((message) => {
+      const id = newId();
+      return {
+        messageId: id,
+        receiptHandle: `rh-${id}`,
+        body: JSON.stringify(message),
+        attributes: {
+          ApproximateReceiveCount: String(receiveCount),
+          SentTimestamp: String(Date.now()),
+          SenderId: 'test',
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:local:000000000000:test',
+        awsRegion: 'local',
+      };
+    }),
+  };
+}
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function shuffle<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items;
+}
+
+/**
+ * Delivers everything on a recording queue through the SQS handler, round
+ * after round, until nothing is left: each round's messages (optionally
+ * duplicated 2–3 times and shuffled) go in concurrent batches of 10.
+ */
+export async function drain(
+  bed: {
+    queue: ReturnType<typeof createRecordingQueue>;
+    handler: (e: SQSEvent) => Promise<SQSBatchResponse>;
+  },
+  options: { duplicate?: boolean; random?: () => number; maxRounds?: number } = {},
+): Promise<{ deliveries: number }> {
+  const random = options.random ?? seededRandom(1);
+  let deliveries = 0;
+  for (let round = 0; round < (options.maxRounds ?? 10_000); round++) {
+    const messages = bed.queue.take();
+    if (messages.length === 0) return { deliveries };
+    const expanded = messages.flatMap((m) => {
+      const copies = options.duplicate ? 2 + Math.floor(random() * 2) : 1;
+      return Array.from({ length: copies }, () => m);
+    });
+    shuffle(expanded, random);
+    const batches: Envelope[][] = [];
+    for (let i = 0; i < expanded.length; i += 10) batches.push(expanded.slice(i, i + 10));
+    deliveries += expanded.length;
+    await Promise.all(
+      batches.map(async (batch) => {
+        const event = sqsEventOf(batch);
+        const response = await bed.handler(event);
+        const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+        for (const record of event.Records) {
+          if (failed.has(record.messageId)) await bed.queue.send([JSON.parse(record.body) as Envelope]);
+        }
+      }),
+    );
+  }
+  throw new Error('drain did not settle');
+}
+
+export async function waitFor<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`condition not met in ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export async function waitForStatus(
+  env: TestEnv,
+  coordinationUuid: string,
+  sessionUuid: string,
+  statuses: readonly string[],
+  tenant: Tenant = tenantA,
+) {
+  return waitFor(
+    () => env.repos.sessions.get(tenant, coordinationUuid, sessionUuid),
+    (s) => statuses.includes(s.status),
+  );
+}
+
+export async function agentsByName(env: TestEnv, sessionUuid: string, tenant: Tenant = tenantA) {
+  const rows = await env.repos.sessionAgents.list(tenant, { sessionUuid });
+  const coordination = rows[0]
+    ? await env.repos.coordinations.get(tenant, rows[0].coordination_uuid)
+    : undefined;
+  const nameOf = (uuid: string) =>
+    coordination?.agents.find((a) => a.agent_uuid === uuid)?.agent_name ?? uuid;
+  return new Map(rows.map((r) => [nameOf(r.agent_uuid), r]));
+}
