@@ -32,6 +32,11 @@ export const SettingsSchema = z.object({
   /** Concurrent SQS handler invocations (Lambda's event-source maximum concurrency, 2-1000). */
   queueMaxConcurrency: count(2, 1000, 20),
   queueBatchSize: count(1, 10, 10),
+  /**
+   * A consumer on the DLQ fails the session of each dead-lettered message with a reason, then drops
+   * the message (src/handlers/sqs.ts dlqHandler). false: dead letters stay for inspection and redrive.
+   */
+  consumeDeadLetters: flag.default(true),
   /** Timeouts in seconds; the queue's visibility timeout is 6 x the worker's, as AWS recommends. */
   workerTimeoutSeconds: count(10, 900, 120),
   apiTimeoutSeconds: count(3, 29, 29),
