@@ -326,5 +326,6 @@ describe('EngineStack context', () => {
     expect(() => synthesize({ maxReceiveCount: '0' })).toThrow(/maxReceiveCount/);
     expect(() => synthesize({ removalPolicy: 'keep' })).toThrow(/removalPolicy/);
     expect(() => synthesize({ stage: 'Prod Stage' })).toThrow(/stage/);
+    expect(() => synthesize({ logRetentionDays: '2' })).toThrow(/logRetentionDays: one of 1, 3, 5/);
   });
 });
