@@ -10,6 +10,8 @@ import './session-agent.js';
 import './session-run.js';
 import './relations.js';
 import './subscription.js';
+import './session-events.js';
+import './procedure.js';
 import './operation.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
