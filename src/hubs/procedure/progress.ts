@@ -167,9 +167,17 @@ export async function dispatchWaitingForSlot(
   tenant: Tenant,
   key: SessionKey,
 ): Promise<void> {
-  const agents = await ctx.store.listAgents(tenant, key.session_uuid);
+  const [agents, session] = await Promise.all([
+    ctx.store.listAgents(tenant, key.session_uuid),
+    ctx.store.getSession(tenant, key),
+  ]);
+  if (!session || session.status !== 'in_progress') return;
+  const free =
+    (policyOf(ctx, session).max_parallel ?? Number.POSITIVE_INFINITY) - (session.running_agents?.length ?? 0);
+  // Only as many as there are free slots (in plan order): no herd of deliveries that would all be refused.
   const waiting = agents
     .filter((a) => a.state === 'initial' && a.in_degree === 0)
+    .slice(0, Math.max(0, free))
     .map((a) => a.session_agent_uuid);
   await dispatchAgents(ctx, tenant, key, waiting);
 }
