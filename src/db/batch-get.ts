@@ -32,7 +32,9 @@ export async function batchGet(
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt >= MAX_ATTEMPTS) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed`);
         if (attempt > 0) await sleep(Math.random() * Math.min(1000, 25 * 2 ** attempt));
-        const result = await doc.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending } } }));
+        const result = await doc.send(
+          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending } } }),
+        );
         for (const item of result.Responses?.[tableName] ?? []) found.set(keyId(item as Key, keyNames), item);
         pending = (result.UnprocessedKeys?.[tableName]?.Keys as Key[] | undefined) ?? [];
       }

@@ -7,7 +7,7 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type TableDefinition, tableDefinitions, type TableNames } from './tables.js';
+import { type TableDefinition, type TableNames, tableDefinitions } from './tables.js';
 
 /** Pure: the CreateTable request for one definition (on-demand billing, every index projecting ALL). */
 export function createTableInput(def: TableDefinition, tableName: string): CreateTableCommandInput {

@@ -46,7 +46,10 @@ const TENANT_INDEX = 'partition_key-index';
  * call scoped to the caller's tenant: a row of another tenant reads as
  * missing, and writes to it fail their condition and report NOT_FOUND.
  */
-export function createEntityRepository<S extends AnyObjectSchema>(deps: RepositoryDeps, spec: S extends S ? EntitySpec<S> : never) {
+export function createEntityRepository<S extends AnyObjectSchema>(
+  deps: RepositoryDeps,
+  spec: S extends S ? EntitySpec<S> : never,
+) {
   type T = z.infer<S>;
   type Key = Record<string, string>;
   const { doc } = deps;
@@ -72,7 +75,11 @@ export function createEntityRepository<S extends AnyObjectSchema>(deps: Reposito
     return items;
   }
 
-  async function runQuery(tenant: Tenant, keyCondition: { name: string; value: string }[], options: QueryOptions) {
+  async function runQuery(
+    tenant: Tenant,
+    keyCondition: { name: string; value: string }[],
+    options: QueryOptions,
+  ) {
     const b = new ExpressionBuilder();
     const key = keyCondition.map((c) => `${b.name(c.name)} = ${b.value(c.value)}`).join(' AND ');
     const conditions: Condition[] = [...(options.conditions ?? [])];
@@ -97,7 +104,9 @@ export function createEntityRepository<S extends AnyObjectSchema>(deps: Reposito
     tableName,
 
     async find(tenant: Tenant, key: Key): Promise<T | undefined> {
-      const { Item } = await doc.send(new GetCommand({ TableName: tableName, Key: keyOf(key), ConsistentRead: true }));
+      const { Item } = await doc.send(
+        new GetCommand({ TableName: tableName, Key: keyOf(key), ConsistentRead: true }),
+      );
       return owned(Item, tenant) ? parse(Item as Record<string, unknown>) : undefined;
     },
 
@@ -137,7 +146,12 @@ export function createEntityRepository<S extends AnyObjectSchema>(deps: Reposito
 
     async insert(tenant: Tenant, fields: Omit<T, 'partition_key' | 'created_at' | 'updated_at'>): Promise<T> {
       const stamp = now();
-      const item = parse({ ...fields, partition_key: tenant.partitionKey, created_at: stamp, updated_at: stamp });
+      const item = parse({
+        ...fields,
+        partition_key: tenant.partitionKey,
+        created_at: stamp,
+        updated_at: stamp,
+      });
       const b = new ExpressionBuilder();
       try {
         await doc.send(
@@ -161,7 +175,11 @@ export function createEntityRepository<S extends AnyObjectSchema>(deps: Reposito
     async update(tenant: Tenant, key: Key, fields: Partial<T> & { updated_by: string }): Promise<T> {
       spec.schema.partial().parse(fields);
       const b = new ExpressionBuilder();
-      const update = buildUpdate({ ...fields, updated_at: now() }, [...keyNames, 'partition_key', 'created_at'], b);
+      const update = buildUpdate(
+        { ...fields, updated_at: now() },
+        [...keyNames, 'partition_key', 'created_at'],
+        b,
+      );
       try {
         const { Attributes } = await doc.send(
           new UpdateCommand({
@@ -176,7 +194,8 @@ export function createEntityRepository<S extends AnyObjectSchema>(deps: Reposito
         );
         return parse(Attributes as Record<string, unknown>);
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) throw new NotFoundError(spec.entity, keyOf(key));
+        if (error instanceof ConditionalCheckFailedException)
+          throw new NotFoundError(spec.entity, keyOf(key));
         throw error;
       }
     },
@@ -196,7 +215,8 @@ export function createEntityRepository<S extends AnyObjectSchema>(deps: Reposito
         );
         return parse(Attributes as Record<string, unknown>);
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) throw new NotFoundError(spec.entity, keyOf(key));
+        if (error instanceof ConditionalCheckFailedException)
+          throw new NotFoundError(spec.entity, keyOf(key));
         throw error;
       }
     },
