@@ -1,107 +1,105 @@
 import { z } from 'zod';
 import { IdSchema, QueryTextSchema } from '../../domain/common/fields.js';
 import type { Session } from '../../domain/session/model.js';
-import type { ProcedureHub } from '../../hubs/procedure/hub.js';
+import { ExecutionPolicySchema } from '../../domain/task/model.js';
+import type { ProcedureHub, ResumeReport } from '../../hubs/procedure/hub.js';
 import { builder } from '../builder.js';
+import { jsonInput, optionalFilter } from '../inputs.js';
 import { CoordinationRef } from './coordination.js';
-import { SessionRef, sessionKey } from './session.js';
-import { SessionEventRef } from './subscription.js';
+import { SessionRef } from './session.js';
 import { TaskRef, taskKey } from './task.js';
 
-/**
- * The procedure hub's operations, with the Python engine's names and
- * arguments: executeProcedureTaskSession, executeForUserInput, plus
- * resumeProcedureTaskSession and the event log as a query.
- */
 declare module '../context.js' {
   interface Services {
-    /** The procedure hub (DAG executor) behind these fields. */
+    /** The procedure hub behind executeProcedureTaskSession, executeForUserInput and resume. */
     procedure?: ProcedureHub;
   }
 }
 
-function hubOf(services: { procedure?: ProcedureHub }): ProcedureHub {
+function procedureHub(services: { procedure?: ProcedureHub }): ProcedureHub {
   if (!services.procedure) throw new Error('the procedure hub is not wired on this transport');
   return services.procedure;
 }
 
+/** The Python engine's `procedureTaskSession` shape, with typed relations. */
 const ProcedureTaskSessionRef = builder.objectRef<Session>('ProcedureTaskSession').implement({
-  description:
-    'The session an execution of a task created (or, for a repeated idempotency key, the first one).',
+  description: 'A started task execution: the session is `dispatched`, its agents run on the work queue.',
   fields: (t) => ({
     coordinationUuid: t.exposeID('coordination_uuid', { nullable: false }),
     sessionUuid: t.exposeID('session_uuid', { nullable: false }),
     taskUuid: t.exposeID('task_uuid'),
     userId: t.exposeString('user_id'),
     taskQuery: t.exposeString('task_query'),
-    status: t.exposeString('status', { nullable: false }),
-    session: t.field({ type: SessionRef, resolve: (s) => sessionKey(s.coordination_uuid, s.session_uuid) }),
+    session: t.field({ type: SessionRef, nullable: false, resolve: (session) => session }),
     task: t.field({
       type: TaskRef,
-      resolve: (s) => (s.task_uuid ? taskKey(s.coordination_uuid, s.task_uuid) : null),
+      resolve: (session) =>
+        session.task_uuid ? taskKey(session.coordination_uuid, session.task_uuid) : null,
     }),
-    coordination: t.field({ type: CoordinationRef, resolve: (s) => s.coordination_uuid }),
+    coordination: t.field({ type: CoordinationRef, resolve: (session) => session.coordination_uuid }),
   }),
 });
 
-const ExecutePayloadRef = builder
+const ExecuteProcedureTaskSessionRef = builder
   .objectRef<{ procedureTaskSession: Session }>('ExecuteProcedureTaskSessionPayload')
   .implement({
     fields: (t) => ({
       procedureTaskSession: t.field({
         type: ProcedureTaskSessionRef,
         nullable: false,
-        resolve: (p) => p.procedureTaskSession,
+        resolve: (payload) => payload.procedureTaskSession,
       }),
     }),
   });
 
-const OkPayloadRef = builder.objectRef<{ ok: boolean }>('OkPayload').implement({
+const OkPayloadRef = builder.objectRef<{ ok: boolean }>('ExecuteForUserInputPayload').implement({
   fields: (t) => ({ ok: t.exposeBoolean('ok', { nullable: false }) }),
 });
 
-const ResumeReportRef = builder
-  .objectRef<{ sessionUuid: string; status: string; dispatched: number }>('ResumeReport')
-  .implement({
-    fields: (t) => ({
-      sessionUuid: t.exposeID('sessionUuid', { nullable: false }),
-      status: t.exposeString('status', { nullable: false }),
-      dispatched: t.exposeInt('dispatched', { nullable: false }),
+const ResumeReportRef = builder.objectRef<ResumeReport>('ResumeProcedureTaskSessionPayload').implement({
+  description: 'What resume found and re-dispatched.',
+  fields: (t) => ({
+    sessionUuid: t.exposeID('sessionUuid', { nullable: false }),
+    status: t.exposeString('status', { nullable: false }),
+    dispatched: t.exposeInt('dispatched', {
+      nullable: false,
+      description: 'SessionAgents put back on the queue.',
     }),
-  });
+  }),
+});
+
+const ExecuteArgs = z.object({
+  coordinationUuid: IdSchema,
+  taskUuid: IdSchema,
+  userId: optionalFilter(z.string().min(1).max(256)),
+  taskQuery: optionalFilter(QueryTextSchema),
+  policy: jsonInput(ExecutionPolicySchema.strict()),
+});
 
 builder.mutationField('executeProcedureTaskSession', (t) =>
   t.field({
-    type: ExecutePayloadRef,
+    type: ExecuteProcedureTaskSessionRef,
     nullable: false,
     description:
-      'Starts the task: creates the session and its agents, then runs every agent as soon as its predecessors are done. ' +
-      'Follow it with the sessionEvents subscription.',
+      'Starts a task: validates its DAG, creates the session and queues it. `policy` ({maxParallel, agentTimeoutMs, maxRetries, failureMode}) overrides the task’s execution policy for this run.',
     args: t.validate(
       {
         coordinationUuid: t.arg.string({ required: true }),
         taskUuid: t.arg.string({ required: true }),
         userId: t.arg.string(),
-        taskQuery: t.arg.string({
-          description: 'Free text, or a JSON object whose keys fill {placeholders}.',
-        }),
-        idempotencyKey: t.arg.string({ description: 'A repeated key returns the first session.' }),
+        taskQuery: t.arg.string(),
+        policy: t.arg({ type: 'JSON' }),
       },
-      z.object({
-        coordinationUuid: IdSchema,
-        taskUuid: IdSchema,
-        userId: z.string().min(1).max(256).nullish(),
-        taskQuery: QueryTextSchema.nullish(),
-        idempotencyKey: z.string().min(1).max(256).nullish(),
-      }),
+      ExecuteArgs,
     ),
-    resolve: async (_root, args, ctx) => {
-      const session = await hubOf(ctx.services).executeProcedureTaskSession(ctx.caller.tenant, {
+    resolve: async (_root, raw, ctx) => {
+      const args = raw as unknown as z.output<typeof ExecuteArgs>;
+      const session = await procedureHub(ctx.services).executeProcedureTaskSession(ctx.caller.tenant, {
         coordinationUuid: args.coordinationUuid,
         taskUuid: args.taskUuid,
         userId: args.userId ?? ctx.caller.userId,
-        taskQuery: args.taskQuery ?? null,
-        idempotencyKey: args.idempotencyKey ?? null,
+        taskQuery: args.taskQuery,
+        policy: args.policy ?? undefined,
       });
       return { procedureTaskSession: session };
     },
@@ -112,17 +110,22 @@ builder.mutationField('executeForUserInput', (t) =>
   t.field({
     type: OkPayloadRef,
     nullable: false,
-    description: 'Answers an agent waiting for user input (state wait_for_user_input; CONFLICT otherwise).',
+    description:
+      'Answers an agent waiting for user input (CONFLICT unless it is `wait_for_user_input`); the session continues.',
     args: t.validate(
       {
         sessionUuid: t.arg.string({ required: true }),
         sessionAgentUuid: t.arg.string({ required: true }),
         userInput: t.arg.string({ required: true }),
       },
-      z.object({ sessionUuid: IdSchema, sessionAgentUuid: IdSchema, userInput: QueryTextSchema }),
+      z.object({
+        sessionUuid: IdSchema,
+        sessionAgentUuid: IdSchema,
+        userInput: z.string().min(1).max(100_000),
+      }),
     ),
     resolve: async (_root, args, ctx) => {
-      await hubOf(ctx.services).executeForUserInput(ctx.caller.tenant, args);
+      await procedureHub(ctx.services).executeForUserInput(ctx.caller.tenant, args);
       return { ok: true };
     },
   }),
@@ -132,32 +135,10 @@ builder.mutationField('resumeProcedureTaskSession', (t) =>
   t.field({
     type: ResumeReportRef,
     nullable: false,
-    description: 'Re-derives what is ready from stored state and re-dispatches what was lost; safe any time.',
+    description:
+      'Re-derives what is ready from stored state and re-dispatches what was lost. Safe at any time.',
     args: t.validate({ sessionUuid: t.arg.string({ required: true }) }, z.object({ sessionUuid: IdSchema })),
     resolve: (_root, args, ctx) =>
-      hubOf(ctx.services).resumeProcedureTaskSession(ctx.caller.tenant, args.sessionUuid),
-  }),
-);
-
-builder.queryField('sessionEvents', (t) =>
-  t.field({
-    type: [SessionEventRef],
-    nullable: false,
-    description:
-      "A session's event log after the cursor `after` (a replay; the subscription of the same name is live).",
-    args: t.validate(
-      { sessionUuid: t.arg.string({ required: true }), after: t.arg.int(), limit: t.arg.int() },
-      z.object({
-        sessionUuid: IdSchema,
-        after: z.number().int().min(0).nullish(),
-        limit: z.number().int().min(1).max(1000).nullish(),
-      }),
-    ),
-    resolve: async (_root, args, ctx) => {
-      const feed = ctx.services.sessionEventFeed;
-      if (!feed) throw new Error('the event log is not wired on this transport');
-      await feed.assertAccess(ctx.caller.tenant, args.sessionUuid);
-      return feed.after(ctx.caller.tenant, args.sessionUuid, args.after ?? 0, args.limit ?? 100);
-    },
+      procedureHub(ctx.services).resumeProcedureTaskSession(ctx.caller.tenant, args.sessionUuid),
   }),
 );
