@@ -45,7 +45,7 @@ export function runQuery<T>(client: Client, query: string, variables?: Record<st
 }
 
 const EXECUTE = `mutation ($c: String!, $t: String!) {
-  executeProcedureTaskSession(coordinationUuid: $c, taskUuid: $t) { procedureTaskSession { sessionUuid status } }
+  executeProcedureTaskSession(coordinationUuid: $c, taskUuid: $t) { procedureTaskSession { sessionUuid } }
 }`;
 const FOLLOW = `subscription ($s: String!, $after: Int) {
   sessionEvents(sessionUuid: $s, after: $after) { seq type data }
@@ -67,7 +67,7 @@ export async function runDemo(
   });
   try {
     const started = await runQuery<{
-      executeProcedureTaskSession: { procedureTaskSession: { sessionUuid: string; status: string } };
+      executeProcedureTaskSession: { procedureTaskSession: { sessionUuid: string } };
     }>(client, EXECUTE, { c: DEMO.coordinationUuid, t: DEMO.taskUuid });
     const { sessionUuid } = started.executeProcedureTaskSession.procedureTaskSession;
     log(`session ${sessionUuid} started`);
