@@ -10,6 +10,7 @@ import type { Caller, GraphQLContext, Services } from './graphql/context.js';
 import { createGraphQLServer, type YogaOptions } from './graphql/yoga.js';
 import { createOperationHub } from './hubs/operation/hub.js';
 import { createSessionLock } from './hubs/operation/session-lock.js';
+import { operationHubSettingsFromEnv } from './hubs/operation/settings.js';
 import type { RuntimeResolver } from './runtimes/port.js';
 import { createRuntimeResolver } from './runtimes/resolver.js';
 import { tenantFromPartitionKey } from './tenant.js';
@@ -115,6 +116,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     locks: createSessionLock(clients),
     events: createEventLog({ ...clients, publisher, logger }),
     logger,
+    settings: operationHubSettingsFromEnv(),
   });
   const enqueue = config.WORK_QUEUE_URL
     ? async (message: GraphqlOperationMessage) => {
