@@ -40,6 +40,8 @@ export const bundlingOptions = (bundleAwsSdk: boolean) =>
 
 export interface HandlerFunctionProps {
   readonly name: HandlerName;
+  /** The module's export Lambda calls; `handler` unless given. */
+  readonly exportName?: string;
   readonly functionName: string;
   readonly environment: Record<string, string>;
   readonly timeout: Duration;
@@ -62,7 +64,7 @@ export function createHandlerFunction(
   const fn = new NodejsFunction(scope, id, {
     functionName: props.functionName,
     entry: handlerEntry(props.name),
-    handler: 'handler',
+    handler: props.exportName ?? 'handler',
     runtime: Runtime.NODEJS_22_X,
     architecture: Architecture.ARM_64,
     memorySize: props.memorySize,

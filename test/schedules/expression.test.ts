@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertValidSchedule, parseScheduleExpression } from '../../src/schedules/expression.js';
+import { ScheduleExpressionSchema } from '../../src/schedules/expression-schema.js';
 
 const NOW = new Date('2026-01-01T00:00:00Z'); // a Thursday
 
@@ -88,5 +89,14 @@ describe('assertValidSchedule', () => {
         message: 'Invalid schedule: cron(...) needs "?" in exactly one of day-of-month and day-of-week',
       }),
     );
+  });
+});
+
+describe('ScheduleExpressionSchema', () => {
+  it('accepts what the parser accepts (trimmed) and reports its reason otherwise', () => {
+    expect(ScheduleExpressionSchema.parse('  rate(5 minutes) ')).toBe('rate(5 minutes)');
+    const result = ScheduleExpressionSchema.safeParse('rate(5 minute)');
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toBe('invalid schedule: write rate(5 minutes)');
   });
 });

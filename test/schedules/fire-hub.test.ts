@@ -4,9 +4,8 @@ import { createProcedureHub, type ProcedureHub } from '../../src/hubs/procedure/
 import { newId } from '../../src/ids.js';
 import { createRecordingQueue, type RecordingQueue } from '../../src/queue/port.js';
 import { createRuntimeResolver } from '../../src/runtimes/resolver.js';
-import { handleFireSchedule } from '../../src/schedules/fire.js';
+import { createScheduleFiring } from '../../src/schedules/firing.js';
 import { fireScheduleMessage } from '../../src/schedules/messages.js';
-import { createOccurrenceClaims } from '../../src/schedules/occurrence-claim.js';
 import { createTestEnv, type TestEnv, tenantA } from '../support/env.js';
 
 /** Firing through the real procedure hub: the session it starts records its schedule, once per occurrence. */
@@ -63,19 +62,20 @@ describe('firing a schedule through the procedure hub', () => {
       taskUuid: task.task_uuid,
       scheduleUuid: schedule.schedule_uuid,
     };
-    const deps = () => ({
-      taskSchedules: env.repos.taskSchedules,
-      claims: createOccurrenceClaims({ doc: env.clients.doc, tableName: env.clients.tables.idempotency }),
-      startSession: hub.executeProcedureTaskSession,
-    });
+    // Each delivery gets its own consumer, as separate Lambda invocations would.
+    const consumer = () =>
+      createScheduleFiring({
+        doc: env.clients.doc,
+        tables: env.clients.tables,
+        repos: env.repos,
+        startSession: hub.executeProcedureTaskSession,
+      });
     const monday = fireScheduleMessage(target, new Date('2026-03-02T06:00:00Z'));
     const tuesday = fireScheduleMessage(target, new Date('2026-03-03T06:00:00Z'));
 
     // Act: each occurrence delivered four times at once.
     const outcomes = await Promise.all(
-      [monday, monday, monday, monday, tuesday, tuesday, tuesday, tuesday].map((m) =>
-        handleFireSchedule(m, deps()),
-      ),
+      [monday, monday, monday, monday, tuesday, tuesday, tuesday, tuesday].map((m) => consumer()(m)),
     );
 
     // Assess
