@@ -10,6 +10,7 @@ import { createGraphQLServer, type YogaOptions } from './graphql/yoga.js';
 import { createDlqHandler, createSqsHandler } from './handlers/sqs.js';
 import { createOperationHub } from './hubs/operation/hub.js';
 import { createSessionLock } from './hubs/operation/session-lock.js';
+import { operationHubSettingsFromEnv } from './hubs/operation/settings.js';
 import { createProcedureHub, type ProcedureHub } from './hubs/procedure/hub.js';
 import { createSqsWorkQueue, type WorkQueue } from './queue/port.js';
 import type { RuntimeResolver } from './runtimes/port.js';
@@ -145,6 +146,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     locks: createSessionLock(clients),
     events: sessionEventLog,
     logger,
+    settings: operationHubSettingsFromEnv(),
   });
   const procedure = createProcedureHub({
     repos,

@@ -31,6 +31,8 @@ export async function takeSession(
   const policy = policyOf(hub, session);
   if (policy === 'reject') {
     const holder = await locks.holder(tenant, sessionUuid);
+    // The running ask may have finished between the two reads: then this one simply goes ahead.
+    if (!holder && (await locks.tryAcquire(tenant, sessionUuid, runUuid, leaseMs))) return;
     throw new ConflictError(
       'a previous ask on this session is still running (double texting policy: reject)',
       {

@@ -22,9 +22,14 @@ export type RunOutcome =
     };
 
 /**
- * Runs the agent under the hub's timeout and this instance's interrupt
- * switch; forwards chunks to the caller and logs them as `token` events in
- * batches. Never throws: the outcome says how it ended.
+ * Runs the agent under the hub's timeout and the interrupt switch; forwards
+ * chunks to the caller and logs them as `token` events in batches. Never
+ * throws: the outcome says how it ended.
+ *
+ * An `interrupt` from this instance aborts the run at once (inFlight). One
+ * from another instance (each queued ask runs in its own Lambda) only moves
+ * the session lock, so the run also checks every `ownershipCheckMs` that it
+ * still holds the lock, and stops when it does not.
  */
 export async function runAgent(
   hub: HubInternals,
@@ -39,6 +44,14 @@ export async function runAgent(
   const controller = new AbortController();
   inFlight.set(run.runUuid, controller);
   const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(settings.agentTimeoutMs)]);
+  const ownership = setInterval(() => {
+    hub.locks
+      .holder(tenant, session.session_uuid)
+      .then((holder) => {
+        if (holder?.runUuid !== run.runUuid) controller.abort(new Error('interrupted by another ask'));
+      })
+      .catch(() => undefined); // a failed check is not an interrupt: the next one decides
+  }, settings.ownershipCheckMs);
   let pending: string[] = [];
   let index = 0;
   const flushTokens = async () => {
@@ -83,6 +96,7 @@ export async function runAgent(
     const timedOut = !interrupted && signal.aborted;
     return { ok: false as const, error, interrupted, timedOut };
   } finally {
+    clearInterval(ownership);
     inFlight.delete(run.runUuid);
   }
 }

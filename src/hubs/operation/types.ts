@@ -59,6 +59,8 @@ export interface OperationHubSettings {
   readonly enqueuePollMs: number;
   /** Streamed chunks are logged as `token` events in batches of this many (one write per batch). */
   readonly tokenEventBatch: number;
+  /** How often a running ask checks it still holds its session (interrupts from other instances). */
+  readonly ownershipCheckMs: number;
 }
 
 export const defaultOperationHubSettings: OperationHubSettings = {
@@ -69,6 +71,7 @@ export const defaultOperationHubSettings: OperationHubSettings = {
   enqueueWaitMs: 120_000,
   enqueuePollMs: 100,
   tokenEventBatch: 16,
+  ownershipCheckMs: 2_000,
 };
 
 export interface OperationHubDeps {
