@@ -50,10 +50,13 @@ export function parseQueueMessage(body: string): QueueMessage {
  */
 export function createSqsConsumer(deps: ConsumerDeps) {
   async function handleRecord(record: SQSRecord): Promise<void> {
-    const message = parseQueueMessage(record.body);
-    const route = deps.routes[message.type] as ((m: QueueMessage, r: SQSRecord) => Promise<void>) | undefined;
-    if (!route) throw new UnroutableMessageError(`no handler for message type ${message.type}`);
+    let message: QueueMessage | undefined;
     try {
+      message = parseQueueMessage(record.body);
+      const route = deps.routes[message.type] as
+        | ((m: QueueMessage, r: SQSRecord) => Promise<void>)
+        | undefined;
+      if (!route) throw new UnroutableMessageError(`no handler for message type ${message.type}`);
       await route(message, record);
     } catch (error) {
       await onFailure(record, message, error);
@@ -61,18 +64,18 @@ export function createSqsConsumer(deps: ConsumerDeps) {
     }
   }
 
-  async function onFailure(record: SQSRecord, message: QueueMessage, error: unknown) {
+  async function onFailure(record: SQSRecord, message: QueueMessage | undefined, error: unknown) {
     const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1');
     const reason = error instanceof Error ? error.message : String(error);
-    deps.logger.warn({ err: error, type: message.type, receiveCount }, 'queue message failed');
-    if (deps.maxReceiveCount !== undefined && receiveCount >= deps.maxReceiveCount) {
+    const last = deps.maxReceiveCount !== undefined && receiveCount >= deps.maxReceiveCount;
+    deps.logger.warn({ err: error, type: message?.type, receiveCount, last }, 'queue message failed');
+    if (last && message) {
       await deps.onPoison?.(message, reason).catch((e: unknown) => {
         deps.logger.error({ err: e }, 'marking a poison message failed (the DLQ consumer will retry)');
       });
     }
     if (deps.backoff) {
-      // The last failure goes to the DLQ at once; earlier ones wait longer each time.
-      const last = deps.maxReceiveCount !== undefined && receiveCount >= deps.maxReceiveCount;
+      // The last failure goes to the DLQ at once; earlier ones wait longer each time (no hot loop).
       const seconds = last ? 0 : Math.min(900, (deps.backoff.baseSeconds ?? 2) * 2 ** (receiveCount - 1));
       await deps.backoff.sqs
         .send(

@@ -41,6 +41,7 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
             MaxNumberOfMessages: options.batchSize ?? 10,
             WaitTimeSeconds: options.waitTimeSeconds ?? 0,
             MessageSystemAttributeNames: ['All'],
+            AttributeNames: ['All'], // older servers (and local-aws-sqs) read this name
             MessageAttributeNames: ['All'],
           }),
         );

@@ -10,6 +10,7 @@ import './session-agent.js';
 import './session-run.js';
 import './relations.js';
 import './subscription.js';
+import './procedure.js';
 import './operation.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

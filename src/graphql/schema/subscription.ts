@@ -26,7 +26,7 @@ declare module '../context.js' {
 
 const POLL_INTERVAL_MS = 250;
 
-const SessionEventRef = builder.objectRef<SessionEvent>('SessionEvent').implement({
+export const SessionEventRef = builder.objectRef<SessionEvent>('SessionEvent').implement({
   description: 'One transition of a session, in order (seq starts at 1 and has no gaps).',
   fields: (t) => ({
     sessionUuid: t.exposeString('sessionUuid', { nullable: false }),

@@ -1,7 +1,7 @@
 import type { Agent } from '../../domain/coordination/model.js';
 import { newId } from '../../ids.js';
 import type { Tenant } from '../../tenant.js';
-import { type ActionAgentView, hasActionFunction } from './actions.js';
+import { type ActionAgentView, type ActionResult, hasActionFunction } from './actions.js';
 import type { HubContext } from './context.js';
 import { buildAgentInput } from './dag.js';
 import { claimLeaseMs } from './policy.js';
@@ -54,8 +54,10 @@ export async function executeAgent(
     if (slotted) await releaseUnlessRunning(ctx, tenant, key, session);
     return;
   }
-  await ctx.record(tenant, key.session_uuid, [agentState(agent, 'executing')]);
-  await runClaimedAgent(ctx, tenant, session, agent, token, slotted);
+  // The event is written while the agent runs: one round trip less on the critical path.
+  const executing = ctx.record(tenant, key.session_uuid, [agentState(agent, 'executing')]);
+  const run = runClaimedAgent(ctx, tenant, session, agent, token, slotted, executing);
+  await Promise.all([executing, run]);
 }
 
 async function runClaimedAgent(
@@ -65,6 +67,7 @@ async function runClaimedAgent(
   agent: AgentRecord,
   token: string,
   slotted: boolean,
+  executingRecorded: Promise<unknown>,
 ): Promise<void> {
   const key = { session_uuid: agent.session_uuid, session_agent_uuid: agent.session_agent_uuid };
   const policy = policyOf(ctx, session);
@@ -99,6 +102,7 @@ async function runClaimedAgent(
     usedThread = result.threadUuid || threadUuid;
     asyncTaskUuid = result.asyncTaskUuid;
   } catch (error) {
+    await executingRecorded;
     const reason = errorMessage(error);
     const failed = await ctx.store.finishRun(tenant, key, token, {
       state: 'failed',
@@ -112,6 +116,7 @@ async function runClaimedAgent(
     return;
   }
 
+  await executingRecorded; // keeps "executing" before "completed" in the log
   const runUuid = newId();
   await ctx.store.write('run_insert', () =>
     ctx.deps.repos.sessionRuns.insert(tenant, {
@@ -142,7 +147,7 @@ async function runClaimedAgent(
     run_uuid: runUuid,
   });
   if (!finished) return; // the claim expired and another delivery took over: its result stands
-  await ctx.record(tenant, agent.session_uuid, [
+  const recorded = ctx.record(tenant, agent.session_uuid, [
     {
       type: 'run_recorded',
       data: { run_uuid: runUuid, session_agent_uuid: agent.session_agent_uuid, thread_uuid: usedThread },
@@ -150,7 +155,6 @@ async function runClaimedAgent(
     { type: 'agent_output', data: { session_agent_uuid: agent.session_agent_uuid, output } },
     agentState(agent, next),
   ]);
-  if (slotted) await releaseSlot(ctx, tenant, session, agent);
   const done: AgentRecord = {
     ...agent,
     state: next,
@@ -158,8 +162,15 @@ async function runClaimedAgent(
     agent_output: output,
     thread_uuid: usedThread,
   };
-  if (next === 'completed') await onAgentCompleted(ctx, tenant, done);
-  else if (next === 'pending') await runAction(ctx, tenant, session, done);
+  // The events and the successors' decrements are independent writes: both go at once.
+  await Promise.all([
+    recorded,
+    (async () => {
+      if (slotted) await releaseSlot(ctx, tenant, session, agent);
+      if (next === 'completed') await onAgentCompleted(ctx, tenant, done);
+      else if (next === 'pending') await runAction(ctx, tenant, session, done);
+    })(),
+  ]);
 }
 
 /** A `pending` agent's action function: leased (one runner at a time), then `completed` or `failed`. */
@@ -187,8 +198,9 @@ export async function runAction(
     ctx.store.batchGetAgents(tenant, agent.session_uuid, agent.predecessor_uuids),
     ctx.store.batchGetAgents(tenant, agent.session_uuid, agent.successor_uuids),
   ]);
+  let result: ActionResult;
   try {
-    const result = await ctx.actions.run(agent.agent_action.action_function as Record<string, unknown>, {
+    result = await ctx.actions.run(agent.agent_action.action_function as Record<string, unknown>, {
       tenant,
       sessionUuid: agent.session_uuid,
       sessionAgent: view(agent),
@@ -196,30 +208,30 @@ export async function runAction(
       successors: successors.map(view),
       signal: AbortSignal.timeout(policy.agent_timeout_ms),
     });
-    const done = await ctx.store.finishAction(tenant, key, { state: 'completed', ...result });
-    if (!done) return;
-    await ctx.record(tenant, agent.session_uuid, [
-      ...(result.agent_output !== undefined
-        ? [
-            {
-              type: 'agent_output',
-              data: { session_agent_uuid: agent.session_agent_uuid, output: result.agent_output },
-            },
-          ]
-        : []),
-      agentState(agent, 'completed', result.notes ? { notes: result.notes } : {}),
-    ]);
-    await onAgentCompleted(ctx, tenant, {
-      ...agent,
-      state: 'completed',
-      agent_output: result.agent_output ?? agent.agent_output,
-    });
   } catch (error) {
     const reason = `action function failed: ${errorMessage(error)}`;
     if (!(await ctx.store.finishAction(tenant, key, { state: 'failed', notes: reason }))) return;
     await ctx.record(tenant, agent.session_uuid, [agentState(agent, 'failed', { notes: reason })]);
     await onAgentFailed(ctx, tenant, session, { ...agent, state: 'failed', notes: reason }, reason);
+    return;
   }
+  if (!(await ctx.store.finishAction(tenant, key, { state: 'completed', ...result }))) return;
+  await ctx.record(tenant, agent.session_uuid, [
+    ...(result.agent_output !== undefined
+      ? [
+          {
+            type: 'agent_output',
+            data: { session_agent_uuid: agent.session_agent_uuid, output: result.agent_output },
+          },
+        ]
+      : []),
+    agentState(agent, 'completed', result.notes ? { notes: result.notes } : {}),
+  ]);
+  await onAgentCompleted(ctx, tenant, {
+    ...agent,
+    state: 'completed',
+    agent_output: result.agent_output ?? agent.agent_output,
+  });
 }
 
 async function releaseSlot(ctx: HubContext, tenant: Tenant, session: SessionRecord, agent: AgentRecord) {

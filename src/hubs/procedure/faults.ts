@@ -4,6 +4,8 @@
  * may throw to simulate the process dying right there.
  */
 export interface Faults {
+  /** Throwing here means the write is never sent. */
+  beforeWrite?(label: string): void;
   afterWrite(label: string): void;
 }
 
@@ -17,7 +19,11 @@ export class InjectedCrash extends Error {
   }
 }
 
-/** Counts writes; throws once, after write number `crashAfter` (never when undefined). */
+/**
+ * Counts writes; after write number `crashAfter` the "process" is dead: that
+ * call throws, and so does every later write and enqueue (`dead`), while
+ * requests already on the wire still land, as they would.
+ */
 export function crashAfterWrite(crashAfter?: number) {
   let count = 0;
   const labels: string[] = [];
@@ -29,6 +35,9 @@ export function crashAfterWrite(crashAfter?: number) {
     },
     get fired() {
       return fired;
+    },
+    beforeWrite(label: string) {
+      if (fired) throw new InjectedCrash(count, `${label} (after the crash)`);
     },
     afterWrite(label: string) {
       count++;

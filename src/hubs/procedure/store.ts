@@ -46,6 +46,7 @@ export function createProcedureStore(deps: StoreDeps) {
   const { doc, tables } = deps;
 
   async function write<T>(label: string, run: () => Promise<T>): Promise<T> {
+    deps.faults?.beforeWrite?.(label);
     const result = await run();
     deps.faults?.afterWrite(label);
     return result;

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { createEventLog, MAX_EVENTS_PER_ITEM } from '../../src/events/event-log.js';
+import type { SessionEvent } from '../../src/events/publisher.js';
+import { createTestEnv, tenantA, tenantB } from '../support/env.js';
+
+describe('session event log', () => {
+  it('gives dense, ordered seqs under concurrent appends from separate instances (no lost or duplicate event)', async () => {
+    // Prepare: two "processes" appending to the same session
+    const env = await createTestEnv();
+    const published: SessionEvent[] = [];
+    const publisher = {
+      publish: async (_t: unknown, events: readonly SessionEvent[]) => void published.push(...events),
+    };
+    const logs = [0, 1].map(() =>
+      createEventLog({ doc: env.clients.doc, tables: env.clients.tables, publisher }),
+    );
+    // Act
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        logs[i % 2]?.append(tenantA, 's1', [
+          { type: 'n', data: { i, part: 0 } },
+          { type: 'n', data: { i, part: 1 } },
+        ]),
+      ),
+    );
+    // Assess
+    const events = await logs[0]?.list(tenantA, 's1', { limit: 1000 });
+    expect(events?.map((e) => e.seq)).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
+    const pairs = new Set(events?.map((e) => `${e.data.i}:${e.data.part}`));
+    expect(pairs.size).toBe(80);
+    // the two events of one append stay adjacent and in order
+    for (let k = 0; k < 80; k += 2) {
+      expect(events?.[k]?.data.i).toBe(events?.[k + 1]?.data.i);
+      expect(events?.[k]?.data.part).toBe(0);
+    }
+    expect(published).toHaveLength(80);
+  });
+
+  it('lists after a cursor, with a limit, inside and across stored items; other tenants see nothing', async () => {
+    const env = await createTestEnv();
+    const log = createEventLog({ doc: env.clients.doc, tables: env.clients.tables });
+    const many = Array.from({ length: MAX_EVENTS_PER_ITEM + 8 }, (_, i) => ({ type: 'x', data: { i } }));
+    const recorded = await log.append(tenantA, 's2', many);
+    expect(recorded.map((e) => e.seq)).toEqual(many.map((_, i) => i + 1));
+    const page = await log.list(tenantA, 's2', { after: 5, limit: 3 });
+    expect(page.map((e) => e.seq)).toEqual([6, 7, 8]);
+    const tail = await log.list(tenantA, 's2', { after: MAX_EVENTS_PER_ITEM - 1 });
+    expect(tail.map((e) => e.data.i)).toEqual(many.slice(MAX_EVENTS_PER_ITEM - 1).map((e) => e.data.i));
+    expect(await log.list(tenantB, 's2')).toEqual([]);
+    const big = await log.append(tenantA, 's2', [
+      { type: 'agent_output', data: { output: 'y'.repeat(200_000) } },
+    ]);
+    expect(String(big[0]?.data.output)).toContain('[truncated');
+  });
+});
