@@ -25,6 +25,8 @@ describe('parseScheduleExpression: accepted forms', () => {
     ['30 8 * * 1-5', 'cron', 'cron(30 8 ? * MON-FRI *)', '2026-01-01T08:30:00.000Z'],
     ['0 0 1 * *', 'cron', 'cron(0 0 1 * ? *)', '2026-02-01T00:00:00.000Z'],
     ['0 30 8 * * 0', 'cron', 'cron(30 8 ? * SUN *)', '2026-01-04T08:30:00.000Z'], // 6 fields, seconds first
+    ['0 9 * * 5L', 'cron', 'cron(0 9 ? * 6L *)', '2026-01-30T09:00:00.000Z'], // last Friday
+    ['0 9 * * 1#2', 'cron', 'cron(0 9 ? * MON#2 *)', '2026-01-12T09:00:00.000Z'], // second Monday
     ['  rate(10 minutes)  ', 'rate', 'rate(10 minutes)', '2026-01-01T00:10:00.000Z'],
   ])('%s', (expression, kind, eventBridge, next) => {
     const result = accepted(expression);

@@ -95,4 +95,32 @@ describe('firing a schedule through the procedure hub', () => {
     }
     expect(queue.take().filter((m) => m.type === 'start_session')).toHaveLength(2);
   });
+
+  it('spends an occurrence the hub refuses for good (no such task), without retrying it', async () => {
+    const schedule = await env.repos.taskSchedules.insert(tenantA, {
+      task_uuid: newId(),
+      schedule_uuid: newId(),
+      coordination_uuid: newId(),
+      schedule: 'rate(1 hour)',
+      status: 'active',
+      updated_by: 'tester',
+    });
+    const fire = createScheduleFiring({
+      doc: env.clients.doc,
+      tables: env.clients.tables,
+      repos: env.repos,
+      startSession: hub.executeProcedureTaskSession,
+    });
+    const message = fireScheduleMessage(
+      {
+        endpointId: tenantA.endpointId,
+        partId: tenantA.partId,
+        taskUuid: schedule.task_uuid,
+        scheduleUuid: schedule.schedule_uuid,
+      },
+      new Date('2026-03-05T10:00:00Z'),
+    );
+    expect(await fire(message)).toEqual({ status: 'rejected', reason: 'Task not found' });
+    expect(await fire(message)).toEqual({ status: 'duplicate' });
+  });
 });
