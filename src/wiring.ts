@@ -1,4 +1,5 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
 import { type Clients, createClients, createLogger } from './clients.js';
@@ -10,6 +11,9 @@ import type { Caller, GraphQLContext, Services } from './graphql/context.js';
 import { createGraphQLServer, type YogaOptions } from './graphql/yoga.js';
 import { createOperationHub } from './hubs/operation/hub.js';
 import { createSessionLock } from './hubs/operation/session-lock.js';
+import { createActionRegistry } from './hubs/procedure/actions.js';
+import { createProcedureHub } from './hubs/procedure/hub.js';
+import { createSqsWorkQueue } from './queue/port.js';
 import type { RuntimeResolver } from './runtimes/port.js';
 import { createRuntimeResolver } from './runtimes/resolver.js';
 import { tenantFromPartitionKey } from './tenant.js';
@@ -116,6 +120,19 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     events: createEventLog({ ...clients, publisher, logger }),
     logger,
   });
+  if (config.WORK_QUEUE_URL) {
+    // The procedure hub dispatches through the work queue; without one it is not wired (never a silent skip).
+    services.procedure = createProcedureHub({
+      repos,
+      doc: clients.doc,
+      tables: clients.tables,
+      eventLog: createEventLog({ ...clients, publisher, logger }),
+      queue: createSqsWorkQueue({ sqs: clients.sqs, queueUrl: config.WORK_QUEUE_URL }),
+      runtimes,
+      actions: createActionRegistry({ lambda: new LambdaClient({ region: config.AWS_REGION }) }),
+      logger,
+    });
+  }
   const enqueue = config.WORK_QUEUE_URL
     ? async (message: GraphqlOperationMessage) => {
         await clients.sqs.send(

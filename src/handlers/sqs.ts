@@ -1,16 +1,9 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Logger } from 'pino';
-import { createClients } from '../clients.js';
-import { loadConfig } from '../config.js';
-import { createRepositories } from '../domain/repositories.js';
-import { createEventLog } from '../events/event-log.js';
-import type { EventPublisher } from '../events/publisher.js';
-import { createProcedureHub, type ProcedureHub } from '../hubs/procedure/hub.js';
+import type { ProcedureHub } from '../hubs/procedure/hub.js';
 import { createDeadLetterConsumer, createSqsConsumer, type MessageRoutes } from '../queue/consumer.js';
 import { PROCEDURE_MESSAGE_TYPES, type QueueMessage } from '../queue/messages.js';
-import { createSqsWorkQueue } from '../queue/port.js';
-import type { RuntimeResolver } from '../runtimes/port.js';
-import { createScriptedRuntime } from '../runtimes/scripted.js';
+import { lambdaEngine } from './lazy-engine.js';
 
 export interface SqsHandlerDeps {
   readonly procedure: ProcedureHub;
@@ -55,55 +48,35 @@ export function createDlqHandler(deps: Pick<SqsHandlerDeps, 'procedure' | 'logge
   });
 }
 
-/** Lambda wiring, built once per container from the environment. */
-export interface LambdaWiring {
-  readonly runtimes?: RuntimeResolver;
-  readonly publisher?: EventPublisher;
-}
-
 let built:
   | { work: ReturnType<typeof createSqsHandler>; dlq: ReturnType<typeof createDlqHandler> }
   | undefined;
 
-export function buildFromEnvironment(wiring: LambdaWiring = {}) {
-  const config = loadConfig();
-  const clients = createClients(config);
-  if (!config.WORK_QUEUE_URL) throw new Error('WORK_QUEUE_URL is not set');
-  const scripted = createScriptedRuntime();
-  const procedure = createProcedureHub({
-    repos: createRepositories(clients),
-    doc: clients.doc,
-    tables: clients.tables,
-    eventLog: createEventLog({
-      doc: clients.doc,
-      tables: clients.tables,
-      logger: clients.logger,
-      publisher: wiring.publisher,
-    }),
-    queue: createSqsWorkQueue({ sqs: clients.sqs, queueUrl: config.WORK_QUEUE_URL }),
-    runtimes: wiring.runtimes ?? { forAgent: () => scripted },
-    logger: clients.logger,
-  });
-  const maxReceiveCount = Number(process.env.WORK_QUEUE_MAX_RECEIVE_COUNT ?? '5');
-  return {
+/** Lambda: the handlers over the container's engine (src/wiring.ts), built on the first invocation. */
+function lambdaHandlers() {
+  if (built) return built;
+  const engine = lambdaEngine();
+  const procedure = engine.services.procedure;
+  const queueUrl = engine.config.WORK_QUEUE_URL;
+  if (!procedure || !queueUrl) throw new Error('WORK_QUEUE_URL is not set: the procedure hub is not wired');
+  built = {
     work: createSqsHandler({
       procedure,
-      logger: clients.logger,
-      maxReceiveCount,
-      backoff: { sqs: clients.sqs, queueUrl: config.WORK_QUEUE_URL },
+      logger: engine.logger,
+      maxReceiveCount: Number(process.env.WORK_QUEUE_MAX_RECEIVE_COUNT ?? '5'),
+      backoff: { sqs: engine.clients.sqs, queueUrl },
     }),
-    dlq: createDlqHandler({ procedure, logger: clients.logger }),
+    dlq: createDlqHandler({ procedure, logger: engine.logger }),
   };
+  return built;
 }
 
 /** Lambda entry point of the work queue. */
 export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
-  built ??= buildFromEnvironment();
-  return built.work(event, context);
+  return lambdaHandlers().work(event, context);
 }
 
 /** Lambda entry point of the dead-letter queue. */
 export async function dlqHandler(event: SQSEvent): Promise<SQSBatchResponse> {
-  built ??= buildFromEnvironment();
-  return built.dlq(event);
+  return lambdaHandlers().dlq(event);
 }
