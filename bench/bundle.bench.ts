@@ -67,6 +67,7 @@ async function bundle(name: HandlerName, variant: Variant): Promise<Bundle> {
     mainFields: [...options.mainFields],
     banner: { js: options.banner },
     external: [...options.externalModules],
+    charset: options.charset,
     sourcemap: false,
     metafile: true,
     logLevel: 'warning',

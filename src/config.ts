@@ -18,6 +18,8 @@ export const ConfigSchema = z.object({
   DYNAMODB_ENDPOINT: z.preprocess(emptyToUndefined, optionalUrl),
   SQS_ENDPOINT: z.preprocess(emptyToUndefined, optionalUrl),
   WORK_QUEUE_URL: z.preprocess(emptyToUndefined, z.string().optional()),
+  /** The work queue's redrive maxReceiveCount (the stack sets both): the last delivery before the DLQ. */
+  WORK_QUEUE_MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).default(5),
   /** EventBridge Scheduler (AWS only): set together by the CDK stack; unset locally, where an in-process scheduler runs. */
   WORK_QUEUE_ARN: z.preprocess(emptyToUndefined, z.string().optional()),
   SCHEDULE_GROUP_NAME: z.preprocess(emptyToUndefined, z.string().optional()),

@@ -1,6 +1,4 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
 import { type Clients, createClients, createLogger } from './clients.js';
 import type { Config } from './config.js';
@@ -9,20 +7,25 @@ import { createEventLog } from './events/event-log.js';
 import type { EventPublisher } from './events/publisher.js';
 import type { Caller, GraphQLContext, Services } from './graphql/context.js';
 import { createGraphQLServer, type YogaOptions } from './graphql/yoga.js';
+import { createDlqHandler, createSqsHandler } from './handlers/sqs.js';
 import { createOperationHub } from './hubs/operation/hub.js';
 import { createSessionLock } from './hubs/operation/session-lock.js';
-import { createActionRegistry } from './hubs/procedure/actions.js';
-import { createProcedureHub } from './hubs/procedure/hub.js';
-import { createSqsWorkQueue } from './queue/port.js';
+import { operationHubSettingsFromEnv } from './hubs/operation/settings.js';
+import { createProcedureHub, type ProcedureHub } from './hubs/procedure/hub.js';
+import { createSqsWorkQueue, type WorkQueue } from './queue/port.js';
 import type { RuntimeResolver } from './runtimes/port.js';
 import { createRuntimeResolver } from './runtimes/resolver.js';
+import { createScriptedRuntime } from './runtimes/scripted.js';
+import { handleFireSchedule } from './schedules/fire.js';
+import type { FireScheduleMessage } from './schedules/messages.js';
+import { createOccurrenceClaims } from './schedules/occurrence-claim.js';
 import { tenantFromPartitionKey } from './tenant.js';
 import { createThreadStore } from './threads/store.js';
 import { createTokenVerifier, type TokenVerifier } from './transport/auth.js';
 import { type ConnectionStore, createConnectionStore } from './transport/connection-store.js';
 import { createDelivery, createFanOutPublisher, type Delivery } from './transport/delivery.js';
 import { createEventLogReader, type EventLogReader, isTerminalEvent } from './transport/event-log.js';
-import type { GraphqlOperationMessage } from './transport/graphql-operation-message.js';
+import { handleGraphqlOperation } from './transport/graphql-operation-message.js';
 import { createPoster, type Poster } from './transport/poster.js';
 import { assertSessionOfTenant } from './transport/session-access.js';
 import {
@@ -54,8 +57,22 @@ export interface Engine {
   readonly ws: WsProtocol;
   /** Agent runtimes by `agent.runtime`: shared by the operation and procedure hubs. */
   readonly runtimes: RuntimeResolver;
+  readonly procedure: ProcedureHub;
+  readonly queue: WorkQueue;
+  /** The work-queue consumer (SQS Lambda, local poller): procedure messages and `graphql_operation`. */
+  readonly handleQueueEvent: ReturnType<typeof createSqsHandler>;
+  readonly handleDeadLetters: ReturnType<typeof createDlqHandler>;
+  /** Fires one schedule occurrence (idempotent): the local scheduler calls it. */
+  readonly fireSchedule: (message: FireScheduleMessage) => Promise<unknown>;
   readonly httpContext: (caller: Caller) => GraphQLContext;
 }
+
+/** Where no queue is configured (an HTTP-only deployment), a dispatch is an error, never a silent skip. */
+const missingQueue: WorkQueue = {
+  send: async () => {
+    throw new Error('WORK_QUEUE_URL is not set: this function cannot dispatch work');
+  },
+};
 
 export interface EngineOptions {
   readonly logger?: Logger;
@@ -112,33 +129,37 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
       ),
   });
   const publisher = createFanOutPublisher({ store, delivery, logger });
-  const runtimes = options.runtimes ?? createRuntimeResolver({ threads: createThreadStore(clients) });
+  const runtimes =
+    options.runtimes ??
+    createRuntimeResolver({
+      threads: createThreadStore(clients),
+      runtimes: { scripted: createScriptedRuntime() },
+    });
+  // One event log for both hubs: it numbers each session's events and hands them to the fan-out.
+  const sessionEventLog = createEventLog({ ...clients, publisher, logger });
+  const queue = config.WORK_QUEUE_URL
+    ? createSqsWorkQueue({ sqs: clients.sqs, queueUrl: config.WORK_QUEUE_URL })
+    : missingQueue;
   services.operation = createOperationHub({
     repos,
     runtimes,
     locks: createSessionLock(clients),
-    events: createEventLog({ ...clients, publisher, logger }),
+    events: sessionEventLog,
+    logger,
+    settings: operationHubSettingsFromEnv(),
+  });
+  const procedure = createProcedureHub({
+    repos,
+    doc: clients.doc,
+    tables: clients.tables,
+    eventLog: sessionEventLog,
+    queue,
+    runtimes,
     logger,
   });
-  if (config.WORK_QUEUE_URL) {
-    // The procedure hub dispatches through the work queue; without one it is not wired (never a silent skip).
-    services.procedure = createProcedureHub({
-      repos,
-      doc: clients.doc,
-      tables: clients.tables,
-      eventLog: createEventLog({ ...clients, publisher, logger }),
-      queue: createSqsWorkQueue({ sqs: clients.sqs, queueUrl: config.WORK_QUEUE_URL }),
-      runtimes,
-      actions: createActionRegistry({ lambda: new LambdaClient({ region: config.AWS_REGION }) }),
-      logger,
-    });
-  }
+  services.procedure = procedure;
   const enqueue = config.WORK_QUEUE_URL
-    ? async (message: GraphqlOperationMessage) => {
-        await clients.sqs.send(
-          new SendMessageCommand({ QueueUrl: config.WORK_QUEUE_URL, MessageBody: JSON.stringify(message) }),
-        );
-      }
+    ? (message: Parameters<typeof handleGraphqlOperation>[0]) => queue.send([message])
     : undefined;
   const ws = createWsProtocol({
     store,
@@ -151,6 +172,24 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     contextFor,
     ...(enqueue && { enqueue }),
   });
+  const handleQueueEvent = createSqsHandler({
+    procedure,
+    routes: {
+      graphql_operation: (message) =>
+        handleGraphqlOperation(message, { store, poster, yoga, logger, contextFor }),
+    },
+    logger,
+    maxReceiveCount: Number(process.env.WORK_QUEUE_MAX_RECEIVE_COUNT ?? '5'),
+    ...(config.WORK_QUEUE_URL && { backoff: { sqs: clients.sqs, queueUrl: config.WORK_QUEUE_URL } }),
+  });
+  const claims = createOccurrenceClaims({ doc: clients.doc, tableName: clients.tables.idempotency });
+  const fireSchedule = (message: FireScheduleMessage) =>
+    handleFireSchedule(message, {
+      taskSchedules: repos.taskSchedules,
+      claims,
+      startSession: (tenant, input) => procedure.executeProcedureTaskSession(tenant, input),
+      logger,
+    });
   return {
     config,
     clients,
@@ -166,6 +205,11 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     publisher,
     ws,
     runtimes,
+    procedure,
+    queue,
+    handleQueueEvent,
+    handleDeadLetters: createDlqHandler({ procedure, logger }),
+    fireSchedule,
     httpContext: (caller) => ({ transport: 'http', caller, repos, logger, services }),
   };
 }

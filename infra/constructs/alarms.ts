@@ -12,7 +12,9 @@ import { Construct } from 'constructs';
 export interface EngineAlarmsProps {
   readonly prefix: string;
   readonly deadLetterQueue: IQueue;
-  readonly functions: Readonly<Record<string, IFunction>>;
+  /** With a DLQ consumer, letters leave the DLQ at once, so receipts are alarmed on as well as depth. */
+  readonly deadLettersConsumed: boolean;
+  readonly functions: Readonly<Record<string, IFunction | undefined>>;
 }
 
 export class EngineAlarms extends Construct {
@@ -36,7 +38,19 @@ export class EngineAlarms extends Construct {
         ...atLeastOne,
       }),
     );
+    if (props.deadLettersConsumed) {
+      this.alarms.push(
+        new Alarm(this, 'DeadLettersReceived', {
+          alarmName: `${props.prefix}dead-letters-received`,
+          alarmDescription:
+            'Messages were dead-lettered (and their sessions failed): see the dlq function logs.',
+          metric: props.deadLetterQueue.metricNumberOfMessagesReceived({ period: Duration.minutes(5) }),
+          ...atLeastOne,
+        }),
+      );
+    }
     for (const [name, fn] of Object.entries(props.functions)) {
+      if (!fn) continue;
       this.alarms.push(
         new Alarm(this, `${name}Errors`, {
           alarmName: `${props.prefix}${name}-errors`,

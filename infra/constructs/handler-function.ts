@@ -1,7 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  type BundlingOptions,
+  Charset,
+  LogLevel,
+  NodejsFunction,
+  OutputFormat,
+} from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
@@ -34,12 +40,16 @@ export const bundlingOptions = (bundleAwsSdk: boolean) =>
     mainFields: ['module', 'main'],
     banner: ESM_REQUIRE_BANNER,
     externalModules: bundleAwsSdk ? [] : ['@aws-sdk/*'],
+    // Non-ASCII text (zod's locale messages...) as UTF-8 rather than \u escapes: about 4 % smaller.
+    charset: Charset.UTF8,
     forceDockerBundling: false,
     logLevel: LogLevel.WARNING,
   }) satisfies BundlingOptions;
 
 export interface HandlerFunctionProps {
   readonly name: HandlerName;
+  /** The module's export Lambda calls; `handler` unless given. */
+  readonly exportName?: string;
   readonly functionName: string;
   readonly environment: Record<string, string>;
   readonly timeout: Duration;
@@ -62,7 +72,7 @@ export function createHandlerFunction(
   const fn = new NodejsFunction(scope, id, {
     functionName: props.functionName,
     entry: handlerEntry(props.name),
-    handler: 'handler',
+    handler: props.exportName ?? 'handler',
     runtime: Runtime.NODEJS_22_X,
     architecture: Architecture.ARM_64,
     memorySize: props.memorySize,

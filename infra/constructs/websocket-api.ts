@@ -7,7 +7,9 @@ import { Construct } from 'constructs';
 /**
  * The graphql-transport-ws endpoint: `$connect` behind a Lambda REQUEST
  * authorizer (the JWT check), `$disconnect` and `$default` to the ws handler,
- * one auto-deployed stage.
+ * one auto-deployed stage. The $connect handler's proxy response carries the
+ * negotiated Sec-WebSocket-Protocol header back to the client, as AWS's
+ * subprotocol example does (no route response needed).
  */
 export interface EngineWebSocketApiProps {
   readonly apiName: string;
@@ -33,8 +35,6 @@ export class EngineWebSocketApi extends Construct {
         authorizer: new WebSocketLambdaAuthorizer('ConnectAuthorizer', props.authorizer, {
           identitySource: [props.identitySource],
         }),
-        // Lets the handler's response carry the negotiated Sec-WebSocket-Protocol back to the client.
-        returnResponse: true,
       },
       disconnectRouteOptions: { integration: integration('DisconnectIntegration') },
       defaultRouteOptions: { integration: integration('DefaultIntegration') },

@@ -19,6 +19,8 @@ export class WorkQueue extends Construct {
   constructor(scope: Construct, id: string, props: WorkQueueProps) {
     super(scope, id);
     this.deadLetterQueue = new Queue(this, 'DeadLetters', {
+      // The DLQ has a consumer too (it fails the letters' sessions); it gets the same margin.
+      visibilityTimeout: props.visibilityTimeout,
       retentionPeriod: Duration.days(14),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

@@ -28,7 +28,7 @@ export interface EngineStackProps extends StackProps {
 }
 
 export class EngineStack extends Stack {
-  readonly functions: Readonly<Record<HandlerName, NodejsFunction>>;
+  readonly functions: Readonly<Record<HandlerName, NodejsFunction> & { dlq?: NodejsFunction }>;
 
   constructor(scope: Construct, id: string, props: EngineStackProps) {
     super(scope, id, props);
@@ -78,22 +78,32 @@ export class EngineStack extends Stack {
       ...auth,
       ACE_TABLE_PREFIX: s.tablePrefix,
       WORK_QUEUE_URL: work.queue.queueUrl,
+      WORK_QUEUE_MAX_RECEIVE_COUNT: String(s.maxReceiveCount),
       WORK_QUEUE_ARN: work.queue.queueArn,
       SCHEDULE_GROUP_NAME: schedules.group.scheduleGroupName,
       SCHEDULER_ROLE_ARN: schedules.role.roleArn,
     };
-    const engineFunction = (name: 'ws' | 'http' | 'sqs', id: string, timeoutSeconds: number) =>
+    const engineFunction = (
+      name: 'ws' | 'http' | 'sqs',
+      id: string,
+      timeoutSeconds: number,
+      exportName?: string,
+    ) =>
       createHandlerFunction(this, id, {
         ...common,
         name,
-        functionName: `${prefix}${name}`,
+        ...(exportName && { exportName }),
+        functionName: `${prefix}${exportName === 'dlqHandler' ? 'dlq' : name}`,
         timeout: Duration.seconds(timeoutSeconds),
         environment: lambdaEnvironment(engineEnvironment),
       });
     const ws = engineFunction('ws', 'WsFunction', s.apiTimeoutSeconds);
     const http = engineFunction('http', 'HttpFunction', s.apiTimeoutSeconds);
     const sqs = engineFunction('sqs', 'SqsFunction', s.workerTimeoutSeconds);
-    this.functions = { ws, http, sqs, authorizer };
+    const dlq = s.consumeDeadLetters
+      ? engineFunction('sqs', 'DeadLetterFunction', s.workerTimeoutSeconds, 'dlqHandler')
+      : undefined;
+    this.functions = { ws, http, sqs, authorizer, ...(dlq && { dlq }) };
 
     const webSocket = new EngineWebSocketApi(this, 'WebSocket', {
       apiName: `${prefix}ws`,
@@ -124,6 +134,21 @@ export class EngineStack extends Stack {
       }),
     );
 
+    if (dlq) {
+      dlq.addEventSource(
+        new SqsEventSource(work.deadLetterQueue, {
+          batchSize: 10,
+          reportBatchItemFailures: true,
+          maxConcurrency: 2,
+        }),
+      );
+      // Failing a session writes its rows and events, and pushes the events to subscribers.
+      dlq.addEnvironment('WS_CALLBACK_URL', webSocket.stage.callbackUrl);
+      tables.grantItemAccess(dlq);
+      work.queue.grantSendMessages(dlq);
+      webSocket.api.grantManageConnections(dlq);
+    }
+
     for (const fn of [ws, http, sqs]) {
       fn.addEnvironment('WS_CALLBACK_URL', webSocket.stage.callbackUrl);
       tables.grantItemAccess(fn);
@@ -150,6 +175,7 @@ export class EngineStack extends Stack {
     new EngineAlarms(this, 'Alarms', {
       prefix,
       deadLetterQueue: work.deadLetterQueue,
+      deadLettersConsumed: s.consumeDeadLetters,
       functions: this.functions,
     });
 

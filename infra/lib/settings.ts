@@ -11,6 +11,10 @@ const optionalText = z.string().min(1).optional();
 
 export const BUNDLE_AWS_SDK_DEFAULT = true;
 
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
 export const SettingsSchema = z.object({
   /** Names the stack (`AceEngine-{stage}`), the API stages and the schedule group. */
   stage: z
@@ -32,11 +36,20 @@ export const SettingsSchema = z.object({
   /** Concurrent SQS handler invocations (Lambda's event-source maximum concurrency, 2-1000). */
   queueMaxConcurrency: count(2, 1000, 20),
   queueBatchSize: count(1, 10, 10),
+  /**
+   * A consumer on the DLQ fails the session of each dead-lettered message with a reason, then drops
+   * the message (src/handlers/sqs.ts dlqHandler). false: dead letters stay for inspection and redrive.
+   */
+  consumeDeadLetters: flag.default(true),
   /** Timeouts in seconds; the queue's visibility timeout is 6 x the worker's, as AWS recommends. */
   workerTimeoutSeconds: count(10, 900, 120),
   apiTimeoutSeconds: count(3, 29, 29),
   memorySize: count(128, 10_240, 1024),
-  logRetentionDays: count(1, 3653, 30),
+  /** A retention CloudWatch Logs accepts. */
+  logRetentionDays: z.coerce
+    .number()
+    .refine((days) => LOG_RETENTION_DAYS.includes(days), `one of ${LOG_RETENTION_DAYS.join(', ')}`)
+    .default(30),
   /** Bundle the AWS SDK into each function (see docs/BENCHMARKS.md "Bundles") instead of using the runtime's. */
   bundleAwsSdk: flag.default(BUNDLE_AWS_SDK_DEFAULT),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -48,35 +48,12 @@ export function createDlqHandler(deps: Pick<SqsHandlerDeps, 'procedure' | 'logge
   });
 }
 
-let built:
-  | { work: ReturnType<typeof createSqsHandler>; dlq: ReturnType<typeof createDlqHandler> }
-  | undefined;
-
-/** Lambda: the handlers over the container's engine (src/wiring.ts), built on the first invocation. */
-function lambdaHandlers() {
-  if (built) return built;
-  const engine = lambdaEngine();
-  const procedure = engine.services.procedure;
-  const queueUrl = engine.config.WORK_QUEUE_URL;
-  if (!procedure || !queueUrl) throw new Error('WORK_QUEUE_URL is not set: the procedure hub is not wired');
-  built = {
-    work: createSqsHandler({
-      procedure,
-      logger: engine.logger,
-      maxReceiveCount: Number(process.env.WORK_QUEUE_MAX_RECEIVE_COUNT ?? '5'),
-      backoff: { sqs: engine.clients.sqs, queueUrl },
-    }),
-    dlq: createDlqHandler({ procedure, logger: engine.logger }),
-  };
-  return built;
-}
-
-/** Lambda entry point of the work queue. */
+/** Lambda entry point of the work queue: the consumer of the container's engine (src/wiring.ts). */
 export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
-  return lambdaHandlers().work(event, context);
+  return lambdaEngine().handleQueueEvent(event, context);
 }
 
 /** Lambda entry point of the dead-letter queue. */
 export async function dlqHandler(event: SQSEvent): Promise<SQSBatchResponse> {
-  return lambdaHandlers().dlq(event);
+  return lambdaEngine().handleDeadLetters(event);
 }

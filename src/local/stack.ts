@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
 import { createLogger } from '../clients.js';
 import { loadConfig } from '../config.js';
 import { createTables } from '../db/create-tables.js';
 import { handleGraphQLRequest } from '../handlers/http.js';
 import { createWsHandler } from '../handlers/ws.js';
+import { startSqsPoller } from '../queue/poller.js';
+import { createWorkQueues } from '../queue/setup.js';
+import { createLocalScheduler } from '../schedules/local-scheduler.js';
 import { type Tenant, tenantOf } from '../tenant.js';
 import { signToken } from '../transport/auth.js';
 import { createEngine, type Engine } from '../wiring.js';
@@ -14,6 +18,7 @@ import { startLocalDynamo } from './dynamo-server.js';
 import { createLocalGateway } from './gateway.js';
 import { toFetchRequest, writeFetchResponse } from './http-bridge.js';
 import { seedDemo } from './seed.js';
+import { startLocalSqs } from './sqs-server.js';
 
 export const LOCAL_STAGE = 'local';
 export const DEMO_TENANT = { endpoint_id: 'demo', part_id: 'local' } as const;
@@ -25,6 +30,10 @@ export interface LocalStackOptions {
   readonly dataDir?: string;
   /** An already running DynamoDB-compatible endpoint (tests share one); started here when absent. */
   readonly dynamoEndpoint?: string;
+  /** An already running SQS-compatible endpoint (tests share one); local-aws-sqs is started when absent. */
+  readonly sqsEndpoint?: string;
+  /** Name of the work queue (its DLQ is `<name>-dlq`). */
+  readonly queueName?: string;
   readonly tablePrefix?: string;
   readonly logLevel?: string;
   /** HS256 secret for tokens; generated when absent. */
@@ -65,6 +74,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ? undefined
     : await startLocalDynamo(options.dataDir ? { path: options.dataDir } : {});
   const dynamoEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
+  const sqsServer = options.sqsEndpoint ? undefined : await startLocalSqs();
+  const sqsEndpoint = options.sqsEndpoint ?? sqsServer!.endpoint;
+  const queueSqs = new SQSClient({
+    region: 'us-east-1',
+    endpoint: sqsEndpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const queues = await createWorkQueues(
+    queueSqs,
+    options.queueName ?? `${options.tablePrefix ?? 'ace-'}work`,
+    {
+      maxReceiveCount: 5,
+    },
+  );
   const jwtSecret = options.jwtSecret ?? randomBytes(32).toString('base64url');
 
   let route:
@@ -84,6 +107,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     AWS_REGION: 'us-east-1',
     ACE_TABLE_PREFIX: options.tablePrefix ?? 'ace-',
     DYNAMODB_ENDPOINT: dynamoEndpoint,
+    SQS_ENDPOINT: sqsEndpoint,
+    WORK_QUEUE_URL: queues.queueUrl,
     WS_CALLBACK_URL: `${origin}/${LOCAL_STAGE}`,
     JWT_SECRET: jwtSecret,
     LOG_LEVEL: options.logLevel ?? 'info',
@@ -104,6 +129,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const demoTenant = tenantOf(DEMO_TENANT.endpoint_id, DEMO_TENANT.part_id);
   if (options.seed) await seedDemo(engine.repos, demoTenant);
 
+  // Lambda's event source mappings and EventBridge Scheduler, played in-process.
+  const pollers = [
+    startSqsPoller({
+      sqs: engine.clients.sqs,
+      queueUrl: queues.queueUrl,
+      handler: engine.handleQueueEvent,
+      logger,
+    }),
+    startSqsPoller({
+      sqs: engine.clients.sqs,
+      queueUrl: queues.dlqUrl,
+      handler: engine.handleDeadLetters,
+      logger,
+    }),
+  ];
+  const scheduler = createLocalScheduler({
+    doc: engine.clients.doc,
+    tables: engine.clients.tables,
+    fire: engine.fireSchedule,
+    logger,
+  });
+  scheduler.start();
+
   const gateway = createLocalGateway(server, {
     stage: LOCAL_STAGE,
     paths: ['/graphql', '/ws'],
@@ -120,6 +168,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             await handleGraphQLRequest(engine, await toFetchRequest(request, origin)),
             response,
           );
+          return;
+        }
+        if (url.pathname === '/dev-token' && request.method === 'GET') {
+          // Local only: a token for the demo tenant, so the README's example needs no copy-paste of it.
+          response.writeHead(200, { 'content-type': 'text/plain' });
+          response.end(await token());
           return;
         }
         if (url.pathname === '/' || url.pathname === '/health') {
@@ -147,9 +201,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     jwtSecret,
     token,
     async close() {
+      await scheduler.stop();
+      await Promise.all(pollers.map((p) => p.stop()));
       await gateway.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sqsServer?.close();
       await dynamo?.close();
     },
   };

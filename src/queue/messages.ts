@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IdSchema } from '../domain/common/fields.js';
 import { type Tenant, tenantOf } from '../tenant.js';
+import { GraphqlOperationMessageSchema } from '../transport/graphql-operation-message.js';
 
 /**
  * Queue envelopes: JSON `{type, v: 1, endpoint_id, part_id, ...}`. Each
@@ -84,6 +85,8 @@ export const QueueMessageSchema = z.discriminatedUnion('type', [
   StartSessionMessageSchema,
   ExecuteAgentMessageSchema,
   ResumeSessionMessageSchema,
+  // A WebSocket operation too long for API Gateway's 29 s (src/transport, docs/TRANSPORTS.md).
+  GraphqlOperationMessageSchema,
 ]);
 export type QueueMessage = z.infer<typeof QueueMessageSchema>;
 export type QueueMessageType = QueueMessage['type'];

@@ -54,7 +54,6 @@ export function createOpenAIRuntime(deps: OpenAIRuntimeDeps): AgentRuntime {
         messages,
         ...(settings.temperature !== undefined && { temperature: settings.temperature }),
         ...(settings.max_tokens !== undefined && { max_tokens: settings.max_tokens }),
-        user: request.userId,
       };
       const options = {
         timeout: settings.timeout_ms ?? deps.defaults?.timeoutMs ?? 60_000,

@@ -4,7 +4,8 @@ import { createBedrockRuntime } from './bedrock.js';
 import { createCoreEngineRuntime } from './core-engine.js';
 import { type CredentialSource, envCredentials } from './credentials.js';
 import { createOpenAIRuntime } from './openai.js';
-import { type AgentRuntime, AgentRuntimeError, type RuntimeResolver } from './port.js';
+import type { AgentRuntime, RuntimeResolver } from './port.js';
+import { createScriptedRuntime } from './scripted.js';
 import { type RuntimeKind, runtimeKindOf } from './settings.js';
 
 export interface RuntimeResolverOptions {
@@ -24,7 +25,8 @@ export interface RuntimeResolverOptions {
 export function createRuntimeResolver(options: RuntimeResolverOptions = {}): RuntimeResolver {
   const credentials = options.credentials ?? envCredentials();
   const { threads } = options;
-  const builtIn: Partial<Record<RuntimeKind, () => AgentRuntime>> = {
+  const builtIn: Record<RuntimeKind, () => AgentRuntime> = {
+    scripted: () => createScriptedRuntime(),
     openai: () => createOpenAIRuntime({ credentials, threads }),
     bedrock: () => createBedrockRuntime({ credentials, threads }),
     core_engine: () => createCoreEngineRuntime({ credentials }),
@@ -38,9 +40,7 @@ export function createRuntimeResolver(options: RuntimeResolverOptions = {}): Run
       const kind = runtimeKindOf(agent);
       let runtime = built.get(kind);
       if (!runtime) {
-        const make = builtIn[kind];
-        if (!make) throw new AgentRuntimeError(`the ${kind} runtime is not configured`, false);
-        runtime = make();
+        runtime = builtIn[kind]();
         built.set(kind, runtime);
       }
       return runtime;

@@ -129,9 +129,14 @@ function parseUnixCron(expression: string, fields: string[]): ScheduleParseResul
 
 /** Unix weekday numbers (0-7) become names, which EventBridge reads the same way. */
 function weekdaysToNames(dow: string): string {
-  return dow.replace(/(^|[,-])(\d+)(?=$|[,\-#L/])/g, (_m, lead: string, day: string) => {
-    return `${lead}${WEEKDAY_NAMES[Number(day) % 7] ?? day}`;
-  });
+  return (
+    dow
+      // "last <weekday> of the month" has no name form: 5L (Unix, Friday) is 6L in EventBridge's numbering.
+      .replace(/(^|,)(\d)L(?=$|,)/g, (_m, lead: string, day: string) => `${lead}${(Number(day) % 7) + 1}L`)
+      .replace(/(^|[,-])(\d+)(?=$|[,\-#/])/g, (_m, lead: string, day: string) => {
+        return `${lead}${WEEKDAY_NAMES[Number(day) % 7] ?? day}`;
+      })
+  );
 }
 
 function fromCroner(

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { TaskScheduleRepository } from '../domain/task-schedule/repository.js';
-import { NotFoundError } from '../errors.js';
+import { AppError, NotFoundError } from '../errors.js';
 import { type Tenant, tenantOf } from '../tenant.js';
 import { canonicalScheduledTime, type FireScheduleMessage } from './messages.js';
 import type { OccurrenceClaims } from './occurrence-claim.js';
@@ -40,6 +40,8 @@ export interface FireScheduleDeps {
 export type FireOutcome =
   | { readonly status: 'started'; readonly sessionUuid: string }
   | { readonly status: 'duplicate' }
+  /** The hub refused for good (task gone, invalid DAG...): retrying cannot help, so the occurrence is spent. */
+  | { readonly status: 'rejected'; readonly reason: string }
   | { readonly status: 'skipped'; readonly reason: 'schedule not found' | 'schedule paused' };
 
 export const SCHEDULER_USER = 'scheduler';
@@ -82,6 +84,11 @@ export async function handleFireSchedule(
     });
     sessionUuid = 'session_uuid' in started ? started.session_uuid : started.sessionUuid;
   } catch (error) {
+    if (error instanceof AppError) {
+      await deps.claims.complete(claimKey, owner, { error: error.message, code: error.code });
+      log?.error({ err: error }, 'scheduled session refused by the procedure hub');
+      return { status: 'rejected', reason: error.message };
+    }
     // Let the queue redeliver: the next attempt must be able to claim the occurrence again.
     await deps.claims.release(claimKey, owner);
     throw error;

@@ -42,13 +42,19 @@ function allStatements(template: Template): { source: string; statement: Stateme
   return found;
 }
 
+function functionId(stack: EngineStack, name: keyof EngineStack['functions']): string {
+  const fn = stack.functions[name];
+  if (!fn) throw new Error(`no ${name} function`);
+  return stack.getLogicalId(fn.node.defaultChild as CfnFunction);
+}
+
 /** The identity-policy statements attached to one function's role. */
 function roleStatements(
   template: Template,
   stack: EngineStack,
   name: keyof EngineStack['functions'],
 ): Statement[] {
-  const fnId = stack.getLogicalId(stack.functions[name].node.defaultChild as CfnFunction);
+  const fnId = functionId(stack, name);
   const fn = template.toJSON().Resources[fnId] as Resource;
   const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
   return ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy'].flatMap((type) =>
@@ -131,17 +137,31 @@ describe('EngineStack template (default context, bundled with esbuild)', () => {
       maxReceiveCount: 5,
     });
     expect(work?.[1].Properties.VisibilityTimeout).toBe(720); // 6 x the worker's 120 s
+    expect(dlq?.[1].Properties.VisibilityTimeout).toBe(720); // its consumer has the worker's timeout too
   });
 
   it('feeds the SQS function in batches, reporting partial failures, with bounded concurrency', () => {
-    const sqsFn = stack.getLogicalId(stack.functions.sqs.node.defaultChild as CfnFunction);
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    const sqsFn = functionId(stack, 'sqs');
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2); // the work queue, and its DLQ
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: sqsFn },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BatchSize: 10,
       ScalingConfig: { MaximumConcurrency: 20 },
     });
+  });
+
+  it('fails the sessions of dead letters with a consumer on the DLQ (dlqHandler of src/handlers/sqs.ts)', () => {
+    const dlqFn = functionId(stack, 'dlq');
+    const dlq = resourcesOf(template, 'AWS::SQS::Queue').find(([, q]) => !q.Properties.RedrivePolicy)?.[0];
+    template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.dlqHandler' });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: dlqFn },
+      EventSourceArn: { 'Fn::GetAtt': [dlq, 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const env = template.toJSON().Resources[functionId(stack, 'sqs')].Properties.Environment.Variables;
+    expect(env.WORK_QUEUE_MAX_RECEIVE_COUNT).toBe('5');
   });
 
   it('routes $connect (behind the Lambda REQUEST authorizer), $disconnect and $default', () => {
@@ -157,7 +177,7 @@ describe('EngineStack template (default context, bundled with esbuild)', () => {
       AuthorizerType: 'REQUEST',
       IdentitySource: ['route.request.header.Sec-WebSocket-Protocol'],
     });
-    const authorizerFn = stack.getLogicalId(stack.functions.authorizer.node.defaultChild as CfnFunction);
+    const authorizerFn = functionId(stack, 'authorizer');
     expect(JSON.stringify(authorizer?.Properties.AuthorizerUri)).toContain(authorizerFn);
     const connect = routes.find((r) => r.RouteKey === '$connect');
     expect(connect).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
@@ -177,20 +197,16 @@ describe('EngineStack template (default context, bundled with esbuild)', () => {
 
   it('runs every handler on Node.js 22, arm64, with only config-schema environment variables', () => {
     const functions = resourcesOf(template, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(4);
+    expect(functions).toHaveLength(5);
     const known = new Set([...Object.keys(ConfigSchema.shape), 'NODE_OPTIONS']);
     for (const [, fn] of functions) {
-      expect(fn.Properties).toMatchObject({
-        Runtime: 'nodejs22.x',
-        Architectures: ['arm64'],
-        Handler: 'index.handler',
-      });
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+      expect(fn.Properties.Handler).toMatch(/^index\.(handler|dlqHandler)$/);
       const variables = Object.keys(fn.Properties.Environment?.Variables ?? {});
       expect(variables.filter((v) => !known.has(v))).toEqual([]);
       expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
     }
-    const ws =
-      template.toJSON().Resources[stack.getLogicalId(stack.functions.ws.node.defaultChild as CfnFunction)];
+    const ws = template.toJSON().Resources[functionId(stack, 'ws')];
     expect(Object.keys(ws.Properties.Environment.Variables)).toEqual(
       expect.arrayContaining([
         'ACE_TABLE_PREFIX',
@@ -255,8 +271,9 @@ describe('EngineStack template (default context, bundled with esbuild)', () => {
   it("alarms on the dead-letter queue and on every function's errors and throttles", () => {
     const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
     expect(alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(1);
-    expect(alarms.filter((a) => a.MetricName === 'Errors')).toHaveLength(4);
-    expect(alarms.filter((a) => a.MetricName === 'Throttles')).toHaveLength(4);
+    expect(alarms.filter((a) => a.MetricName === 'NumberOfMessagesReceived')).toHaveLength(1);
+    expect(alarms.filter((a) => a.MetricName === 'Errors')).toHaveLength(5);
+    expect(alarms.filter((a) => a.MetricName === 'Throttles')).toHaveLength(5);
   });
 
   it('outputs the WebSocket URL, the HTTP URL and every table name', () => {
@@ -283,7 +300,10 @@ describe('EngineStack context', () => {
       deletionProtection: 'false',
       maxReceiveCount: '3',
       queueMaxConcurrency: '50',
+      consumeDeadLetters: 'false',
     });
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.resourceCountIs('AWS::Lambda::Function', 4);
     expect(Stack.of(stack).stackName).toBe('AceEngine-prod');
     const tables = resourcesOf(template, 'AWS::DynamoDB::Table').map(([, t]) => t);
     expect(tables.map((t) => t.Properties.TableName)).toContain('ace-prod-sessions');
@@ -306,5 +326,6 @@ describe('EngineStack context', () => {
     expect(() => synthesize({ maxReceiveCount: '0' })).toThrow(/maxReceiveCount/);
     expect(() => synthesize({ removalPolicy: 'keep' })).toThrow(/removalPolicy/);
     expect(() => synthesize({ stage: 'Prod Stage' })).toThrow(/stage/);
+    expect(() => synthesize({ logRetentionDays: '2' })).toThrow(/logRetentionDays: one of 1, 3, 5/);
   });
 });

@@ -200,6 +200,34 @@ describe('operation hub on a local DynamoDB with agents on a local chat completi
       });
     });
 
+    it('interrupt from another instance: the running ask notices it lost the session and stops', async () => {
+      const agent = llmAgent('Slow', 'slow agent', 'slow:1500:Slow');
+      const coordination = await insertCoordination(env, tenantA, [agent]);
+      const base = { coordinationUuid: coordination.coordination_uuid, agentUuid: agent.agent_uuid };
+      const instanceA = hubFor(env, llm, { settings: { ownershipCheckMs: 50 } });
+      const instanceB = hubFor(env, llm, { settings: { ownershipCheckMs: 50 } });
+      const opening = await instanceA.ask(caller, { ...base, userQuery: 'open', doubleTexting: 'interrupt' });
+      const firstAsk = instanceA.ask(caller, {
+        ...base,
+        sessionUuid: opening.sessionUuid,
+        userQuery: 'first',
+      });
+      await waitFor(
+        async () =>
+          (await env.repos.sessionRuns.list(tenantA, { sessionUuid: opening.sessionUuid })).length === 2,
+      );
+      const second = await instanceB.ask(caller, {
+        ...base,
+        sessionUuid: opening.sessionUuid,
+        userQuery: 'second',
+      });
+      const first = await firstAsk;
+
+      expect(second).toMatchObject({ status: 'completed', answer: 'Slow says: second (turn 2)' });
+      // Aborted, not merely relabelled: it never got its (slow) answer.
+      expect(first).toMatchObject({ status: 'cancelled', answer: null });
+    });
+
     it('interrupt: the first ask is cancelled and recorded so, the second completes', async () => {
       const { sessionUuid, first, second } = await twoAsks('interrupt');
       expect(first).toMatchObject({ status: 'fulfilled', value: { status: 'cancelled', answer: null } });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateRouter, loadLabeledQueries } from '../../bench/router.bench.js';
 import { demoCoordinations } from '../../src/hubs/operation/demo-coordinations.js';
 import { createLexicalRouter, stem } from '../../src/hubs/operation/router.js';
+import { operationHubSettingsFromEnv } from '../../src/hubs/operation/settings.js';
 import { parseTriageAnswer, triagePrompt } from '../../src/hubs/operation/triage.js';
 
 describe('triage answer parsing', () => {
@@ -65,5 +66,19 @@ describe('lexical router', () => {
     const match = router.route('I want a refund for my broken kettle');
     expect(match?.agentUuid).toBe('10000000000000000102');
     expect(match?.confidence).toBeGreaterThan(0.5);
+  });
+});
+
+describe('operation hub settings from the environment', () => {
+  it('reads the variables that are set and rejects bad values by name', () => {
+    expect(operationHubSettingsFromEnv({})).toEqual({});
+    expect(
+      operationHubSettingsFromEnv({
+        ACE_THREAD_LIFE_MINUTES: '45',
+        ACE_DOUBLE_TEXTING: 'enqueue',
+        ACE_AGENT_TIMEOUT_MS: '',
+      }),
+    ).toEqual({ threadLifeMinutes: 45, doubleTexting: 'enqueue' });
+    expect(() => operationHubSettingsFromEnv({ ACE_DOUBLE_TEXTING: 'ignore' })).toThrow(/ACE_DOUBLE_TEXTING/);
   });
 });

@@ -128,6 +128,42 @@ describe('askOperationHub end to end: graphql-ws client, local API Gateway, loca
     expect(recorded.data?.sessionRun).toEqual({ answer: data?.answer, status: 'completed' });
   });
 
+  it('a scripted triage agent answering JSON hands off to a scripted agent whose chunks stream in order', async () => {
+    const shipping: Agent = {
+      agent_uuid: newId(),
+      agent_name: 'Shipping',
+      agent_description: 'Parcels',
+      agent_type: 'task',
+      runtime: 'scripted',
+      script: { answer: 'Your parcel left the warehouse this morning ({input}).', chunk_size: 7 },
+    };
+    const triage: Agent = {
+      agent_uuid: newId(),
+      agent_name: 'Triage',
+      agent_type: 'triage',
+      script: {
+        answer: 'not JSON at all',
+        answers: [
+          {
+            match: 'User Query: .*parcel',
+            answer: `{"status":"assigned","agent_uuid":"${shipping.agent_uuid}"}`,
+          },
+        ],
+      },
+    };
+    const c = await coordinationWith([triage, shipping]);
+
+    const { chunks, data } = await ask(client, { c, q: 'Where is my parcel?' });
+
+    expect(data).toMatchObject({
+      status: 'completed',
+      agentUuid: shipping.agent_uuid,
+      triage: { method: 'llm' },
+    });
+    expect(data?.answer).toBe('Your parcel left the warehouse this morning (Where is my parcel?).');
+    expect(chunks.map((c) => c.chunk)).toEqual(data?.answer?.match(/.{1,7}/gs));
+  });
+
   it('falls back to the lexical router when the triage answer is malformed', async () => {
     const shipping = llmAgent('Shipping', 'Parcels, couriers and delivery tracking');
     const c = await coordinationWith([triageAgent(), llmAgent('Billing', 'Invoices and charges'), shipping]);

@@ -19,6 +19,19 @@ describe('createRuntimeResolver', () => {
     expect(resolver.forAgent(agent('openai'))).toBe(resolver.forAgent(agent('openai')));
   });
 
+  it('runs agents without a runtime setting on the scripted runtime', async () => {
+    const resolver = createRuntimeResolver();
+    const runtime = resolver.forAgent({ ...agent(), script: { answer: 'hi {input}' } });
+    expect(runtime.kind).toBe('scripted');
+    const result = await runtime.run({
+      agent: { ...agent(), script: { answer: 'hi {input}' } },
+      threadUuid: 't',
+      userId: 'u',
+      input: 'you',
+    });
+    expect(result.output).toBe('hi you');
+  });
+
   it('uses a supplied runtime for its kind; scripted is the default kind', () => {
     const scripted: AgentRuntime = {
       kind: 'scripted',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertValidSchedule, parseScheduleExpression } from '../../src/schedules/expression.js';
+import { ScheduleExpressionSchema } from '../../src/schedules/expression-schema.js';
 
 const NOW = new Date('2026-01-01T00:00:00Z'); // a Thursday
 
@@ -24,6 +25,8 @@ describe('parseScheduleExpression: accepted forms', () => {
     ['30 8 * * 1-5', 'cron', 'cron(30 8 ? * MON-FRI *)', '2026-01-01T08:30:00.000Z'],
     ['0 0 1 * *', 'cron', 'cron(0 0 1 * ? *)', '2026-02-01T00:00:00.000Z'],
     ['0 30 8 * * 0', 'cron', 'cron(30 8 ? * SUN *)', '2026-01-04T08:30:00.000Z'], // 6 fields, seconds first
+    ['0 9 * * 5L', 'cron', 'cron(0 9 ? * 6L *)', '2026-01-30T09:00:00.000Z'], // last Friday
+    ['0 9 * * 1#2', 'cron', 'cron(0 9 ? * MON#2 *)', '2026-01-12T09:00:00.000Z'], // second Monday
     ['  rate(10 minutes)  ', 'rate', 'rate(10 minutes)', '2026-01-01T00:10:00.000Z'],
   ])('%s', (expression, kind, eventBridge, next) => {
     const result = accepted(expression);
@@ -88,5 +91,14 @@ describe('assertValidSchedule', () => {
         message: 'Invalid schedule: cron(...) needs "?" in exactly one of day-of-month and day-of-week',
       }),
     );
+  });
+});
+
+describe('ScheduleExpressionSchema', () => {
+  it('accepts what the parser accepts (trimmed) and reports its reason otherwise', () => {
+    expect(ScheduleExpressionSchema.parse('  rate(5 minutes) ')).toBe('rate(5 minutes)');
+    const result = ScheduleExpressionSchema.safeParse('rate(5 minute)');
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toBe('invalid schedule: write rate(5 minutes)');
   });
 });

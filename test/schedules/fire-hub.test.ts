@@ -4,9 +4,8 @@ import { createProcedureHub, type ProcedureHub } from '../../src/hubs/procedure/
 import { newId } from '../../src/ids.js';
 import { createRecordingQueue, type RecordingQueue } from '../../src/queue/port.js';
 import { createRuntimeResolver } from '../../src/runtimes/resolver.js';
-import { handleFireSchedule } from '../../src/schedules/fire.js';
+import { createScheduleFiring } from '../../src/schedules/firing.js';
 import { fireScheduleMessage } from '../../src/schedules/messages.js';
-import { createOccurrenceClaims } from '../../src/schedules/occurrence-claim.js';
 import { createTestEnv, type TestEnv, tenantA } from '../support/env.js';
 
 /** Firing through the real procedure hub: the session it starts records its schedule, once per occurrence. */
@@ -63,19 +62,20 @@ describe('firing a schedule through the procedure hub', () => {
       taskUuid: task.task_uuid,
       scheduleUuid: schedule.schedule_uuid,
     };
-    const deps = () => ({
-      taskSchedules: env.repos.taskSchedules,
-      claims: createOccurrenceClaims({ doc: env.clients.doc, tableName: env.clients.tables.idempotency }),
-      startSession: hub.executeProcedureTaskSession,
-    });
+    // Each delivery gets its own consumer, as separate Lambda invocations would.
+    const consumer = () =>
+      createScheduleFiring({
+        doc: env.clients.doc,
+        tables: env.clients.tables,
+        repos: env.repos,
+        startSession: hub.executeProcedureTaskSession,
+      });
     const monday = fireScheduleMessage(target, new Date('2026-03-02T06:00:00Z'));
     const tuesday = fireScheduleMessage(target, new Date('2026-03-03T06:00:00Z'));
 
     // Act: each occurrence delivered four times at once.
     const outcomes = await Promise.all(
-      [monday, monday, monday, monday, tuesday, tuesday, tuesday, tuesday].map((m) =>
-        handleFireSchedule(m, deps()),
-      ),
+      [monday, monday, monday, monday, tuesday, tuesday, tuesday, tuesday].map((m) => consumer()(m)),
     );
 
     // Assess
@@ -94,5 +94,33 @@ describe('firing a schedule through the procedure hub', () => {
       });
     }
     expect(queue.take().filter((m) => m.type === 'start_session')).toHaveLength(2);
+  });
+
+  it('spends an occurrence the hub refuses for good (no such task), without retrying it', async () => {
+    const schedule = await env.repos.taskSchedules.insert(tenantA, {
+      task_uuid: newId(),
+      schedule_uuid: newId(),
+      coordination_uuid: newId(),
+      schedule: 'rate(1 hour)',
+      status: 'active',
+      updated_by: 'tester',
+    });
+    const fire = createScheduleFiring({
+      doc: env.clients.doc,
+      tables: env.clients.tables,
+      repos: env.repos,
+      startSession: hub.executeProcedureTaskSession,
+    });
+    const message = fireScheduleMessage(
+      {
+        endpointId: tenantA.endpointId,
+        partId: tenantA.partId,
+        taskUuid: schedule.task_uuid,
+        scheduleUuid: schedule.schedule_uuid,
+      },
+      new Date('2026-03-05T10:00:00Z'),
+    );
+    expect(await fire(message)).toEqual({ status: 'rejected', reason: 'Task not found' });
+    expect(await fire(message)).toEqual({ status: 'duplicate' });
   });
 });

@@ -2,12 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { type Client, createClient } from 'graphql-ws';
 import { inject } from 'vitest';
 import WebSocket from 'ws';
-import { type LocalStack, startLocalStack } from '../../src/local/stack.js';
+import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../src/local/stack.js';
 
 /** The local stack on port 0 against the run's dynalite, with tables of its own. */
-export function startTestStack(env: Record<string, string> = {}): Promise<LocalStack> {
+export function startTestStack(
+  env: Record<string, string> = {},
+  options: Partial<LocalStackOptions> = {},
+): Promise<LocalStack> {
   return startLocalStack({
+    ...options,
     dynamoEndpoint: inject('dynamoEndpoint'),
+    sqsEndpoint: inject('sqsEndpoint'),
     tablePrefix: `t${randomBytes(4).toString('hex')}-`,
     logLevel: process.env.LOG_LEVEL ?? 'silent',
     env,

@@ -74,6 +74,7 @@ const ExecuteArgs = z.object({
   userId: optionalFilter(z.string().min(1).max(256)),
   taskQuery: optionalFilter(QueryTextSchema),
   policy: jsonInput(ExecutionPolicySchema.strict()),
+  idempotencyKey: optionalFilter(z.string().min(1).max(256)),
 });
 
 builder.mutationField('executeProcedureTaskSession', (t) =>
@@ -89,6 +90,7 @@ builder.mutationField('executeProcedureTaskSession', (t) =>
         userId: t.arg.string(),
         taskQuery: t.arg.string(),
         policy: t.arg({ type: 'JSON' }),
+        idempotencyKey: t.arg.string({ description: 'A repeated key returns the first session.' }),
       },
       ExecuteArgs,
     ),
@@ -100,6 +102,7 @@ builder.mutationField('executeProcedureTaskSession', (t) =>
         userId: args.userId ?? ctx.caller.userId,
         taskQuery: args.taskQuery,
         policy: args.policy ?? undefined,
+        idempotencyKey: args.idempotencyKey ?? undefined,
       });
       return { procedureTaskSession: session };
     },

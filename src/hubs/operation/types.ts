@@ -1,0 +1,124 @@
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Repositories } from '../../domain/repositories.js';
+import type { Session } from '../../domain/session/model.js';
+import type { RuntimeResolver } from '../../runtimes/port.js';
+import type { Tenant } from '../../tenant.js';
+import type { SessionLock } from './session-lock.js';
+import type { TriageDecision } from './triage.js';
+
+export const DoubleTextingSchema = z.enum(['reject', 'enqueue', 'interrupt']);
+export type DoubleTexting = z.infer<typeof DoubleTextingSchema>;
+
+export interface AskInput {
+  readonly coordinationUuid: string;
+  readonly userQuery: string;
+  readonly agentUuid?: string | null;
+  readonly sessionUuid?: string | null;
+  readonly threadUuid?: string | null;
+  readonly userId?: string | null;
+  readonly inputFiles?: readonly unknown[] | null;
+  readonly stream?: boolean | null;
+  readonly threadLifeMinutes?: number | null;
+  /** Policy for a session created by this ask; an existing session keeps its own. */
+  readonly doubleTexting?: DoubleTexting | null;
+}
+
+export type RunStatus = 'completed' | 'failed' | 'cancelled' | 'unassigned' | 'timeout';
+
+export interface AskResult {
+  readonly coordinationUuid: string;
+  readonly sessionUuid: string;
+  readonly runUuid: string;
+  readonly threadUuid: string;
+  readonly agentUuid: string | null;
+  readonly asyncTaskUuid: string | null;
+  readonly status: RunStatus;
+  readonly answer: string | null;
+  readonly error: string | null;
+  readonly triage: TriageDecision;
+  readonly session: Session;
+}
+
+/** The session event log as the hub needs it (the exec branch's EventLog satisfies it). */
+export interface SessionEventSink {
+  append(
+    tenant: Tenant,
+    sessionUuid: string,
+    events: readonly { type: string; data: Record<string, unknown> }[],
+  ): Promise<unknown>;
+}
+
+export interface OperationHubSettings {
+  readonly threadLifeMinutes: number;
+  readonly doubleTexting: DoubleTexting;
+  readonly agentTimeoutMs: number;
+  readonly triageTimeoutMs: number;
+  /** How long an `enqueue`d ask waits for the session before it gives up. */
+  readonly enqueueWaitMs: number;
+  readonly enqueuePollMs: number;
+  /** Streamed chunks are logged as `token` events in batches of this many (one write per batch). */
+  readonly tokenEventBatch: number;
+  /** How often a running ask checks it still holds its session (interrupts from other instances). */
+  readonly ownershipCheckMs: number;
+}
+
+export const defaultOperationHubSettings: OperationHubSettings = {
+  threadLifeMinutes: 30,
+  doubleTexting: 'reject',
+  agentTimeoutMs: 120_000,
+  triageTimeoutMs: 30_000,
+  enqueueWaitMs: 120_000,
+  enqueuePollMs: 100,
+  tokenEventBatch: 16,
+  ownershipCheckMs: 2_000,
+};
+
+export interface OperationHubDeps {
+  readonly repos: Repositories;
+  readonly runtimes: RuntimeResolver;
+  readonly locks: SessionLock;
+  readonly events?: SessionEventSink;
+  readonly logger?: Logger;
+  readonly now?: () => Date;
+  readonly settings?: Partial<OperationHubSettings>;
+}
+
+export interface AskCaller {
+  readonly tenant: Tenant;
+  readonly userId: string;
+}
+
+export interface ChunkMeta {
+  readonly sessionUuid: string;
+  readonly runUuid: string;
+  readonly agentUuid: string;
+  /** 0-based position of the chunk in the answer. */
+  readonly index: number;
+}
+
+export interface AskOptions {
+  /** Each streamed chunk, in order (the WebSocket transport forwards them as `next` messages). */
+  readonly onChunk?: (chunk: string, meta: ChunkMeta) => void | Promise<void>;
+}
+
+export interface OperationHub {
+  ask(caller: AskCaller, input: AskInput, options?: AskOptions): Promise<AskResult>;
+}
+
+/** What the hub's parts share within one hub instance. */
+export interface HubInternals {
+  readonly repos: Repositories;
+  readonly locks: SessionLock;
+  readonly runtimes: RuntimeResolver;
+  readonly settings: OperationHubSettings;
+  /** Runs of this instance that an `interrupt` may cancel; runs on other instances notice at their end. */
+  readonly inFlight: Map<string, AbortController>;
+  /** Appends one session event; never throws (the log is best effort for the hub's answer). */
+  readonly record: (
+    tenant: Tenant,
+    sessionUuid: string,
+    type: string,
+    data: Record<string, unknown>,
+  ) => Promise<void>;
+}
