@@ -1,4 +1,5 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Logger } from 'pino';
 import { type Clients, createClients, createLogger } from './clients.js';
 import type { Config } from './config.js';
@@ -10,6 +11,7 @@ import { createGraphQLServer, type YogaOptions } from './graphql/yoga.js';
 import { createOperationHub } from './hubs/operation/hub.js';
 import { createSessionLock } from './hubs/operation/session-lock.js';
 import { operationHubSettingsFromEnv } from './hubs/operation/settings.js';
+import { createActionRegistry } from './hubs/procedure/actions.js';
 import { createProcedureHub, type ProcedureHub } from './hubs/procedure/hub.js';
 import { createSqsWorkQueue, type WorkQueue } from './queue/port.js';
 import { createDlqHandler, createSqsHandler } from './queue/work-queue-handler.js';
@@ -156,6 +158,8 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     eventLog: sessionEventLog,
     queue,
     runtimes,
+    // `{type: "lambda", function_name}` action functions invoke other Lambdas by name.
+    actions: createActionRegistry({ lambda: new LambdaClient({ region: config.AWS_REGION }) }),
     logger,
   });
   services.procedure = procedure;

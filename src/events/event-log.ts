@@ -69,18 +69,60 @@ export function createEventLog(deps: EventLogDeps): EventLog {
   const now = () => (deps.now?.() ?? new Date()).toISOString();
   // Next free seq per session, as last seen by this instance: saves the tail read in the common case.
   const nextSeqHint = new Map<string, number>();
-  // Appends of one session from this instance go one after another: they would only collide.
-  const tails = new Map<string, Promise<unknown>>();
+  // Group commit: appends of one session from this instance are queued; one writer per session
+  // drains the queue, writing every waiting event in one item (they would only collide otherwise).
+  interface PendingAppend {
+    readonly tenant: Tenant;
+    readonly events: StoredEvent[];
+    resolve(recorded: SessionEvent[]): void;
+    reject(error: unknown): void;
+  }
+  const queues = new Map<string, PendingAppend[]>();
 
-  function serialized<T>(sessionUuid: string, run: () => Promise<T>): Promise<T> {
-    const previous = tails.get(sessionUuid) ?? Promise.resolve();
-    const next = previous.then(run, run);
-    const settled = next.catch(() => undefined);
-    tails.set(sessionUuid, settled);
-    void settled.then(() => {
-      if (tails.get(sessionUuid) === settled) tails.delete(sessionUuid);
+  async function drain(sessionUuid: string, queue: PendingAppend[]) {
+    while (queue.length > 0) {
+      const first = queue.shift() as PendingAppend;
+      const batch = [first];
+      let count = first.events.length;
+      while (queue.length > 0) {
+        const next = queue[0] as PendingAppend;
+        if (next.tenant.partitionKey !== first.tenant.partitionKey) break;
+        if (count + next.events.length > MAX_EVENTS_PER_ITEM) break;
+        batch.push(queue.shift() as PendingAppend);
+        count += next.events.length;
+      }
+      try {
+        const all = batch.flatMap((p) => p.events);
+        const recorded: SessionEvent[] = [];
+        for (const chunk of chunkEvents(all)) {
+          const seq = await putItem(first.tenant, sessionUuid, chunk);
+          chunk.forEach((e, i) => {
+            recorded.push({ sessionUuid, seq: seq + i, type: e.type, data: e.data, createdAt: e.created_at });
+          });
+        }
+        let offset = 0;
+        for (const pending of batch) {
+          pending.resolve(recorded.slice(offset, offset + pending.events.length));
+          offset += pending.events.length;
+        }
+      } catch (error) {
+        for (const pending of batch) pending.reject(error);
+      }
+    }
+    queues.delete(sessionUuid);
+  }
+
+  function enqueue(tenant: Tenant, sessionUuid: string, events: StoredEvent[]): Promise<SessionEvent[]> {
+    return new Promise((resolve, reject) => {
+      const queue = queues.get(sessionUuid);
+      if (queue) {
+        queue.push({ tenant, events, resolve, reject });
+        return;
+      }
+      const fresh: PendingAppend[] = [{ tenant, events, resolve, reject }];
+      queues.set(sessionUuid, fresh);
+      void drain(sessionUuid, fresh);
     });
-    return next;
   }
 
   async function readNextSeq(sessionUuid: string): Promise<number> {
@@ -134,21 +176,11 @@ export function createEventLog(deps: EventLogDeps): EventLog {
     async append(tenant, sessionUuid, newEvents) {
       if (newEvents.length === 0) return [];
       const createdAt = now();
-      const recorded: SessionEvent[] = [];
-      await serialized(sessionUuid, async () => {
-        for (const chunk of chunkEvents(newEvents.map((e) => fitEvent(e, createdAt)))) {
-          const first = await putItem(tenant, sessionUuid, chunk);
-          chunk.forEach((e, i) => {
-            recorded.push({
-              sessionUuid,
-              seq: first + i,
-              type: e.type,
-              data: e.data,
-              createdAt: e.created_at,
-            });
-          });
-        }
-      });
+      const recorded = await enqueue(
+        tenant,
+        sessionUuid,
+        newEvents.map((e) => fitEvent(e, createdAt)),
+      );
       if (deps.publisher) {
         await deps.publisher.publish(tenant, recorded).catch((error: unknown) => {
           deps.logger?.warn(

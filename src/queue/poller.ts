@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 export interface SqsPollerOptions {
   readonly sqs: SQSClient;
   readonly queueUrl: string;
-  readonly handler: (event: SQSEvent) => Promise<SQSBatchResponse | undefined | void>;
+  readonly handler: (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
   readonly batchSize?: number;
   /** Concurrent receive loops (Lambda runs several batches at once). */
   readonly concurrency?: number;

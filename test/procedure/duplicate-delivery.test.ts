@@ -38,26 +38,32 @@ describe('duplicate delivery', () => {
     for (const agent of TEN_AGENTS) expect(bed.runtime.invocations.get(task.uuidOf(agent.name))).toBe(100);
     expect(bed.runtime.stats.calls).toBe(1000);
     const outputs = new Set<string>();
-    for (const session of sessions) {
-      const stored = await bed.env.repos.sessions.get(tenantA, task.coordinationUuid, session.session_uuid);
-      expect(stored.status).toBe('completed');
-      const agents = await bed.env.repos.sessionAgents.list(tenantA, { sessionUuid: session.session_uuid });
-      expect(agents).toHaveLength(10);
-      expect(agents.every((a) => a.state === 'completed' && a.in_degree === 0)).toBe(true);
-      const runs = await bed.env.repos.sessionRuns.list(tenantA, { sessionUuid: session.session_uuid });
-      expect(runs).toHaveLength(10);
-      const events = await bed.eventLog.list(tenantA, session.session_uuid, { limit: 1000 });
-      expect(events.filter((e) => e.type === 'session_status' && e.data.status === 'completed')).toHaveLength(
-        1,
-      );
-      expect(events.filter((e) => e.type === 'agent_state' && e.data.state === 'executing')).toHaveLength(10);
-      outputs.add(
-        agents
-          .map((a) => `${a.agent_uuid}=${a.agent_output}`)
-          .sort()
-          .join('|'),
-      );
-    }
+    await Promise.all(
+      sessions.map(async (session) => {
+        const [stored, agents, runs, events] = await Promise.all([
+          bed.env.repos.sessions.get(tenantA, task.coordinationUuid, session.session_uuid),
+          bed.env.repos.sessionAgents.list(tenantA, { sessionUuid: session.session_uuid }),
+          bed.env.repos.sessionRuns.list(tenantA, { sessionUuid: session.session_uuid }),
+          bed.eventLog.list(tenantA, session.session_uuid, { limit: 1000 }),
+        ]);
+        expect(stored.status).toBe('completed');
+        expect(agents).toHaveLength(10);
+        expect(agents.every((a) => a.state === 'completed' && a.in_degree === 0)).toBe(true);
+        expect(runs).toHaveLength(10);
+        expect(
+          events.filter((e) => e.type === 'session_status' && e.data.status === 'completed'),
+        ).toHaveLength(1);
+        expect(events.filter((e) => e.type === 'agent_state' && e.data.state === 'executing')).toHaveLength(
+          10,
+        );
+        outputs.add(
+          agents
+            .map((a) => `${a.agent_uuid}=${a.agent_output}`)
+            .sort()
+            .join('|'),
+        );
+      }),
+    );
     // Every session computed the same outputs (deterministic agents, whatever the delivery order).
     expect(outputs.size).toBe(1);
   });

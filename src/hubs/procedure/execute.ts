@@ -36,9 +36,15 @@ export async function executeAgent(
   const expired = agent.state === 'executing' && (agent.lease_until ?? 0) < nowMs;
   const runnable = agent.in_degree === 0 && (agent.state === 'initial' || expired);
   if (!runnable && agent.state !== 'pending') return; // a duplicate delivery: one read, nothing else
-  const session = await ctx.store.getSession(tenant, sessionKey);
+  // The predecessors' outputs are read beside the session: one round trip on the critical path, not two.
+  const [session, predecessors] = await Promise.all([
+    ctx.store.getSession(tenant, sessionKey),
+    agent.state === 'pending'
+      ? []
+      : ctx.store.batchGetAgents(tenant, agent.session_uuid, agent.predecessor_uuids),
+  ]);
   // fail_fast (or a finished session): nothing new starts.
-  if (!session || session.status !== 'in_progress') return;
+  if (session?.status !== 'in_progress') return;
   if (agent.state === 'pending') return runAction(ctx, tenant, session, agent);
 
   const policy = policyOf(ctx, session);
@@ -56,7 +62,7 @@ export async function executeAgent(
   }
   // The event is written while the agent runs: one round trip less on the critical path.
   const executing = ctx.record(tenant, key.session_uuid, [agentState(agent, 'executing')]);
-  const run = runClaimedAgent(ctx, tenant, session, agent, token, slotted, executing);
+  const run = runClaimedAgent(ctx, tenant, session, agent, predecessors, token, slotted, executing);
   await Promise.all([executing, run]);
 }
 
@@ -65,6 +71,7 @@ async function runClaimedAgent(
   tenant: Tenant,
   session: SessionRecord,
   agent: AgentRecord,
+  predecessors: readonly AgentRecord[],
   token: string,
   slotted: boolean,
   executingRecorded: Promise<unknown>,
@@ -73,7 +80,6 @@ async function runClaimedAgent(
   const policy = policyOf(ctx, session);
   const agentConfig =
     (agent.agent_config as Agent | undefined) ?? (await configFromCoordination(ctx, tenant, agent));
-  const predecessors = await ctx.store.batchGetAgents(tenant, agent.session_uuid, agent.predecessor_uuids);
   const input = buildAgentInput(
     agent.subtask_query ?? '',
     predecessors.map((p) => ({

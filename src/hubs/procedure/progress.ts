@@ -171,7 +171,7 @@ export async function dispatchWaitingForSlot(
     ctx.store.listAgents(tenant, key.session_uuid),
     ctx.store.getSession(tenant, key),
   ]);
-  if (!session || session.status !== 'in_progress') return;
+  if (session?.status !== 'in_progress') return;
   const free =
     (policyOf(ctx, session).max_parallel ?? Number.POSITIVE_INFINITY) - (session.running_agents?.length ?? 0);
   // Only as many as there are free slots (in plan order): no herd of deliveries that would all be refused.
