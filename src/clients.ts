@@ -1,9 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { type TableNames, tableNames } from './db/tables.js';
+import { createLogger } from './logger.js';
+
+// Kept here too for existing importers; modules that need only a logger import src/logger.ts.
+export { createLogger };
 
 /**
  * AWS SDK clients and the logger: the only long-lived objects. Lambda keeps
@@ -33,8 +37,4 @@ export function createClients(config: Config, logger: Logger = createLogger(conf
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
   return { dynamo, doc, sqs, tables: tableNames(config.ACE_TABLE_PREFIX), logger };
-}
-
-export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Logger {
-  return pino({ level: config.LOG_LEVEL, base: undefined });
 }

@@ -1,7 +1,7 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Logger } from 'pino';
-import { type Clients, createClients, createLogger } from './clients.js';
+import { type Clients, createClients } from './clients.js';
 import type { Config } from './config.js';
 import { createRepositories, type Repositories } from './domain/repositories.js';
 import { createEventLog } from './events/event-log.js';
@@ -13,6 +13,7 @@ import { createSessionLock } from './hubs/operation/session-lock.js';
 import { operationHubSettingsFromEnv } from './hubs/operation/settings.js';
 import { createActionRegistry } from './hubs/procedure/actions.js';
 import { createProcedureHub, type ProcedureHub } from './hubs/procedure/hub.js';
+import { createLogger } from './logger.js';
 import { createSqsWorkQueue, type WorkQueue } from './queue/port.js';
 import { createDlqHandler, createSqsHandler } from './queue/work-queue-handler.js';
 import type { RuntimeResolver } from './runtimes/port.js';

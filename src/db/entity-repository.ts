@@ -7,7 +7,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { Tenant } from '../tenant.js';
 import { batchGet } from './batch-get.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IdSchema } from '../domain/common/fields.js';
 import { ValidationError } from '../errors.js';
 import { type ConvertOptions, toSnakeDeep } from './case.js';

@@ -1,6 +1,6 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { createLogger } from '../clients.js';
 import { loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
 import { createTokenVerifier, type TokenVerifier, tokenFromRequest } from '../transport/auth.js';
 
 /**

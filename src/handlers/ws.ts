@@ -1,5 +1,5 @@
 import { CloseCode } from 'graphql-ws';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Engine } from '../wiring.js';
 import { lambdaEngine } from './lazy-engine.js';
 

@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ExecuteTaskMessageSchema } from './messages.js';
 
 export const QUEUE_MESSAGES_DOC = join(

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IdSchema } from '../domain/common/fields.js';
 import { FireScheduleMessageSchema } from '../schedules/messages.js';
 import { type Tenant, tenantOf } from '../tenant.js';

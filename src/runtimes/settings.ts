@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Agent } from '../domain/coordination/model.js';
 import { AgentRuntimeError } from './port.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The work-queue message that fires one occurrence of a TaskSchedule.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { tenantOf } from '../tenant.js';
 import type { ConnectionStore } from './connection-store.js';
 import { formatErrors, type OperationPayload, prepareOperation } from './operation.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuditFields, DescriptionSchema, IdSchema, NameSchema } from '../common/fields.js';
 
 export const AgentTypeSchema = z.enum(['triage', 'task', 'decompose', 'planning']);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AuditFields, IdSchema } from '../common/fields.js';
 
 export const SessionRunSchema = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { paginate } from '../../db/paginate.js';
 import { DescriptionSchema, IdSchema, NameSchema, UpdatedBySchema } from '../../domain/common/fields.js';
 import type { Coordination } from '../../domain/coordination/model.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IdSchema, QueryTextSchema } from '../../domain/common/fields.js';
 import type { AskResult, OperationHub } from '../../hubs/operation/hub.js';
 import type { TriageDecision } from '../../hubs/operation/triage.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IdSchema, QueryTextSchema } from '../../domain/common/fields.js';
 import type { Session } from '../../domain/session/model.js';
 import { ExecutionPolicySchema } from '../../domain/task/model.js';

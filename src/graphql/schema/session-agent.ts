@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { paginate } from '../../db/paginate.js';
 import { IdSchema, UpdatedBySchema } from '../../domain/common/fields.js';
 import {

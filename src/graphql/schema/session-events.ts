@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { builder } from '../builder.js';
 import { SessionEventRef } from './subscription.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { paginate } from '../../db/paginate.js';
 import { IdSchema, QueryTextSchema, UpdatedBySchema } from '../../domain/common/fields.js';
 import { deleteSession } from '../../domain/delete-protection.js';

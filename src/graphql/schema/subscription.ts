@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SessionEvent } from '../../events/publisher.js';
 import type { Tenant } from '../../tenant.js';
 import { builder } from '../builder.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DoubleTextingSchema, type OperationHubSettings } from './types.js';
 
 const blankIsUnset = (value: unknown) => (value === '' ? undefined : value);

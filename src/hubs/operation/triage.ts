@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Agent, Coordination } from '../../domain/coordination/model.js';
 import { ValidationError } from '../../errors.js';
 import { newId } from '../../ids.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Repositories } from '../../domain/repositories.js';
 import type { Session } from '../../domain/session/model.js';
 import type { RuntimeResolver } from '../../runtimes/port.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Agent } from '../../domain/coordination/model.js';
 import type { SubtaskQuery } from '../../domain/task/model.js';
 import { newId } from '../../ids.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SessionSchema } from '../../domain/session/model.js';
 import { SessionAgentSchema } from '../../domain/session-agent/model.js';
 

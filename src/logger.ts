@@ -1,0 +1,11 @@
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.js';
+
+/**
+ * The process logger. Its own module, apart from src/clients.ts, so a
+ * handler that only needs a logger (the authorizer) does not bundle and
+ * load the AWS SDK.
+ */
+export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Logger {
+  return pino({ level: config.LOG_LEVEL, base: undefined });
+}
