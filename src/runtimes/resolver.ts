@@ -1,9 +1,7 @@
 import type { Agent } from '../domain/coordination/model.js';
 import type { ThreadStore } from '../threads/store.js';
-import { createBedrockRuntime } from './bedrock.js';
 import { createCoreEngineRuntime } from './core-engine.js';
 import { type CredentialSource, envCredentials } from './credentials.js';
-import { createOpenAIRuntime } from './openai.js';
 import type { AgentRuntime, RuntimeResolver } from './port.js';
 import { createScriptedRuntime } from './scripted.js';
 import { type RuntimeKind, runtimeKindOf } from './settings.js';
@@ -27,8 +25,14 @@ export function createRuntimeResolver(options: RuntimeResolverOptions = {}): Run
   const { threads } = options;
   const builtIn: Record<RuntimeKind, () => AgentRuntime> = {
     scripted: () => createScriptedRuntime(),
-    openai: () => createOpenAIRuntime({ credentials, threads }),
-    bedrock: () => createBedrockRuntime({ credentials, threads }),
+    openai: () =>
+      loadedOnFirstRun('openai', async () =>
+        (await import('./openai.js')).createOpenAIRuntime({ credentials, threads }),
+      ),
+    bedrock: () =>
+      loadedOnFirstRun('bedrock', async () =>
+        (await import('./bedrock.js')).createBedrockRuntime({ credentials, threads }),
+      ),
     core_engine: () => createCoreEngineRuntime({ credentials }),
   };
   const built = new Map<RuntimeKind, AgentRuntime>(
@@ -44,6 +48,27 @@ export function createRuntimeResolver(options: RuntimeResolverOptions = {}): Run
         built.set(kind, runtime);
       }
       return runtime;
+    },
+  };
+}
+
+/**
+ * An adapter whose module (and SDK: openai, Bedrock) is imported on its first
+ * run rather than when the process starts: a Lambda cold start that never
+ * runs such an agent does not pay for evaluating it. The adapters build
+ * their clients lazily anyway, so nothing observable moves.
+ */
+function loadedOnFirstRun(kind: RuntimeKind, load: () => Promise<AgentRuntime>): AgentRuntime {
+  let adapter: Promise<AgentRuntime> | undefined;
+  return {
+    kind,
+    run(request) {
+      // A failed import is not cached: the next run tries again.
+      adapter ??= load().catch((error: unknown) => {
+        adapter = undefined;
+        throw error;
+      });
+      return adapter.then((runtime) => runtime.run(request));
     },
   };
 }
