@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Deployment settings, read from CDK context (`cdk.json`, or `-c key=value`
