@@ -8,16 +8,17 @@ import { createEventLog } from './events/event-log.js';
 import type { EventPublisher } from './events/publisher.js';
 import type { Caller, GraphQLContext, Services } from './graphql/context.js';
 import { createGraphQLServer, type YogaOptions } from './graphql/yoga.js';
-import { createDlqHandler, createSqsHandler } from './handlers/sqs.js';
 import { createOperationHub } from './hubs/operation/hub.js';
 import { createSessionLock } from './hubs/operation/session-lock.js';
 import { operationHubSettingsFromEnv } from './hubs/operation/settings.js';
 import { createActionRegistry } from './hubs/procedure/actions.js';
 import { createProcedureHub, type ProcedureHub } from './hubs/procedure/hub.js';
 import { createSqsWorkQueue, type WorkQueue } from './queue/port.js';
+import { createDlqHandler, createSqsHandler } from './queue/work-queue-handler.js';
 import type { RuntimeResolver } from './runtimes/port.js';
 import { createRuntimeResolver } from './runtimes/resolver.js';
 import { createScriptedRuntime } from './runtimes/scripted.js';
+import { createScheduleSync } from './schedules/eventbridge-sync.js';
 import { handleFireSchedule } from './schedules/fire.js';
 import type { FireScheduleMessage } from './schedules/messages.js';
 import { createOccurrenceClaims } from './schedules/occurrence-claim.js';
@@ -162,6 +163,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     logger,
   });
   services.procedure = procedure;
+  services.scheduleSync = createScheduleSync(config);
   const enqueue = config.WORK_QUEUE_URL
     ? (message: Parameters<typeof handleGraphqlOperation>[0]) => queue.send([message])
     : undefined;
@@ -176,16 +178,6 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     contextFor,
     ...(enqueue && { enqueue }),
   });
-  const handleQueueEvent = createSqsHandler({
-    procedure,
-    routes: {
-      graphql_operation: (message) =>
-        handleGraphqlOperation(message, { store, poster, yoga, logger, contextFor }),
-    },
-    logger,
-    maxReceiveCount: Number(process.env.WORK_QUEUE_MAX_RECEIVE_COUNT ?? '5'),
-    ...(config.WORK_QUEUE_URL && { backoff: { sqs: clients.sqs, queueUrl: config.WORK_QUEUE_URL } }),
-  });
   const claims = createOccurrenceClaims({ doc: clients.doc, tableName: clients.tables.idempotency });
   const fireSchedule = (message: FireScheduleMessage) =>
     handleFireSchedule(message, {
@@ -194,6 +186,19 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
       startSession: (tenant, input) => procedure.executeProcedureTaskSession(tenant, input),
       logger,
     });
+  const handleQueueEvent = createSqsHandler({
+    procedure,
+    routes: {
+      graphql_operation: (message) =>
+        handleGraphqlOperation(message, { store, poster, yoga, logger, contextFor }),
+      fire_schedule: async (message) => {
+        await fireSchedule(message);
+      },
+    },
+    logger,
+    maxReceiveCount: config.WORK_QUEUE_MAX_RECEIVE_COUNT,
+    ...(config.WORK_QUEUE_URL && { backoff: { sqs: clients.sqs, queueUrl: config.WORK_QUEUE_URL } }),
+  });
   return {
     config,
     clients,

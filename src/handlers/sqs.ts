@@ -1,54 +1,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { Logger } from 'pino';
-import type { ProcedureHub } from '../hubs/procedure/hub.js';
-import { createDeadLetterConsumer, createSqsConsumer, type MessageRoutes } from '../queue/consumer.js';
-import { PROCEDURE_MESSAGE_TYPES, type QueueMessage } from '../queue/messages.js';
 import { lambdaEngine } from './lazy-engine.js';
 
-export interface SqsHandlerDeps {
-  readonly procedure: ProcedureHub;
-  /** Routes of other features (operation hub, schedules); the procedure hub's are added here. */
-  readonly routes?: MessageRoutes;
-  readonly logger: Logger;
-  readonly maxReceiveCount?: number;
-  readonly backoff?: Parameters<typeof createSqsConsumer>[0]['backoff'];
-}
-
-const isProcedureMessage = (m: QueueMessage) =>
-  (PROCEDURE_MESSAGE_TYPES as readonly string[]).includes(m.type);
-
-/** The work-queue handler: the local stack's poller and tests call it with real SQSEvent records. */
-export function createSqsHandler(deps: SqsHandlerDeps) {
-  const procedureRoute = (message: QueueMessage) => deps.procedure.handleMessage(message as never);
-  const routes: MessageRoutes = {
-    execute_task: procedureRoute,
-    start_session: procedureRoute,
-    execute_agent: procedureRoute,
-    resume_session: procedureRoute,
-    ...deps.routes,
-  };
-  return createSqsConsumer({
-    routes,
-    logger: deps.logger,
-    maxReceiveCount: deps.maxReceiveCount,
-    backoff: deps.backoff,
-    onPoison: async (message, reason) => {
-      if (isProcedureMessage(message)) await deps.procedure.handlePoisonMessage(message as never, reason);
-    },
-  });
-}
-
-/** The DLQ handler: fails the session of every dead-lettered procedure message. */
-export function createDlqHandler(deps: Pick<SqsHandlerDeps, 'procedure' | 'logger'>) {
-  return createDeadLetterConsumer({
-    logger: deps.logger,
-    onPoison: async (message, reason) => {
-      if (isProcedureMessage(message)) await deps.procedure.handlePoisonMessage(message as never, reason);
-    },
-  });
-}
-
-/** Lambda entry point of the work queue: the consumer of the container's engine (src/wiring.ts). */
+/** Lambda entry point of the work queue: the engine (src/wiring.ts) routes every message type. */
 export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
   return lambdaEngine().handleQueueEvent(event, context);
 }

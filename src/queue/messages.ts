@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IdSchema } from '../domain/common/fields.js';
+import { FireScheduleMessageSchema } from '../schedules/messages.js';
 import { type Tenant, tenantOf } from '../tenant.js';
 import { GraphqlOperationMessageSchema } from '../transport/graphql-operation-message.js';
 
@@ -87,6 +88,8 @@ export const QueueMessageSchema = z.discriminatedUnion('type', [
   ResumeSessionMessageSchema,
   // A WebSocket operation too long for API Gateway's 29 s (src/transport, docs/TRANSPORTS.md).
   GraphqlOperationMessageSchema,
+  // An EventBridge Scheduler (or local scheduler) occurrence of a TaskSchedule (src/schedules).
+  FireScheduleMessageSchema,
 ]);
 export type QueueMessage = z.infer<typeof QueueMessageSchema>;
 export type QueueMessageType = QueueMessage['type'];

@@ -22,6 +22,6 @@ export const localScheduleSync: ScheduleSync = Object.freeze({
 declare module '../graphql/context.js' {
   interface Services {
     /** Called by the TaskSchedule mutations after their write. */
-    readonly scheduleSync?: ScheduleSync;
+    scheduleSync?: ScheduleSync;
   }
 }

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createLogger } from '../../src/clients.js';
 import { createEventLog, type EventLog } from '../../src/events/event-log.js';
-import { createSqsHandler } from '../../src/handlers/sqs.js';
 import type { ActionRegistry } from '../../src/hubs/procedure/actions.js';
 import type { Clock } from '../../src/hubs/procedure/context.js';
 import type { Faults } from '../../src/hubs/procedure/faults.js';
@@ -17,6 +16,7 @@ import {
   type WorkQueue,
 } from '../../src/queue/port.js';
 import { createWorkQueues } from '../../src/queue/setup.js';
+import { createSqsHandler } from '../../src/queue/work-queue-handler.js';
 import { createScriptedRuntime, type ScriptedRuntime } from '../../src/runtimes/scripted.js';
 import type { Tenant } from '../../src/tenant.js';
 import { createTestEnv, type TestEnv, tenantA } from '../support/env.js';

@@ -1,7 +1,7 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDlqHandler } from '../../src/handlers/sqs.js';
+import { createDlqHandler } from '../../src/queue/work-queue-handler.js';
 import {
   agentsByName,
   createSqsBed,

@@ -128,6 +128,8 @@ builder.mutationField('insertUpdateTaskSchedule', (t) =>
           }),
           updated_by: args.updatedBy,
         });
+        // After the write: a failed sync surfaces as an error, and repeating the same update re-syncs.
+        await ctx.services.scheduleSync?.put(taskSchedule);
         return { taskSchedule };
       }
       requireForInsert('TaskSchedule', { schedule: args.schedule });
@@ -144,6 +146,13 @@ builder.mutationField('insertUpdateTaskSchedule', (t) =>
         user_id: args.userId ?? undefined,
         updated_by: args.updatedBy,
       });
+      try {
+        await ctx.services.scheduleSync?.put(taskSchedule);
+      } catch (error) {
+        // A schedule that cannot fire must not look created: undo the row, report the failure.
+        await ctx.repos.taskSchedules.delete(tenant, taskSchedule.task_uuid, taskSchedule.schedule_uuid);
+        throw error;
+      }
       return { taskSchedule };
     },
   }),
@@ -157,7 +166,11 @@ builder.mutationField('deleteTaskSchedule', (t) =>
       z.object({ taskUuid: IdSchema, scheduleUuid: IdSchema }),
     ),
     resolve: async (_, args, ctx) => {
-      await ctx.repos.taskSchedules.delete(ctx.caller.tenant, args.taskUuid, args.scheduleUuid);
+      const { tenant } = ctx.caller;
+      // Tenant check first, then stop the firing, then drop the row: a failure leaves the row to retry on.
+      const taskSchedule = await ctx.repos.taskSchedules.get(tenant, args.taskUuid, args.scheduleUuid);
+      await ctx.services.scheduleSync?.remove(taskSchedule);
+      await ctx.repos.taskSchedules.delete(tenant, args.taskUuid, args.scheduleUuid);
       return { ok: true };
     },
   }),
