@@ -75,11 +75,12 @@ export function createEntityRepository<S extends AnyObjectSchema>(
     return items;
   }
 
-  async function runQuery(
+  /** The Query request (pure): key condition, tenant filter unless the key is the tenant, consistency. */
+  function queryInput(
     tenant: Tenant,
     keyCondition: { name: string; value: string }[],
     options: QueryOptions,
-  ) {
+  ): ConstructorParameters<typeof QueryCommand>[0] {
     const b = new ExpressionBuilder();
     const key = keyCondition.map((c) => `${b.name(c.name)} = ${b.value(c.value)}`).join(' AND ');
     const conditions: Condition[] = [...(options.conditions ?? [])];
@@ -87,7 +88,7 @@ export function createEntityRepository<S extends AnyObjectSchema>(
       conditions.unshift({ kind: 'eq', path: ['partition_key'], value: tenant.partitionKey });
     }
     const filter = b.all(conditions);
-    return queryAll({
+    return {
       TableName: tableName,
       IndexName: options.index,
       KeyConditionExpression: key,
@@ -96,8 +97,11 @@ export function createEntityRepository<S extends AnyObjectSchema>(
       ExpressionAttributeValues: b.values,
       // GSIs cannot be read consistently; tables and LSIs can.
       ...(options.index !== TENANT_INDEX && { ConsistentRead: true }),
-    });
+    };
   }
+
+  const runQuery = (tenant: Tenant, keyCondition: { name: string; value: string }[], options: QueryOptions) =>
+    queryAll(queryInput(tenant, keyCondition, options));
 
   return {
     entity: spec.entity,
@@ -142,6 +146,28 @@ export function createEntityRepository<S extends AnyObjectSchema>(
       return spec.tenantIsHashKey
         ? runQuery(tenant, key, { conditions })
         : runQuery(tenant, key, { index: TENANT_INDEX, conditions });
+    },
+
+    /** A row by its own uuid alone (the tenant index), for callers that lack its parent's id. */
+    async getByRange(tenant: Tenant, rangeValue: string): Promise<T> {
+      const [item] = await this.queryTenant(tenant, [], rangeValue);
+      if (!item) throw new NotFoundError(spec.entity, { [spec.rangeKey]: rangeValue });
+      return item;
+    },
+
+    /** The tenant's rows under one hash key, counted by DynamoDB (Select COUNT): no item comes back. */
+    async countByHash(tenant: Tenant, hashValue: string): Promise<number> {
+      const input = queryInput(tenant, [{ name: spec.hashKey, value: hashValue }], {});
+      let count = 0;
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await doc.send(
+          new QueryCommand({ ...input, Select: 'COUNT', ExclusiveStartKey: start }),
+        );
+        count += page.Count ?? 0;
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return count;
     },
 
     async insert(tenant: Tenant, fields: Omit<T, 'partition_key' | 'created_at' | 'updated_at'>): Promise<T> {

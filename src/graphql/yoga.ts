@@ -10,7 +10,9 @@ export interface YogaOptions {
   readonly maxDepth?: number;
   readonly maxCost?: number;
   /** false (default), true, or GraphiQL options (the local stack passes default headers). */
-  readonly graphiql?: boolean | { readonly title?: string; readonly headers?: string; readonly defaultQuery?: string };
+  readonly graphiql?:
+    | boolean
+    | { readonly title?: string; readonly headers?: string; readonly defaultQuery?: string };
   readonly graphqlEndpoint?: string;
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createEventLog } from '../../src/events/event-log.js';
 import { crashAfterWrite, InjectedCrash } from '../../src/hubs/procedure/faults.js';
 import type { ProcedureMessage } from '../../src/queue/messages.js';
 import { createRecordingQueue, type Envelope } from '../../src/queue/port.js';
@@ -58,6 +59,7 @@ async function runSession(env: TestEnv, task: SeededTask, crashAt?: number) {
     sessionUuid = (await restarted.executeProcedureTaskSession(tenantA, request)).session_uuid;
     await restarted.resumeProcedureTaskSession(tenantA, sessionUuid);
     await drain(restarted);
+    await restarted.resumeProcedureTaskSession(tenantA, sessionUuid); // after the end: fills a lost final event
   }
   return { crashed, sessionUuid, writes: faults.count, label: faults.labels[(crashAt ?? 1) - 1] };
 }
@@ -66,6 +68,7 @@ describe('crash at every write boundary, then resume', () => {
   it('completes every session with the outputs of a crash-free run', { timeout: 240_000 }, async () => {
     // Prepare
     const env = await createTestEnv();
+    const eventLog = createEventLog({ doc: env.clients.doc, tables: env.clients.tables });
     const task = await seedTask(env, DAG, { policy: { max_parallel: 2 } });
     const outputsOf = async (sessionUuid: string) => {
       const agents = await agentsByName(env, sessionUuid);
@@ -97,6 +100,11 @@ describe('crash at every write boundary, then resume', () => {
       );
       const agents = await env.repos.sessionAgents.list(tenantA, { sessionUuid: sessionUuid as string });
       expect(agents.every((a) => a.state === 'completed' && a.in_degree === 0)).toBe(true);
+      const events = await eventLog.list(tenantA, sessionUuid as string, { limit: 1000 });
+      const completedEvents = events.filter(
+        (e) => e.type === 'session_status' && e.data.status === 'completed',
+      );
+      expect(completedEvents, `one completed event after a crash at write ${k}`).toHaveLength(1);
     }
   });
 });

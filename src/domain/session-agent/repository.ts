@@ -70,8 +70,7 @@ export function createSessionAgentRepository(deps: RepositoryDeps) {
         ? base.queryByHash(tenant, filter.sessionUuid, { conditions })
         : base.queryTenant(tenant, conditions);
     },
-    countBySession: async (tenant: Tenant, sessionUuid: string) =>
-      (await base.queryByHash(tenant, sessionUuid)).length,
+    countBySession: (tenant: Tenant, sessionUuid: string) => base.countByHash(tenant, sessionUuid),
     insert: (tenant: Tenant, fields: Parameters<typeof base.insert>[1]) => base.insert(tenant, fields),
     update: (
       tenant: Tenant,

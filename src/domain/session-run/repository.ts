@@ -54,8 +54,7 @@ export function createSessionRunRepository(deps: RepositoryDeps) {
       if (filter.threadUuid) conditions.push({ kind: 'eq', path: ['thread_uuid'], value: filter.threadUuid });
       return base.queryTenant(tenant, conditions);
     },
-    countBySession: async (tenant: Tenant, sessionUuid: string) =>
-      (await base.queryByHash(tenant, sessionUuid)).length,
+    countBySession: (tenant: Tenant, sessionUuid: string) => base.countByHash(tenant, sessionUuid),
     insert: (tenant: Tenant, fields: Parameters<typeof base.insert>[1]) => base.insert(tenant, fields),
     update: (
       tenant: Tenant,

@@ -1,7 +1,6 @@
 import { createEntityRepository, type RepositoryDeps } from '../../db/entity-repository.js';
 import type { Condition } from '../../db/expressions.js';
 import { inCondition } from '../../db/expressions.js';
-import { NotFoundError } from '../../errors.js';
 import type { Tenant } from '../../tenant.js';
 import { type Session, SessionSchema } from './model.js';
 
@@ -61,14 +60,10 @@ export function createSessionRepository(deps: RepositoryDeps) {
       if (filter.userId) conditions.push({ kind: 'eq', path: ['user_id'], value: filter.userId });
       return base.queryTenant(tenant, conditions);
     },
-    /** A session by its uuid alone (the tenant index), for callers that lack its coordination. */
-    async getByUuid(tenant: Tenant, sessionUuid: string): Promise<Session> {
-      const [session] = await base.queryTenant(tenant, [], sessionUuid);
-      if (!session) throw new NotFoundError('Session', { session_uuid: sessionUuid });
-      return session;
-    },
-    countByCoordination: async (tenant: Tenant, coordinationUuid: string) =>
-      (await base.queryByHash(tenant, coordinationUuid)).length,
+    /** A row by its uuid alone (the tenant index), for callers that lack its coordination. */
+    getByUuid: (tenant: Tenant, uuid: string) => base.getByRange(tenant, uuid),
+    countByCoordination: (tenant: Tenant, coordinationUuid: string) =>
+      base.countByHash(tenant, coordinationUuid),
     insert: (tenant: Tenant, fields: Parameters<typeof base.insert>[1]) => base.insert(tenant, fields),
     update: (
       tenant: Tenant,

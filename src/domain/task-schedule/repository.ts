@@ -37,8 +37,7 @@ export function createTaskScheduleRepository(deps: RepositoryDeps) {
         ? base.queryByHash(tenant, filter.taskUuid, { conditions })
         : base.queryTenant(tenant, conditions);
     },
-    countByTask: async (tenant: Tenant, taskUuid: string) =>
-      (await base.queryByHash(tenant, taskUuid)).length,
+    countByTask: (tenant: Tenant, taskUuid: string) => base.countByHash(tenant, taskUuid),
     insert: (tenant: Tenant, fields: Parameters<typeof base.insert>[1]) => base.insert(tenant, fields),
     update: (
       tenant: Tenant,

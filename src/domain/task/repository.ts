@@ -1,6 +1,5 @@
 import { createEntityRepository, type RepositoryDeps } from '../../db/entity-repository.js';
 import type { Condition } from '../../db/expressions.js';
-import { NotFoundError } from '../../errors.js';
 import type { Tenant } from '../../tenant.js';
 import { type Task, TaskSchema } from './model.js';
 
@@ -46,14 +45,10 @@ export function createTaskRepository(deps: RepositoryDeps) {
         ? base.queryByHash(tenant, filter.coordinationUuid, { conditions })
         : base.queryTenant(tenant, conditions);
     },
-    /** A task by its uuid alone (the tenant index), for callers that lack its coordination. */
-    async getByUuid(tenant: Tenant, taskUuid: string): Promise<Task> {
-      const [task] = await base.queryTenant(tenant, [], taskUuid);
-      if (!task) throw new NotFoundError('Task', { task_uuid: taskUuid });
-      return task;
-    },
-    countByCoordination: async (tenant: Tenant, coordinationUuid: string) =>
-      (await base.queryByHash(tenant, coordinationUuid)).length,
+    /** A row by its uuid alone (the tenant index), for callers that lack its coordination. */
+    getByUuid: (tenant: Tenant, uuid: string) => base.getByRange(tenant, uuid),
+    countByCoordination: (tenant: Tenant, coordinationUuid: string) =>
+      base.countByHash(tenant, coordinationUuid),
     insert: (tenant: Tenant, fields: Parameters<typeof base.insert>[1]) => base.insert(tenant, fields),
     update: (
       tenant: Tenant,

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Agent } from '../../domain/coordination/model.js';
 import type { AgentAction, SubtaskQuery } from '../../domain/task/model.js';
+import {
+  describeDagProblems,
+  findDagProblems,
+  hasDagProblems,
+} from '../../domain/task/validate-agent-actions.js';
 import { ValidationError } from '../../errors.js';
 
 /** Pure DAG logic: validation, the session plan (SessionAgents with edges and in-degrees), inputs. */
@@ -13,49 +18,18 @@ export const DEFAULT_AGENT_ACTION: AgentAction = {
 };
 
 /**
- * Unknown agents, self-loops and cycles are errors naming the agents.
- * Returns the agent uuids in a topological order.
+ * Unknown agents, self-loops and cycles are errors naming the agents: the
+ * same check insertUpdateTask runs, repeated at start because a
+ * coordination's agents may have changed since the task was written.
  */
-export function validateDag(agentActions: Record<string, AgentAction>, agents: readonly Agent[]): string[] {
-  const known = new Set(agents.map((a) => a.agent_uuid));
-  const nameOf = (uuid: string) => agents.find((a) => a.agent_uuid === uuid)?.agent_name ?? uuid;
-  const problems: string[] = [];
-  for (const [agentUuid, action] of Object.entries(agentActions)) {
-    if (!known.has(agentUuid)) problems.push(`agent_actions names unknown agent ${agentUuid}`);
-    for (const pred of action.predecessors ?? []) {
-      if (pred === agentUuid) problems.push(`agent ${nameOf(agentUuid)} lists itself as a predecessor`);
-      else if (!known.has(pred)) problems.push(`agent ${nameOf(agentUuid)} has unknown predecessor ${pred}`);
-    }
+export function validateDag(agentActions: Record<string, AgentAction>, agents: readonly Agent[]): void {
+  const problems = findDagProblems(
+    agents.map((a) => a.agent_uuid),
+    agentActions,
+  );
+  if (hasDagProblems(problems)) {
+    throw new ValidationError(describeDagProblems(problems), { ...problems });
   }
-  if (problems.length) throw new ValidationError(`Invalid task DAG: ${problems.join('; ')}`, { problems });
-
-  const nodes = [
-    ...new Set([...Object.keys(agentActions), ...Object.values(agentActions).flatMap((a) => a.predecessors)]),
-  ];
-  const inDegree = new Map(nodes.map((n) => [n, 0]));
-  const successors = new Map<string, string[]>(nodes.map((n) => [n, []]));
-  for (const [agentUuid, action] of Object.entries(agentActions)) {
-    for (const pred of new Set(action.predecessors)) {
-      inDegree.set(agentUuid, (inDegree.get(agentUuid) ?? 0) + 1);
-      successors.get(pred)?.push(agentUuid);
-    }
-  }
-  const order: string[] = [];
-  const ready = nodes.filter((n) => inDegree.get(n) === 0);
-  while (ready.length) {
-    const node = ready.shift() as string;
-    order.push(node);
-    for (const next of successors.get(node) ?? []) {
-      const d = (inDegree.get(next) ?? 0) - 1;
-      inDegree.set(next, d);
-      if (d === 0) ready.push(next);
-    }
-  }
-  if (order.length < nodes.length) {
-    const cyclic = nodes.filter((n) => !order.includes(n)).map(nameOf);
-    throw new ValidationError(`Invalid task DAG: cycle through ${cyclic.join(', ')}`, { agents: cyclic });
-  }
-  return order;
 }
 
 /** A SessionAgent to create: ids, edges and in-degree fixed at start. */

@@ -53,7 +53,12 @@ export async function resumeSession(
     const after = await ctx.store.getSession(tenant, key);
     return { sessionUuid, status: after?.status ?? session.status, dispatched: 0 };
   }
-  if (session.status !== 'in_progress') return { sessionUuid, status: session.status, dispatched: 0 };
+  if (session.status !== 'in_progress') {
+    if (session.status === 'completed' || session.status === 'failed') {
+      await ensureTerminalEvent(ctx, tenant, sessionUuid, session.status, session.logs);
+    }
+    return { sessionUuid, status: session.status, dispatched: 0 };
+  }
   const policy = policyOf(ctx, session);
   let agents = await ctx.store.listAgents(tenant, sessionUuid);
   const byUuid = new Map(agents.map((a) => [a.session_agent_uuid, a]));
@@ -104,6 +109,29 @@ export async function resumeSession(
   await checkSessionCompletion(ctx, tenant, key);
   const after = await ctx.store.getSession(tenant, key);
   return { sessionUuid, status: after?.status ?? session.status, dispatched: ready.length };
+}
+
+/**
+ * A crash between the final status write and its event leaves the log without its last event:
+ * append it if it is missing (at least once: two concurrent resumes may both append it).
+ */
+async function ensureTerminalEvent(
+  ctx: HubContext,
+  tenant: Tenant,
+  sessionUuid: string,
+  status: string,
+  logs?: string | null,
+): Promise<void> {
+  let after = 0;
+  for (;;) {
+    const page = await ctx.deps.eventLog.list(tenant, sessionUuid, { after, limit: 1000 });
+    if (page.some((e) => e.type === 'session_status' && e.data.status === status)) return;
+    if (page.length < 1000) break;
+    after = page.at(-1)?.seq ?? after;
+  }
+  await ctx.record(tenant, sessionUuid, [
+    { type: 'session_status', data: { status, ...(logs && { reason: logs }), recovered: true } },
+  ]);
 }
 
 /**
