@@ -149,6 +149,8 @@ async function runOnce(label: string, maxParallel?: number) {
   const profile = process.env.BENCH_PROFILE ? profileRequests(clients.dynamo) : undefined;
   const started = performance.now();
   const elu = performance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
+  const serverCpu0 = dynamo.cpuSeconds?.();
   const session = await hub.executeProcedureTaskSession(tenant, {
     coordinationUuid: coordination.coordination_uuid,
     taskUuid: task.task_uuid,
@@ -157,6 +159,14 @@ async function runOnce(label: string, maxParallel?: number) {
   const { status, at } = await finish.ended(session.session_uuid);
   const makespan = at - started;
   if (profile) {
+    const cpu = process.cpuUsage(cpu0);
+    const serverCpu = dynamo.cpuSeconds?.();
+    console.log(
+      `[${label}] CPU during the run: bench process ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s` +
+        (serverCpu !== undefined && serverCpu0 !== undefined
+          ? `, dynalite process ${(serverCpu - serverCpu0).toFixed(2)} s`
+          : ''),
+    );
     console.log(
       `[${label}] bench process event loop utilisation ${(performance.eventLoopUtilization(elu).utilization * 100).toFixed(0)}%`,
     );
