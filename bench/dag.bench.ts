@@ -1,18 +1,22 @@
 // Executor benchmark: a 100-agent random DAG of 50 ms scripted agents on dynalite.
 // Prints makespan ÷ critical path and DynamoDB requests per executed agent, beside a
 // sequential execution (max_parallel = 1) of the same DAG. Run: npm run bench -- dag
+import { performance } from 'node:perf_hooks';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createClients } from '../src/clients.js';
 import { loadConfig } from '../src/config.js';
 import { createTables } from '../src/db/create-tables.js';
 import { createRepositories } from '../src/domain/repositories.js';
 import { createEventLog } from '../src/events/event-log.js';
+import type { EventPublisher } from '../src/events/publisher.js';
 import { createProcedureHub, type ProcedureHub } from '../src/hubs/procedure/hub.js';
 import { newId } from '../src/ids.js';
-import { startLocalDynamo } from '../src/local/dynamo-server.js';
 import type { ProcedureMessage } from '../src/queue/messages.js';
 import type { Envelope, WorkQueue } from '../src/queue/port.js';
 import { createScriptedRuntime } from '../src/runtimes/scripted.js';
 import { tenantOf } from '../src/tenant.js';
+import { startBenchDynamo } from './local-dynamo.js';
+import { profileRequests } from './profile-middleware.js';
 import { countRequests } from './request-counter.js';
 
 const AGENTS = 100;
@@ -65,8 +69,34 @@ function inProcessQueue(deliver: (m: Envelope) => Promise<void>): WorkQueue & { 
   };
 }
 
+/** An EventPublisher that notes when a session's final `session_status` event is recorded. */
+function sessionEndWatch() {
+  const waiters = new Map<string, (end: { status: string; at: number }) => void>();
+  const ended = new Map<string, { status: string; at: number }>();
+  const publisher: EventPublisher = {
+    async publish(_tenant, events) {
+      for (const e of events) {
+        const status = String(e.data.status);
+        if (e.type !== 'session_status' || (status !== 'completed' && status !== 'failed')) continue;
+        const end = { status, at: performance.now() };
+        ended.set(e.sessionUuid, end);
+        waiters.get(e.sessionUuid)?.(end);
+      }
+    },
+  };
+  return {
+    publisher,
+    ended: (sessionUuid: string) =>
+      new Promise<{ status: string; at: number }>((resolve) => {
+        const end = ended.get(sessionUuid);
+        if (end) resolve(end);
+        else waiters.set(sessionUuid, resolve);
+      }),
+  };
+}
+
 async function runOnce(label: string, maxParallel?: number) {
-  const dynamo = await startLocalDynamo();
+  const dynamo = await startBenchDynamo();
   const config = loadConfig({
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     ACE_TABLE_PREFIX: `bench-${label}-`,
@@ -77,12 +107,13 @@ async function runOnce(label: string, maxParallel?: number) {
   const repos = createRepositories(clients);
   const runtime = createScriptedRuntime();
   let hub: ProcedureHub | undefined;
+  const finish = sessionEndWatch();
   const queue = inProcessQueue((m) => (hub as ProcedureHub).handleMessage(m as unknown as ProcedureMessage));
   hub = createProcedureHub({
     repos,
     doc: clients.doc,
     tables: clients.tables,
-    eventLog: createEventLog({ doc: clients.doc, tables: clients.tables }),
+    eventLog: createEventLog({ doc: clients.doc, tables: clients.tables, publisher: finish.publisher }),
     queue,
     runtimes: { forAgent: () => runtime },
     logger: clients.logger,
@@ -115,19 +146,45 @@ async function runOnce(label: string, maxParallel?: number) {
     updated_by: 'bench',
   });
   const counter = countRequests(clients.dynamo);
+  const profile = process.env.BENCH_PROFILE ? profileRequests(clients.dynamo) : undefined;
   const started = performance.now();
+  const elu = performance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
+  const serverCpu0 = dynamo.cpuSeconds?.();
   const session = await hub.executeProcedureTaskSession(tenant, {
     coordinationUuid: coordination.coordination_uuid,
     taskUuid: task.task_uuid,
   });
-  let status = session.status;
-  while (status !== 'completed' && status !== 'failed') {
-    await new Promise((r) => setTimeout(r, 5));
-    status = (await repos.sessions.get(tenant, coordination.coordination_uuid, session.session_uuid)).status;
+  // Done when the log records the session's final status (no polling: it would load dynalite).
+  const { status, at } = await finish.ended(session.session_uuid);
+  const makespan = at - started;
+  if (profile) {
+    const cpu = process.cpuUsage(cpu0);
+    const serverCpu = dynamo.cpuSeconds?.();
+    console.log(
+      `[${label}] CPU during the run: bench process ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s` +
+        (serverCpu !== undefined && serverCpu0 !== undefined
+          ? `, dynalite process ${(serverCpu - serverCpu0).toFixed(2)} s`
+          : ''),
+    );
+    console.log(
+      `[${label}] bench process event loop utilisation ${(performance.eventLoopUtilization(elu).utilization * 100).toFixed(0)}%`,
+    );
+    console.log(`[${label}] requests by command and table:`);
+    profile.print();
+    const { Items = [] } = await clients.doc.send(
+      new QueryCommand({
+        TableName: clients.tables.sessionAgents,
+        KeyConditionExpression: 'session_uuid = :s',
+        ExpressionAttributeValues: { ':s': session.session_uuid },
+      }),
+    );
+    profile.hops(
+      new Map(Items.map((a) => [String(a.session_agent_uuid), (a.predecessor_uuids ?? []) as string[]])),
+      AGENT_MS,
+    );
   }
-  const makespan = performance.now() - started;
   await queue.idle();
-  // the polling above is the benchmark's own reads: take them out of the figures
   const writes = counter.writes;
   const byTable = Object.fromEntries(
     [...counter.writesByTable].map(([table, n]) => [table.replace(`bench-${label}-`, ''), n]),

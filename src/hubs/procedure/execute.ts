@@ -27,7 +27,12 @@ export async function executeAgent(
   key: AgentKey & { coordination_uuid: string },
 ): Promise<void> {
   const sessionKey = { coordination_uuid: key.coordination_uuid, session_uuid: key.session_uuid };
-  const agent = await ctx.store.getAgent(tenant, key);
+  // The row and the session are read at once: one round trip on the critical path, not two
+  // (a duplicate delivery costs these two reads and nothing else).
+  const [agent, session] = await Promise.all([
+    ctx.store.getAgent(tenant, key),
+    ctx.store.getSession(tenant, sessionKey),
+  ]);
   if (!agent) {
     ctx.logger.warn({ key }, 'execute_agent for a missing agent: nothing to do');
     return;
@@ -35,14 +40,7 @@ export async function executeAgent(
   const nowMs = ctx.clock.now();
   const expired = agent.state === 'executing' && (agent.lease_until ?? 0) < nowMs;
   const runnable = agent.in_degree === 0 && (agent.state === 'initial' || expired);
-  if (!runnable && agent.state !== 'pending') return; // a duplicate delivery: one read, nothing else
-  // The predecessors' outputs are read beside the session: one round trip on the critical path, not two.
-  const [session, predecessors] = await Promise.all([
-    ctx.store.getSession(tenant, sessionKey),
-    agent.state === 'pending'
-      ? []
-      : ctx.store.batchGetAgents(tenant, agent.session_uuid, agent.predecessor_uuids),
-  ]);
+  if (!runnable && agent.state !== 'pending') return; // a duplicate delivery: nothing else
   // fail_fast (or a finished session): nothing new starts.
   if (session?.status !== 'in_progress') return;
   if (agent.state === 'pending') return runAction(ctx, tenant, session, agent);
@@ -56,10 +54,21 @@ export async function executeAgent(
     return; // stays ready; whoever frees a slot dispatches it again
   }
   const token = newId();
-  if (!(await ctx.store.claim(tenant, key, token, nowMs + claimLeaseMs(policy), nowMs))) {
+  // The predecessors' outputs are read while the claim is written (a lost claim wastes one read).
+  const [claim, read] = await Promise.allSettled([
+    ctx.store.claim(tenant, key, token, nowMs + claimLeaseMs(policy), nowMs),
+    ctx.store.batchGetAgents(tenant, agent.session_uuid, agent.predecessor_uuids),
+  ]);
+  if (claim.status === 'rejected') throw claim.reason;
+  if (!claim.value) {
     if (slotted) await releaseUnlessRunning(ctx, tenant, key, session);
     return;
   }
+  // Claimed: a failed read is read again rather than leaving the claim to its lease.
+  const predecessors =
+    read.status === 'fulfilled'
+      ? read.value
+      : await ctx.store.batchGetAgents(tenant, agent.session_uuid, agent.predecessor_uuids);
   // The event is written while the agent runs: one round trip less on the critical path.
   const executing = ctx.record(tenant, key.session_uuid, [agentState(agent, 'executing')]);
   const run = runClaimedAgent(ctx, tenant, session, agent, predecessors, token, slotted, executing);

@@ -40,18 +40,18 @@ export async function dispatchAgents(
  */
 export async function onAgentCompleted(ctx: HubContext, tenant: Tenant, agent: AgentRecord): Promise<void> {
   const key = sessionKeyOf(agent);
+  // Each successor that reaches 0 is dispatched at once, without waiting for its siblings' writes.
   const results = await Promise.all(
-    agent.successor_uuids.map(async (successorUuid) => ({
-      successorUuid,
-      ...(await ctx.store.decrement(
+    agent.successor_uuids.map(async (successorUuid) => {
+      const decrement = await ctx.store.decrement(
         tenant,
         { session_uuid: agent.session_uuid, session_agent_uuid: successorUuid },
         agent.session_agent_uuid,
-      )),
-    })),
+      );
+      if (decrement.result === 'reached_zero') await dispatchAgents(ctx, tenant, key, [successorUuid]);
+      return decrement;
+    }),
   );
-  const ready = results.filter((r) => r.result === 'reached_zero').map((r) => r.successorUuid);
-  await dispatchAgents(ctx, tenant, key, ready);
   // A successor that is not terminal yet will check when it is; if none is left, this agent may be the last.
   const someoneElseChecks = results.some(
     (r) => r.result !== 'already_counted' && r.state !== 'completed' && r.state !== 'failed',
