@@ -73,6 +73,30 @@ export function createConnectionStore(deps: ConnectionStoreDeps) {
   const now = () => deps.now?.() ?? new Date();
   const expiresAt = () => Math.floor(now().getTime() / 1000) + CONNECTION_TTL_SECONDS;
 
+  /** Sets `attribute` to now, once: false when it was set before or the row is gone. */
+  async function stampOnce(
+    tableName: string,
+    key: Record<string, string>,
+    existing: string,
+    attribute: string,
+  ): Promise<boolean> {
+    try {
+      await doc.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: key,
+          UpdateExpression: `SET ${attribute} = :now`,
+          ConditionExpression: `attribute_exists(${existing}) AND attribute_not_exists(${attribute})`,
+          ExpressionAttributeValues: { ':now': now().toISOString() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   async function listSubscriptions(connectionId: string): Promise<Subscription[]> {
     const rows: Subscription[] = [];
     let start: Record<string, unknown> | undefined;
@@ -117,22 +141,8 @@ export function createConnectionStore(deps: ConnectionStoreDeps) {
     },
 
     /** False when the connection was already acknowledged (or is gone). */
-    async acknowledge(connectionId: string): Promise<boolean> {
-      try {
-        await doc.send(
-          new UpdateCommand({
-            TableName: connections,
-            Key: { connection_id: connectionId },
-            UpdateExpression: 'SET acknowledged_at = :now',
-            ConditionExpression: 'attribute_exists(connection_id) AND attribute_not_exists(acknowledged_at)',
-            ExpressionAttributeValues: { ':now': now().toISOString() },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
+    acknowledge(connectionId: string): Promise<boolean> {
+      return stampOnce(connections, { connection_id: connectionId }, 'connection_id', 'acknowledged_at');
     },
 
     /** Stores an operation; throws DuplicateOperationError when the id is already active. */
@@ -201,22 +211,13 @@ export function createConnectionStore(deps: ConnectionStoreDeps) {
     },
 
     /** Claims a queued operation for execution; false when it was claimed before or is gone (completed). */
-    async claimOperation(connectionId: string, subscriptionId: string): Promise<boolean> {
-      try {
-        await doc.send(
-          new UpdateCommand({
-            TableName: subscriptions,
-            Key: { connection_id: connectionId, subscription_id: subscriptionId },
-            UpdateExpression: 'SET started_at = :now',
-            ConditionExpression: 'attribute_exists(subscription_id) AND attribute_not_exists(started_at)',
-            ExpressionAttributeValues: { ':now': now().toISOString() },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
+    claimOperation(connectionId: string, subscriptionId: string): Promise<boolean> {
+      return stampOnce(
+        subscriptions,
+        { connection_id: connectionId, subscription_id: subscriptionId },
+        'subscription_id',
+        'started_at',
+      );
     },
 
     /** Subscribers of a topic (eventually consistent GSI: a just-stored one may be missed; replay covers it). */
