@@ -192,37 +192,50 @@ export function createEventLog(deps: EventLogDeps): EventLog {
       return recorded;
     },
 
-    async list(tenant, sessionUuid, options = {}) {
-      const after = Math.max(0, Math.floor(options.after ?? 0));
-      const limit = Math.min(Math.max(1, options.limit ?? 100), 1000);
-      const out: SessionEvent[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        // An item that starts before `after` may still hold events after it.
-        const page = await doc.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'session_uuid = :s AND seq > :from',
-            ExpressionAttributeValues: { ':s': sessionUuid, ':from': after - MAX_EVENTS_PER_ITEM },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const raw of page.Items ?? []) {
-          const item = raw as EventItem;
-          if (item.partition_key !== tenant.partitionKey) continue;
-          item.events.forEach((e, i) => {
-            const seq = item.seq + i;
-            if (seq > after && out.length < limit) {
-              out.push({ sessionUuid, seq, type: e.type, data: e.data, createdAt: e.created_at });
-            }
-          });
-        }
-        start = out.length < limit ? page.LastEvaluatedKey : undefined;
-      } while (start);
-      return out;
-    },
+    list: (tenant, sessionUuid, options) => listSessionEvents(doc, tableName, tenant, sessionUuid, options),
   };
+}
+
+/**
+ * Events of one session with seq > `after`, in order, at most `limit`: the
+ * one reader of the log, shared by the hubs' EventLog and the transport's
+ * replay. Strongly consistent; rows of another tenant are skipped.
+ */
+export async function listSessionEvents(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  tenant: Tenant,
+  sessionUuid: string,
+  options: ListEventsOptions = {},
+): Promise<SessionEvent[]> {
+  const after = Math.max(0, Math.floor(options.after ?? 0));
+  const limit = Math.min(Math.max(1, options.limit ?? 100), 1000);
+  const out: SessionEvent[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    // An item that starts before `after` may still hold events after it.
+    const page = await doc.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'session_uuid = :s AND seq > :from',
+        ExpressionAttributeValues: { ':s': sessionUuid, ':from': after - MAX_EVENTS_PER_ITEM },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const raw of page.Items ?? []) {
+      const item = raw as EventItem;
+      if (item.partition_key !== tenant.partitionKey) continue;
+      item.events.forEach((e, i) => {
+        const seq = item.seq + i;
+        if (seq > after && out.length < limit) {
+          out.push({ sessionUuid, seq, type: e.type, data: e.data, createdAt: e.created_at });
+        }
+      });
+    }
+    start = out.length < limit ? page.LastEvaluatedKey : undefined;
+  } while (start);
+  return out;
 }
 
 function chunkEvents(events: StoredEvent[]): StoredEvent[][] {
