@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { conditionHeld } from '../db/condition-held.js';
 
 /**
  * "Exactly one firing per occurrence" on the idempotency table, without
@@ -32,8 +33,8 @@ export function createOccurrenceClaims(deps: ClaimDeps) {
     /** True when this caller now owns the key; false when another caller holds or finished it. */
     async claim(key: string, owner: string, kind: string): Promise<boolean> {
       const at = now().getTime();
-      try {
-        await deps.doc.send(
+      return conditionHeld(() =>
+        deps.doc.send(
           new PutCommand({
             TableName: deps.tableName,
             Item: {
@@ -53,12 +54,8 @@ export function createOccurrenceClaims(deps: ClaimDeps) {
             },
             ExpressionAttributeValues: { ':claimed': 'claimed', ':now': at },
           }),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
+        ),
+      );
     },
 
     /** Marks the key done with what it produced; only its owner can. */

@@ -9,6 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { conditionHeld } from '../db/condition-held.js';
 import type { TableNames } from '../db/tables.js';
 import type { Tenant } from '../tenant.js';
 
@@ -80,8 +81,8 @@ export function createConnectionStore(deps: ConnectionStoreDeps) {
     existing: string,
     attribute: string,
   ): Promise<boolean> {
-    try {
-      await doc.send(
+    return conditionHeld(() =>
+      doc.send(
         new UpdateCommand({
           TableName: tableName,
           Key: key,
@@ -89,12 +90,8 @@ export function createConnectionStore(deps: ConnectionStoreDeps) {
           ConditionExpression: `attribute_exists(${existing}) AND attribute_not_exists(${attribute})`,
           ExpressionAttributeValues: { ':now': now().toISOString() },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async function listSubscriptions(connectionId: string): Promise<Subscription[]> {
@@ -192,8 +189,8 @@ export function createConnectionStore(deps: ConnectionStoreDeps) {
       from: number,
       to: number,
     ): Promise<boolean> {
-      try {
-        await doc.send(
+      return conditionHeld(() =>
+        doc.send(
           new UpdateCommand({
             TableName: subscriptions,
             Key: { connection_id: connectionId, subscription_id: subscriptionId },
@@ -202,12 +199,8 @@ export function createConnectionStore(deps: ConnectionStoreDeps) {
             ExpressionAttributeNames: { '#c': 'cursor' },
             ExpressionAttributeValues: { ':from': from, ':to': to },
           }),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
+        ),
+      );
     },
 
     /** Claims a queued operation for execution; false when it was claimed before or is gone (completed). */

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { conditionHeld } from '../../db/condition-held.js';
 import type { TableNames } from '../../db/tables.js';
 import type { Tenant } from '../../tenant.js';
 
@@ -58,20 +59,16 @@ export function createSessionLock(deps: SessionLockDeps): SessionLock {
 
   return {
     async tryAcquire(tenant, sessionUuid, runUuid, leaseMs) {
-      try {
-        await deps.doc.send(
+      return conditionHeld(() =>
+        deps.doc.send(
           new PutCommand({
             TableName,
             Item: item(tenant, sessionUuid, runUuid, leaseMs),
             ConditionExpression: 'attribute_not_exists(idempotency_key) OR lease_until < :now',
             ExpressionAttributeValues: { ':now': nowMs() },
           }),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
+        ),
+      );
     },
 
     async takeOver(tenant, sessionUuid, runUuid, leaseMs) {

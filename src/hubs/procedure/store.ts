@@ -8,6 +8,7 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { batchGet } from '../../db/batch-get.js';
+import { conditionHeld } from '../../db/condition-held.js';
 import type { TableNames } from '../../db/tables.js';
 import type { SessionStatus } from '../../domain/session/model.js';
 import type { SessionAgentState } from '../../domain/session-agent/model.js';
@@ -178,8 +179,8 @@ export function createProcedureStore(deps: StoreDeps) {
       record: Omit<AgentRecord, 'partition_key' | 'created_at' | 'updated_at'>,
     ) {
       const stamp = deps.nowIso();
-      try {
-        await write('insert_agent', () =>
+      return conditionHeld(() =>
+        write('insert_agent', () =>
           doc.send(
             new PutCommand({
               TableName: tables.sessionAgents,
@@ -187,12 +188,8 @@ export function createProcedureStore(deps: StoreDeps) {
               ConditionExpression: 'attribute_not_exists(session_agent_uuid)',
             }),
           ),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
+        ),
+      );
     },
 
     /** Session status `from -> to`; false when the session was not in one of `from`. */
