@@ -73,6 +73,8 @@ export interface Engine {
   /** Fires one schedule occurrence (idempotent): the local scheduler calls it. */
   readonly fireSchedule: (message: FireScheduleMessage) => Promise<unknown>;
   readonly httpContext: (caller: Caller) => GraphQLContext;
+  /** Whether the HTTP endpoint serves the GraphiQL page (the only request answered without a token). */
+  readonly graphiql: boolean;
 }
 
 /** Where no queue is configured (an HTTP-only deployment), a dispatch is an error, never a silent skip. */
@@ -229,5 +231,6 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     handleDeadLetters: createDlqHandler({ procedure, logger }),
     fireSchedule,
     httpContext: (caller) => ({ transport: 'http', caller, repos, logger, services }),
+    graphiql: options.graphiql !== undefined && options.graphiql !== false,
   };
 }
