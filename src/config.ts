@@ -32,6 +32,10 @@ export const ConfigSchema = z.object({
   JWKS_URL: z.preprocess(emptyToUndefined, optionalUrl),
   JWT_ISSUER: z.preprocess(emptyToUndefined, z.string().optional()),
   JWT_AUDIENCE: z.preprocess(emptyToUndefined, z.string().optional()),
+  /** Longest token lifetime accepted (exp - iat), in seconds. */
+  JWT_MAX_AGE_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(86_400),
+  /** Clock skew tolerated on exp/nbf/iat, in seconds. */
+  JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   /** Local development only: a fixed tenant "endpoint#part" used when no token is sent. Off unless set. */
   DEV_TENANT: z.preprocess(
     emptyToUndefined,
