@@ -28,6 +28,8 @@ export const ConfigSchema = z.object({
   SCHEDULER_ENDPOINT: z.preprocess(emptyToUndefined, optionalUrl),
   /** API Gateway management endpoint, https://{api}.execute-api.{region}.amazonaws.com/{stage}. */
   WS_CALLBACK_URL: z.preprocess(emptyToUndefined, optionalUrl),
+  /** Secrets Manager secrets (names or ARNs) read at init; their JSON holds JWT_SECRET and ACE_<RUNTIME>_* credentials. */
+  ACE_SECRET_IDS: z.preprocess(emptyToUndefined, z.string().optional()),
   JWT_SECRET: z.preprocess(emptyToUndefined, z.string().min(16).optional()),
   JWKS_URL: z.preprocess(emptyToUndefined, optionalUrl),
   JWT_ISSUER: z.preprocess(emptyToUndefined, z.string().optional()),

@@ -18,6 +18,7 @@ import { createProcedureHub, type ProcedureHub } from './hubs/procedure/hub.js';
 import { createLogger } from './logger.js';
 import { createSqsWorkQueue, type WorkQueue } from './queue/port.js';
 import { createDlqHandler, createSqsHandler } from './queue/work-queue-handler.js';
+import type { CredentialSource } from './runtimes/credentials.js';
 import type { RuntimeResolver } from './runtimes/port.js';
 import { createRuntimeResolver } from './runtimes/resolver.js';
 import { createScriptedRuntime } from './runtimes/scripted.js';
@@ -90,6 +91,8 @@ export interface EngineOptions {
   readonly graphiql?: YogaOptions['graphiql'];
   /** Agent runtimes; by default the built-in adapters with credentials from the environment. */
   readonly runtimes?: RuntimeResolver;
+  /** Runtime secrets and endpoints per (runtime, profile); the environment by default (Lambda: plus Secrets Manager). */
+  readonly credentials?: CredentialSource;
   /** The egress guard; by default built from the config's ACE_TOOL_* settings. */
   readonly egress?: EgressGuard;
 }
@@ -146,6 +149,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     createRuntimeResolver({
       threads: createThreadStore(clients),
       runtimes: { scripted: createScriptedRuntime() },
+      ...(options.credentials && { credentials: options.credentials }),
     });
   // One event log for both hubs: it numbers each session's events and hands them to the fan-out.
   const sessionEventLog = createEventLog({ ...clients, publisher, logger });
