@@ -61,6 +61,13 @@ export const ConfigSchema = z.object({
   ACE_TOOL_MAX_REDIRECTS: z.coerce.number().int().min(0).max(10).default(3),
   /** Extra header names tenants may set on outbound calls (comma-separated). */
   ACE_TOOL_ALLOWED_HEADERS: z.string().default(''),
+  /** Operator model policy (src/limits/model-policy.ts): comma-separated model ids per runtime; unset: any. */
+  ACE_OPENAI_ALLOWED_MODELS: z.preprocess(emptyToUndefined, z.string().optional()),
+  ACE_BEDROCK_ALLOWED_MODELS: z.preprocess(emptyToUndefined, z.string().optional()),
+  ACE_CORE_ENGINE_ALLOWED_MODELS: z.preprocess(emptyToUndefined, z.string().optional()),
+  ACE_BEDROCK_ALLOWED_REGIONS: z.preprocess(emptyToUndefined, z.string().optional()),
+  ACE_MAX_TOKENS_CAP: z.coerce.number().int().min(1).max(200_000).default(32_768),
+  ACE_MAX_RETRIES_CAP: z.coerce.number().int().min(0).max(10).default(3),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   MAX_QUERY_COST: z.coerce.number().int().min(100).default(5000),

@@ -15,6 +15,7 @@ import { createSessionLock } from './hubs/operation/session-lock.js';
 import { operationHubSettingsFromEnv } from './hubs/operation/settings.js';
 import { createActionRegistry } from './hubs/procedure/actions.js';
 import { createProcedureHub, type ProcedureHub } from './hubs/procedure/hub.js';
+import { modelPolicyFromConfig, withModelPolicy } from './limits/model-policy.js';
 import { createLogger } from './logger.js';
 import { createSqsWorkQueue, type WorkQueue } from './queue/port.js';
 import { createDlqHandler, createSqsHandler } from './queue/work-queue-handler.js';
@@ -144,13 +145,16 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
       ),
   });
   const publisher = createFanOutPublisher({ store, delivery, logger });
-  const runtimes =
+  // The operator's model list and caps apply to every runtime, the built-in and the injected alike.
+  const runtimes = withModelPolicy(
     options.runtimes ??
-    createRuntimeResolver({
-      threads: createThreadStore(clients),
-      runtimes: { scripted: createScriptedRuntime() },
-      ...(options.credentials && { credentials: options.credentials }),
-    });
+      createRuntimeResolver({
+        threads: createThreadStore(clients),
+        runtimes: { scripted: createScriptedRuntime() },
+        ...(options.credentials && { credentials: options.credentials }),
+      }),
+    modelPolicyFromConfig(config),
+  );
   // One event log for both hubs: it numbers each session's events and hands them to the fan-out.
   const sessionEventLog = createEventLog({ ...clients, publisher, logger });
   const egress = options.egress ?? createEgressGuard(egressSettingsFromConfig(config));
