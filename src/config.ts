@@ -68,6 +68,12 @@ export const ConfigSchema = z.object({
   ACE_BEDROCK_ALLOWED_REGIONS: z.preprocess(emptyToUndefined, z.string().optional()),
   ACE_MAX_TOKENS_CAP: z.coerce.number().int().min(1).max(200_000).default(32_768),
   ACE_MAX_RETRIES_CAP: z.coerce.number().int().min(0).max(10).default(3),
+  /**
+   * Per-tenant calls per minute of the operations that start work; 0: no limit. Off by default for the
+   * local stack and benchmarks; the CDK stack sets them (settings rateLimitAskPerMinute/ExecutePerMinute).
+   */
+  ACE_RATE_LIMIT_ASK_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  ACE_RATE_LIMIT_EXECUTE_PER_MINUTE: z.coerce.number().int().min(0).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   MAX_QUERY_COST: z.coerce.number().int().min(100).default(5000),

@@ -16,6 +16,7 @@ import { operationHubSettingsFromEnv } from './hubs/operation/settings.js';
 import { createActionRegistry } from './hubs/procedure/actions.js';
 import { createProcedureHub, type ProcedureHub } from './hubs/procedure/hub.js';
 import { modelPolicyFromConfig, withModelPolicy } from './limits/model-policy.js';
+import { createRateLimiter } from './limits/rate-limit.js';
 import { createLogger } from './logger.js';
 import { createSqsWorkQueue, type WorkQueue } from './queue/port.js';
 import { createDlqHandler, createSqsHandler } from './queue/work-queue-handler.js';
@@ -182,6 +183,14 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
   });
   services.procedure = procedure;
   services.scheduleSync = createScheduleSync(config);
+  services.rateLimiter = createRateLimiter({
+    doc: clients.doc,
+    tableName: clients.tables.rateLimits,
+    limits: {
+      askOperationHub: config.ACE_RATE_LIMIT_ASK_PER_MINUTE,
+      executeProcedureTaskSession: config.ACE_RATE_LIMIT_EXECUTE_PER_MINUTE,
+    },
+  });
   const enqueue = config.WORK_QUEUE_URL
     ? (message: Parameters<typeof handleGraphqlOperation>[0]) => queue.send([message])
     : undefined;
