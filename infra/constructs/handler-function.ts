@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import {
   type BundlingOptions,
   Charset,
@@ -58,6 +58,8 @@ export interface HandlerFunctionProps {
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
   readonly bundleAwsSdk: boolean;
+  /** Reserved concurrency: a ceiling on what one function can take (and cost); undefined: none. */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 export function createHandlerFunction(
@@ -84,6 +86,11 @@ export function createHandlerFunction(
     depsLockFilePath: `${repoRoot}package-lock.json`,
     loggingFormat: LoggingFormat.JSON,
     logGroup,
+    // X-Ray: API Gateway v2 (HTTP and WebSocket) cannot trace, so each invocation is traced here.
+    tracing: Tracing.ACTIVE,
+    ...(props.reservedConcurrentExecutions && {
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+    }),
   });
   // Stack traces point at the TypeScript sources (the bundle ships its .map).
   fn.addEnvironment('NODE_OPTIONS', '--enable-source-maps');
