@@ -39,7 +39,8 @@ export const bundlingOptions = (bundleAwsSdk: boolean) =>
     format: OutputFormat.ESM,
     mainFields: ['module', 'main'],
     banner: ESM_REQUIRE_BANNER,
-    externalModules: bundleAwsSdk ? [] : ['@aws-sdk/*'],
+    // Secrets Manager is read once at init and only where secretIds are set: the runtime's SDK serves it.
+    externalModules: bundleAwsSdk ? ['@aws-sdk/client-secrets-manager'] : ['@aws-sdk/*'],
     // Non-ASCII text as UTF-8 rather than \u escapes. It saved about 4 % while zod's locale messages
     // were bundled; since `import * as z` (biome enforces it) lets esbuild drop them, only a few hundred bytes.
     charset: Charset.UTF8,

@@ -1,4 +1,4 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 
 /**
@@ -11,6 +11,9 @@ import * as z from 'zod';
  * Only names the engine reads as secrets are accepted (SECRET_NAME below), so a
  * secret cannot silently change unrelated settings such as table names.
  * Later secrets win over earlier ones; secrets win over the plain environment.
+ *
+ * The client is imported only when secrets are configured, and the bundles leave it to the Lambda
+ * runtime's own SDK (infra/constructs/handler-function.ts): a function without secrets pays nothing.
  */
 export const SECRET_NAME =
   /^(JWT_SECRET|ACE_(OPENAI|BEDROCK|CORE_ENGINE|SCRIPTED)(_[A-Z0-9]+)?_(API_KEY|BASE_URL|REGION))$/;
@@ -23,6 +26,7 @@ export interface SecretEnvironmentDeps {
 }
 
 export async function loadSecretEnvironment(deps: SecretEnvironmentDeps): Promise<Record<string, string>> {
+  const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
   const values: Record<string, string> = {};
   const answers = await Promise.all(
     deps.secretIds.map(async (secretId) => ({
@@ -58,6 +62,7 @@ export async function environmentWithSecrets(
     .map((id) => id.trim())
     .filter(Boolean);
   if (!secretIds.length) return env;
+  const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   const secrets = await loadSecretEnvironment({
     client: client ?? new SecretsManagerClient({ ...(env.AWS_REGION && { region: env.AWS_REGION }) }),
     secretIds,
