@@ -6,6 +6,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { EngineAlarms } from '../constructs/alarms.js';
 import { EngineTables } from '../constructs/engine-tables.js';
@@ -72,11 +73,21 @@ export class EngineStack extends Stack {
       environment: lambdaEnvironment(auth),
     });
 
+    // Signs list nextTokens: one key for every engine function of the stage (a per-process random key
+    // would refuse a token issued by another instance). CloudFormation resolves it at deploy time;
+    // the template holds only a reference.
+    const pageTokenSecret = new Secret(this, 'PageTokenSecret', {
+      description: 'Signs GraphQL list nextTokens (ACE_PAGE_TOKEN_SECRET)',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy,
+    });
+
     // The ws function must exist before the API (it is the API's integration), and needs the API's
     // callback URL; the URL is added to the environments once the API exists.
     const engineEnvironment: LambdaEnvironment = {
       ...auth,
       ACE_TABLE_PREFIX: s.tablePrefix,
+      ACE_PAGE_TOKEN_SECRET: pageTokenSecret.secretValue.unsafeUnwrap(),
       WORK_QUEUE_URL: work.queue.queueUrl,
       WORK_QUEUE_MAX_RECEIVE_COUNT: String(s.maxReceiveCount),
       WORK_QUEUE_ARN: work.queue.queueArn,
