@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createLogger } from '../../src/clients.js';
 import { createEventLog, type EventLog } from '../../src/events/event-log.js';
@@ -246,6 +247,28 @@ export async function drain(
     );
   }
   throw new Error('drain did not settle');
+}
+
+/**
+ * The bed's work queue holds no message, visible, in flight or delayed: every
+ * message sent so far has been handled to its end (a handler holds its message
+ * until it returns), so whatever it would have caused has happened.
+ */
+export async function queueDrained(bed: { env: TestEnv; urls: { queueUrl: string } }): Promise<void> {
+  const names = [
+    'ApproximateNumberOfMessages',
+    'ApproximateNumberOfMessagesNotVisible',
+    'ApproximateNumberOfMessagesDelayed',
+  ] as const;
+  await waitFor(
+    async () => {
+      const { Attributes = {} } = await bed.env.clients.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: bed.urls.queueUrl, AttributeNames: [...names] }),
+      );
+      return names.reduce((sum, name) => sum + Number(Attributes[name] ?? 0), 0);
+    },
+    (pending) => pending === 0,
+  );
 }
 
 export async function waitFor<T>(

@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { paginate } from '../../db/paginate.js';
 import { DescriptionSchema, IdSchema, NameSchema, UpdatedBySchema } from '../../domain/common/fields.js';
 import type { Coordination } from '../../domain/coordination/model.js';
 import { AgentSchema } from '../../domain/coordination/model.js';
@@ -80,18 +79,15 @@ builder.queryField('coordinationList', (t) =>
       {
         pageNumber: t.arg.int(),
         limit: t.arg.int(),
+        nextToken: t.arg.string(),
         coordinationName: t.arg.string(),
         coordinationDescription: t.arg.string(),
       },
       ListArgs,
     ),
-    resolve: async (_, raw, ctx) => {
-      const args = raw as z.output<typeof ListArgs>;
-      const items = await ctx.repos.coordinations.list(ctx.caller.tenant, {
-        coordinationName: args.coordinationName,
-        coordinationDescription: args.coordinationDescription,
-      });
-      return paginate(items, args.pageNumber, args.limit);
+    resolve: (_, raw, ctx) => {
+      const { pageNumber, limit, nextToken, ...filter } = raw as z.output<typeof ListArgs>;
+      return ctx.repos.coordinations.page(ctx.caller.tenant, filter, { pageNumber, limit, nextToken });
     },
   }),
 );

@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { paginate } from '../../db/paginate.js';
 import { IdSchema, UpdatedBySchema } from '../../domain/common/fields.js';
 import {
   type SessionAgent,
@@ -100,6 +99,7 @@ builder.queryField('sessionAgentList', (t) =>
       {
         pageNumber: t.arg.int(),
         limit: t.arg.int(),
+        nextToken: t.arg.string(),
         sessionUuid: t.arg.string(),
         coordinationUuid: t.arg.string(),
         primaryPath: t.arg.boolean(),
@@ -111,9 +111,9 @@ builder.queryField('sessionAgentList', (t) =>
       },
       ListArgs,
     ),
-    resolve: async (_, raw, ctx) => {
-      const { pageNumber, limit, ...filter } = raw as z.output<typeof ListArgs>;
-      return paginate(await ctx.repos.sessionAgents.list(ctx.caller.tenant, filter), pageNumber, limit);
+    resolve: (_, raw, ctx) => {
+      const { pageNumber, limit, nextToken, ...filter } = raw as z.output<typeof ListArgs>;
+      return ctx.repos.sessionAgents.page(ctx.caller.tenant, filter, { pageNumber, limit, nextToken });
     },
   }),
 );
