@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { type Clients, createClients } from './clients.js';
 import type { Config } from './config.js';
 import { createRepositories, type Repositories } from './domain/repositories.js';
+import { createEgressGuard, type EgressGuard } from './egress/guard.js';
+import { egressSettingsFromConfig } from './egress/settings.js';
 import { createEventLog } from './events/event-log.js';
 import type { EventPublisher } from './events/publisher.js';
 import type { Caller, GraphQLContext, Services } from './graphql/context.js';
@@ -61,6 +63,8 @@ export interface Engine {
   readonly ws: WsProtocol;
   /** Agent runtimes by `agent.runtime`: shared by the operation and procedure hubs. */
   readonly runtimes: RuntimeResolver;
+  /** The one egress guard: every outbound call made on a tenant's behalf (webhooks, tools) goes through it. */
+  readonly egress: EgressGuard;
   readonly procedure: ProcedureHub;
   readonly queue: WorkQueue;
   /** The work-queue consumer (SQS Lambda, local poller): procedure messages and `graphql_operation`. */
@@ -84,6 +88,8 @@ export interface EngineOptions {
   readonly graphiql?: YogaOptions['graphiql'];
   /** Agent runtimes; by default the built-in adapters with credentials from the environment. */
   readonly runtimes?: RuntimeResolver;
+  /** The egress guard; by default built from the config's ACE_TOOL_* settings. */
+  readonly egress?: EgressGuard;
 }
 
 export function createEngine(config: Config, options: EngineOptions = {}): Engine {
@@ -141,6 +147,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     });
   // One event log for both hubs: it numbers each session's events and hands them to the fan-out.
   const sessionEventLog = createEventLog({ ...clients, publisher, logger });
+  const egress = options.egress ?? createEgressGuard(egressSettingsFromConfig(config));
   const queue = config.WORK_QUEUE_URL
     ? createSqsWorkQueue({ sqs: clients.sqs, queueUrl: config.WORK_QUEUE_URL })
     : missingQueue;
@@ -160,7 +167,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     queue,
     runtimes,
     // `{type: "lambda", function_name}` action functions invoke other Lambdas by name.
-    actions: createActionRegistry({ lambda: new LambdaClient({ region: config.AWS_REGION }) }),
+    actions: createActionRegistry({ lambda: new LambdaClient({ region: config.AWS_REGION }), egress }),
     logger,
   });
   services.procedure = procedure;
@@ -215,6 +222,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     publisher,
     ws,
     runtimes,
+    egress,
     procedure,
     queue,
     handleQueueEvent,
