@@ -33,4 +33,3 @@ export function decisionsFor(
     throw new ValidationError(`decide every pending tool call; missing: ${missing.join(', ')}`, { missing });
   return out;
 }
-

@@ -51,7 +51,8 @@ export const AskOperationHubRef = builder.objectRef<AskResult>('AskOperationHubR
     }),
     pendingToolCalls: t.field({
       type: 'JSON',
-      description: 'With waiting_for_approval: [{callId, tool, arguments}] (arguments kept as the model sent them).',
+      description:
+        'With waiting_for_approval: [{callId, tool, arguments}] (arguments kept as the model sent them).',
       resolve: (r) => (r.pendingToolCalls ? toCamelDeep(r.pendingToolCalls) : null),
     }),
     answer: t.exposeString('answer'),
@@ -134,7 +135,11 @@ builder.queryField('askOperationHub', (t) =>
               }),
               // Tool activity as it happens: {extensions: {askOperationHub: {toolEvent: {type, data}}}}.
               onToolEvent: (event) =>
-                emit({ extensions: { askOperationHub: { toolEvent: { type: event.type, data: toCamelDeep(event.data) } } } }),
+                emit({
+                  extensions: {
+                    askOperationHub: { toolEvent: { type: event.type, data: toCamelDeep(event.data) } },
+                  },
+                }),
             }
           : {},
       );

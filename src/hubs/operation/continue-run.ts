@@ -24,11 +24,16 @@ export async function continueAfterDecisions(
   const run = await hub.repos.sessionRuns.get(tenant, input.sessionUuid, input.runUuid);
   const pending = run.pending_tool_calls ?? [];
   if (run.status !== 'waiting_for_approval' || pending.length === 0) {
-    throw new ConflictError(`run is ${run.status ?? 'unknown'}, not waiting for approval`, { run_uuid: input.runUuid });
+    throw new ConflictError(`run is ${run.status ?? 'unknown'}, not waiting for approval`, {
+      run_uuid: input.runUuid,
+    });
   }
   if (!hub.tools) throw new Error('decideToolCalls: tools are not wired on this hub');
   const decisions = decisionsFor(pending, input.decisions);
-  const round = pending.map((p) => p.call_id).sort().join(',');
+  const round = pending
+    .map((p) => p.call_id)
+    .sort()
+    .join(',');
   if (!(await hub.tools.calls.claimOnce(tenant, input.runUuid, `decided#${round}`, { decisions }))) {
     throw new ConflictError('the tool calls were decided already', { run_uuid: input.runUuid });
   }

@@ -69,7 +69,7 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
       const { tenant } = caller;
       const userId = input.userId ?? caller.userId;
       const coordination: Coordination = await repos.coordinations.get(tenant, input.coordinationUuid);
-      let session = await findOrCreateSession(caller, input, userId);
+      const session = await findOrCreateSession(caller, input, userId);
       const triage = await decideAgent({
         tenant,
         userId,

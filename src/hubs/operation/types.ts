@@ -4,11 +4,11 @@ import type { Repositories } from '../../domain/repositories.js';
 import type { Session } from '../../domain/session/model.js';
 import type { RuntimeResolver } from '../../runtimes/port.js';
 import type { Tenant } from '../../tenant.js';
+import type { ToolServices } from '../../tools/context.js';
+import type { ToolCallDecisionInput } from '../../tools/decisions.js';
+import type { PendingToolCall } from '../../tools/events.js';
 import type { SessionLock } from './session-lock.js';
 import type { TriageDecision } from './triage.js';
-import type { ToolServices } from '../../tools/context.js';
-import type { PendingToolCall } from '../../tools/events.js';
-import type { ToolCallDecisionInput } from '../../tools/decisions.js';
 
 export const DoubleTextingSchema = z.enum(['reject', 'enqueue', 'interrupt']);
 export type DoubleTexting = z.infer<typeof DoubleTextingSchema>;
@@ -27,7 +27,13 @@ export interface AskInput {
   readonly doubleTexting?: DoubleTexting | null;
 }
 
-export type RunStatus = 'completed' | 'failed' | 'cancelled' | 'unassigned' | 'timeout' | 'waiting_for_approval';
+export type RunStatus =
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'unassigned'
+  | 'timeout'
+  | 'waiting_for_approval';
 
 export interface AskResult {
   readonly coordinationUuid: string;
