@@ -4,7 +4,7 @@ import type { ProcedureMessage } from '../../src/queue/messages.js';
 import { createRecordingQueue, type Envelope } from '../../src/queue/port.js';
 import { createScriptedRuntime } from '../../src/runtimes/scripted.js';
 import { OUTCOME_UNKNOWN } from '../../src/tools/answer-calls.js';
-import { createTestEnv, type TestEnv, tenantA } from '../support/env.js';
+import { createTestEnv, type TestEnv, tenantA, tenantB } from '../support/env.js';
 import { countingTool, createToolBed } from '../tools/support.js';
 import {
   agentsByName,
@@ -185,5 +185,59 @@ describe('procedure hub: agents with tools', () => {
       expect(events.filter((e) => e.type === 'tool_call')).toHaveLength(3);
       expect(events.filter((e) => e.type === 'tool_result')).toHaveLength(3);
     }
+  });
+
+  it('approval: the agent waits with its pending calls; user input is refused; one decision continues it', async () => {
+    const env = await createTestEnv();
+    const lookup = countingTool();
+    const bed = await createDirectBed({
+      env,
+      toolbox: createToolBed(env, { builtins: [lookup.tool] }).toolbox,
+    });
+    const task = await seedTask(env, [toolAgent('buyer', [], { needs_approval: true })]);
+    const session = await bed.hub.executeProcedureTaskSession(tenantA, {
+      coordinationUuid: task.coordinationUuid,
+      taskUuid: task.taskUuid,
+    });
+    await drain(bed);
+    const waiting = (await agentsByName(env, session.session_uuid)).get('buyer');
+    expect(waiting?.state).toBe('wait_for_user_input');
+    expect(waiting?.pending_tool_calls).toEqual([
+      { call_id: 'call_1', tool: 'lookup_order', arguments: { order_id: 'buyer-1' } },
+    ]);
+    expect(lookup.calls).toHaveLength(0);
+    const key = { sessionUuid: session.session_uuid, sessionAgentUuid: waiting!.session_agent_uuid };
+    await expect(bed.hub.executeForUserInput(tenantA, { ...key, userInput: 'ok' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    await expect(
+      bed.hub.decideToolCalls(tenantA, { ...key, decisions: [{ callId: 'other', approve: true }] }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(
+      bed.hub.decideToolCalls(tenantB, { ...key, decisions: [{ callId: 'call_1', approve: true }] }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+    const decide = () =>
+      bed.hub.decideToolCalls(tenantA, {
+        ...key,
+        decisions: [{ callId: 'call_1', approve: true, arguments: { order_id: 'B-9' } }],
+      });
+    const [first, second] = await Promise.allSettled([decide(), decide()]);
+    await drain(bed);
+
+    expect([first.status, second.status].sort()).toEqual(['fulfilled', 'rejected']);
+    const done = (await agentsByName(env, session.session_uuid)).get('buyer');
+    expect(done?.state).toBe('completed');
+    expect(done?.agent_output).toBe('buyer saw {"order_id":"B-9","status":"shipped"}');
+    expect(lookup.calls).toEqual([{ order_id: 'B-9' }]);
+    const types = (await bed.eventLog.list(tenantA, session.session_uuid, { limit: 1000 })).map(
+      (e) => e.type,
+    );
+    expect(types.filter((t) => t.startsWith('tool_'))).toEqual([
+      'tool_call',
+      'tool_approval_requested',
+      'tool_calls_decided',
+      'tool_result',
+    ]);
   });
 });
