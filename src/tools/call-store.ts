@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -233,6 +234,22 @@ export function createToolCallStore(deps: ToolCallStoreDeps) {
         partition_key: tenant.partitionKey,
         ...data,
         ...stamp(),
+      });
+    },
+
+    /** Gives a gate back (its holder could not go on: nothing was decided). */
+    async releaseOnce(tenant: Tenant, runUuid: string, itemKey: string): Promise<void> {
+      await write('tool_gate_release', () =>
+        doc.send(
+          new DeleteCommand({
+            TableName,
+            Key: { run_uuid: runUuid, item_key: itemKey },
+            ConditionExpression: 'partition_key = :pk',
+            ExpressionAttributeValues: { ':pk': tenant.partitionKey },
+          }),
+        ),
+      ).catch((error: unknown) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
       });
     },
 

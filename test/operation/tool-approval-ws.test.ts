@@ -72,7 +72,7 @@ describe('tool approval end to end over graphql-ws (operation hub, OpenAI-compat
     shipping = await startHttpServer((req, res) =>
       sendJson(res, 200, { shipped: (req.json as { order_id: string }).order_id }),
     );
-    llm = await startHttpServer((req, res, i) => {
+    llm = await startHttpServer((_req, res, i) => {
       if (i === 0)
         return sse(res, {
           tool_calls: [
@@ -172,7 +172,7 @@ describe('tool approval end to end over graphql-ws (operation hub, OpenAI-compat
 
     // Assess
     const operation = (
-      decided.final?.data?.decideToolCalls as {
+      decided.final!.data!.decideToolCalls as {
         operation: { status: string; answer: string; runUuid: string };
       }
     ).operation;

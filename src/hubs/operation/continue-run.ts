@@ -1,4 +1,6 @@
+import type { SessionRun } from '../../domain/session-run/model.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
+import type { Decision } from '../../tools/call-store.js';
 import { decisionsFor } from '../../tools/decisions.js';
 import { toolCallsDecidedEvent } from '../../tools/events.js';
 import { runAndRecord } from './run-and-record.js';
@@ -30,13 +32,37 @@ export async function continueAfterDecisions(
   }
   if (!hub.tools) throw new Error('decideToolCalls: tools are not wired on this hub');
   const decisions = decisionsFor(pending, input.decisions);
-  const round = pending
+  const gate = `decided#${pending
     .map((p) => p.call_id)
     .sort()
-    .join(',');
-  if (!(await hub.tools.calls.claimOnce(tenant, input.runUuid, `decided#${round}`, { decisions }))) {
+    .join(',')}`;
+  const calls = hub.tools.calls;
+  if (!(await calls.claimOnce(tenant, input.runUuid, gate, { decisions }))) {
     throw new ConflictError('the tool calls were decided already', { run_uuid: input.runUuid });
   }
+  let started = false;
+  try {
+    return await continueDecided(hub, caller, run, decisions, input, options, () => {
+      started = true;
+    });
+  } catch (error) {
+    // Refused before the run went on (the session is busy, per its double-texting policy): the
+    // decision did not happen, so the gate is given back and the caller may decide again.
+    if (!started) await calls.releaseOnce(tenant, input.runUuid, gate);
+    throw error;
+  }
+}
+
+async function continueDecided(
+  hub: HubInternals,
+  caller: AskCaller,
+  run: SessionRun,
+  decisions: Record<string, Decision>,
+  input: DecideRunInput,
+  options: AskOptions,
+  onStart: () => void,
+): Promise<AskResult> {
+  const { tenant } = caller;
   const [coordination, session] = await Promise.all([
     hub.repos.coordinations.get(tenant, run.coordination_uuid),
     hub.repos.sessions.get(tenant, run.coordination_uuid, run.session_uuid),
@@ -52,7 +78,6 @@ export async function continueAfterDecisions(
       ...(d.reason && { reason: d.reason }),
     })),
   });
-  await hub.record(tenant, session.session_uuid, decided.type, decided.data);
   const userId = run.user_id ?? caller.userId;
   return runAndRecord(hub, caller, {
     coordination,
@@ -70,12 +95,16 @@ export async function continueAfterDecisions(
       reason: 'continued after tool decisions',
     },
     decisions,
-    markRunning: () =>
-      hub.repos.sessionRuns.update(tenant, run.session_uuid, run.run_uuid, {
+    // The session is this run's now: the decision stands (recorded), the run goes on.
+    markRunning: async () => {
+      onStart();
+      await hub.record(tenant, session.session_uuid, decided.type, decided.data);
+      return hub.repos.sessionRuns.update(tenant, run.session_uuid, run.run_uuid, {
         status: 'running',
         pending_tool_calls: null,
         updated_by: userId,
-      }),
+      });
+    },
     startEvent: { type: 'run_continued', data: { run_uuid: run.run_uuid, agent_uuid: agent.agent_uuid } },
     onChunk: options.onChunk,
     onToolEvent: options.onToolEvent,
