@@ -171,6 +171,7 @@ describe('tool approval end to end over graphql-ws (operation hub, OpenAI-compat
     const decided = await streamed(client, DECIDE, { s: ask.sessionUuid, r: ask.runUuid, d: decisions });
 
     // Assess
+    expect(decided.final?.errors).toBeUndefined();
     const operation = (
       decided.final!.data!.decideToolCalls as {
         operation: { status: string; answer: string; runUuid: string };
