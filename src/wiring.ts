@@ -15,9 +15,12 @@ import { createSessionLock } from './hubs/operation/session-lock.js';
 import { operationHubSettingsFromEnv } from './hubs/operation/settings.js';
 import { createActionRegistry } from './hubs/procedure/actions.js';
 import { createProcedureHub, type ProcedureHub } from './hubs/procedure/hub.js';
+import { modelPolicyFromConfig, withModelPolicy } from './limits/model-policy.js';
+import { createRateLimiter } from './limits/rate-limit.js';
 import { createLogger } from './logger.js';
 import { createSqsWorkQueue, type WorkQueue } from './queue/port.js';
 import { createDlqHandler, createSqsHandler } from './queue/work-queue-handler.js';
+import type { CredentialSource } from './runtimes/credentials.js';
 import type { RuntimeResolver } from './runtimes/port.js';
 import { createRuntimeResolver } from './runtimes/resolver.js';
 import { createScriptedRuntime } from './runtimes/scripted.js';
@@ -77,6 +80,8 @@ export interface Engine {
   /** Fires one schedule occurrence (idempotent): the local scheduler calls it. */
   readonly fireSchedule: (message: FireScheduleMessage) => Promise<unknown>;
   readonly httpContext: (caller: Caller) => GraphQLContext;
+  /** Whether the HTTP endpoint serves the GraphiQL page (the only request answered without a token). */
+  readonly graphiql: boolean;
 }
 
 /** Where no queue is configured (an HTTP-only deployment), a dispatch is an error, never a silent skip. */
@@ -92,6 +97,8 @@ export interface EngineOptions {
   readonly graphiql?: YogaOptions['graphiql'];
   /** Agent runtimes; by default the built-in adapters with credentials from the environment. */
   readonly runtimes?: RuntimeResolver;
+  /** Runtime secrets and endpoints per (runtime, profile); the environment by default (Lambda: plus Secrets Manager). */
+  readonly credentials?: CredentialSource;
   /** The egress guard; by default built from the config's ACE_TOOL_* settings. */
   readonly egress?: EgressGuard;
   /** More builtin tools for agents (on top of current_time and session_outputs). */
@@ -145,12 +152,16 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
       ),
   });
   const publisher = createFanOutPublisher({ store, delivery, logger });
-  const runtimes =
+  // The operator's model list and caps apply to every runtime, the built-in and the injected alike.
+  const runtimes = withModelPolicy(
     options.runtimes ??
-    createRuntimeResolver({
-      threads: createThreadStore(clients),
-      runtimes: { scripted: createScriptedRuntime() },
-    });
+      createRuntimeResolver({
+        threads: createThreadStore(clients),
+        runtimes: { scripted: createScriptedRuntime() },
+        ...(options.credentials && { credentials: options.credentials }),
+      }),
+    modelPolicyFromConfig(config),
+  );
   // One event log for both hubs: it numbers each session's events and hands them to the fan-out.
   const sessionEventLog = createEventLog({ ...clients, publisher, logger });
   const egress = options.egress ?? createEgressGuard(egressSettingsFromConfig(config));
@@ -190,6 +201,14 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
   });
   services.procedure = procedure;
   services.scheduleSync = createScheduleSync(config);
+  services.rateLimiter = createRateLimiter({
+    doc: clients.doc,
+    tableName: clients.tables.rateLimits,
+    limits: {
+      askOperationHub: config.ACE_RATE_LIMIT_ASK_PER_MINUTE,
+      executeProcedureTaskSession: config.ACE_RATE_LIMIT_EXECUTE_PER_MINUTE,
+    },
+  });
   const enqueue = config.WORK_QUEUE_URL
     ? (message: Parameters<typeof handleGraphqlOperation>[0]) => queue.send([message])
     : undefined;
@@ -248,5 +267,6 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     handleDeadLetters: createDlqHandler({ procedure, logger }),
     fireSchedule,
     httpContext: (caller) => ({ transport: 'http', caller, repos, logger, services }),
+    graphiql: options.graphiql !== undefined && options.graphiql !== false,
   };
 }
