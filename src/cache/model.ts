@@ -16,7 +16,11 @@ export const CacheTagSchema = z
   .regex(/^[A-Za-z0-9_.:/@-]+$/, 'must be letters, digits or _ . : / @ -');
 export const CacheTagsSchema = z.array(CacheTagSchema).max(20);
 /** Up to 30 days; an entry without a TTL lives until invalidated. */
-export const TtlSecondsSchema = z.number().int().min(1).max(30 * 24 * 3600);
+export const TtlSecondsSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(30 * 24 * 3600);
 
 /** Keep an entry well under DynamoDB's 400 KB item limit. */
 export const MAX_CACHE_VALUE_CHARS = 300_000;

@@ -153,7 +153,9 @@ export function createCacheRepository(deps: RepositoryDeps) {
     async put(tenant: Tenant, input: PutCacheEntry): Promise<CacheEntry> {
       const serialized = JSON.stringify(input.value ?? null);
       if (serialized.length > MAX_CACHE_VALUE_CHARS) {
-        throw new ValidationError(`cache value is ${serialized.length} characters; at most ${MAX_CACHE_VALUE_CHARS}`);
+        throw new ValidationError(
+          `cache value is ${serialized.length} characters; at most ${MAX_CACHE_VALUE_CHARS}`,
+        );
       }
       const now = new Date(nowMs()).toISOString();
       const tags = [...new Set(input.tags ?? [])].sort();
@@ -193,7 +195,9 @@ export function createCacheRepository(deps: RepositoryDeps) {
       const removed = ((out.Attributes?.tags as string[] | undefined) ?? []).filter((t) => !tags.includes(t));
       await Promise.all(
         removed.map((tag) =>
-          doc.send(new DeleteCommand({ TableName, Key: key(tenant, cacheSortKeys.tag(tag, input.cache_key)) })),
+          doc.send(
+            new DeleteCommand({ TableName, Key: key(tenant, cacheSortKeys.tag(tag, input.cache_key)) }),
+          ),
         ),
       );
       return entry;

@@ -21,7 +21,11 @@ export const MemoryKeySchema = z
   .max(256)
   .regex(/^[A-Za-z0-9_.:/@-]+$/, 'must be letters, digits or _ . : / @ -');
 export const UserIdSchema = z.string().min(1).max(256);
-export const MemoryTtlSchema = z.number().int().min(1).max(10 * 365 * 24 * 3600);
+export const MemoryTtlSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(10 * 365 * 24 * 3600);
 
 /** JSON of a record, serialized; keeps an item well under DynamoDB's 400 KB. */
 export const MAX_MEMORY_DATA_CHARS = 100_000;

@@ -59,7 +59,12 @@ export function createMemoryRepository(deps: RepositoryDeps) {
     return MemoryRecordSchema.parse(Item);
   }
 
-  function merged(tenant: Tenant, existing: MemoryRecord | undefined, write: MemoryWrite): MemoryRecord {
+  function merged(
+    tenant: Tenant,
+    existing: MemoryRecord | undefined,
+    write: MemoryWrite,
+    storedVersion: number,
+  ): MemoryRecord {
     const now = new Date(nowMs()).toISOString();
     const pick = <K extends keyof MemoryWrite & keyof MemoryRecord>(name: K) =>
       write[name] !== undefined ? write[name] : existing?.[name];
@@ -84,18 +89,14 @@ export function createMemoryRepository(deps: RepositoryDeps) {
       coordination_uuid: pick('coordination_uuid') ?? undefined,
       user_id: pick('user_id') ?? undefined,
       ...(expires_at != null && { expires_at }),
-      version: (existing?.version ?? 0) + 1,
+      version: storedVersion + 1, // past an expired record's too: its version condition must not match twice
       created_at: existing?.created_at ?? now,
       updated_at: now,
       updated_by: write.updated_by,
     });
   }
 
-  async function write(
-    tenant: Tenant,
-    input: MemoryWrite,
-    mode: 'upsert' | 'update',
-  ): Promise<MemoryRecord> {
+  async function write(tenant: Tenant, input: MemoryWrite, mode: 'upsert' | 'update'): Promise<MemoryRecord> {
     if (input.memory_data !== undefined && JSON.stringify(input.memory_data).length > MAX_MEMORY_DATA_CHARS) {
       throw new ValidationError(`memoryData is over ${MAX_MEMORY_DATA_CHARS} characters of JSON`);
     }
@@ -105,10 +106,15 @@ export function createMemoryRepository(deps: RepositoryDeps) {
       if (mode === 'update' && (!existing || (input.user_id != null && existing.user_id !== input.user_id))) {
         throw new NotFoundError('Memory', { namespace: input.namespace, key: input.key });
       }
-      if (existing && input.user_id != null && existing.user_id != null && existing.user_id !== input.user_id) {
+      if (
+        existing &&
+        input.user_id != null &&
+        existing.user_id != null &&
+        existing.user_id !== input.user_id
+      ) {
         throw new ConflictError('this memory key belongs to another user', { namespace: input.namespace });
       }
-      const record = merged(tenant, existing, input);
+      const record = merged(tenant, existing, input, stored?.version ?? 0);
       try {
         await doc.send(
           new PutCommand({

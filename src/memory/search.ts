@@ -29,7 +29,9 @@ export function rankRecords(records: readonly MemoryRecord[], query: string, lim
     fields: ['key', 'text'],
     searchOptions: { boost: { key: 2 }, prefix: true, fuzzy: 0.2, combineWith: 'OR' },
   });
-  index.addAll(records.map((r, id) => ({ id, key: r.key.replace(/[_.:/@-]/g, ' '), text: textOf(r.memory_data) })));
+  index.addAll(
+    records.map((r, id) => ({ id, key: r.key.replace(/[_.:/@-]/g, ' '), text: textOf(r.memory_data) })),
+  );
   return index
     .search(query)
     .map((hit) => ({ record: records[hit.id as number] as MemoryRecord, score: hit.score }))

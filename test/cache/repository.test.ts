@@ -15,7 +15,12 @@ describe('tenant cache', () => {
   it('reads what was written, counting hits and misses on the tenant and the entry', async () => {
     const cache = cacheAt();
     expect(await cache.get(tenantA, 'gdp:2024')).toBeUndefined();
-    await cache.put(tenantA, { cache_key: 'gdp:2024', value: { rows: [1, 2] }, ttl_seconds: 60, tags: ['gdp'] });
+    await cache.put(tenantA, {
+      cache_key: 'gdp:2024',
+      value: { rows: [1, 2] },
+      ttl_seconds: 60,
+      tags: ['gdp'],
+    });
     const first = await cache.get(tenantA, 'gdp:2024');
     const second = await cache.get(tenantA, 'gdp:2024');
     expect(first?.value).toEqual({ rows: [1, 2] });
