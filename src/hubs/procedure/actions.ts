@@ -1,5 +1,7 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { Tenant } from '../../tenant.js';
+import type { AgentTrace } from './agent-traces.js';
+import { createMergeReportAction } from './merge-report-action.js';
 
 /**
  * Action functions: run after an agent, while it is `pending`. Named, never
@@ -27,6 +29,8 @@ export interface ActionContext {
   readonly predecessors: readonly ActionAgentView[];
   readonly successors: readonly ActionAgentView[];
   readonly signal?: AbortSignal;
+  /** The session's agent traces, read from its stored records when asked (merge_report's reproducibility). */
+  readonly agentTraces?: () => Promise<AgentTrace[]>;
 }
 
 export interface ActionResult {
@@ -99,7 +103,11 @@ function resultOf(body: unknown): ActionResult {
 export function createActionRegistry(
   deps: { lambda?: LambdaClient; fetch?: typeof fetch; builtins?: Record<string, ActionFunction> } = {},
 ): ActionRegistry {
-  const builtins: Record<string, ActionFunction> = { merge_outputs: mergeOutputs, ...deps.builtins };
+  const builtins: Record<string, ActionFunction> = {
+    merge_outputs: mergeOutputs,
+    merge_report: createMergeReportAction(),
+    ...deps.builtins,
+  };
   const doFetch = deps.fetch ?? fetch;
 
   const webhook: ActionFunction = async (spec, context) => {

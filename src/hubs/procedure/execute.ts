@@ -2,6 +2,7 @@ import type { Agent } from '../../domain/coordination/model.js';
 import { newId } from '../../ids.js';
 import type { Tenant } from '../../tenant.js';
 import { type ActionAgentView, type ActionResult, hasActionFunction } from './actions.js';
+import { sessionAgentTraces } from './agent-traces.js';
 import type { HubContext } from './context.js';
 import { buildAgentInput } from './dag.js';
 import { claimLeaseMs } from './policy.js';
@@ -104,6 +105,7 @@ async function runClaimedAgent(
   let output: string;
   let usedThread = threadUuid;
   let asyncTaskUuid: string | undefined;
+  const tries = { attempts: 0 };
   try {
     if (!agentConfig)
       throw new Error(`agent ${agent.agent_uuid} is not in coordination ${agent.coordination_uuid}`);
@@ -112,6 +114,7 @@ async function runClaimedAgent(
       { agent: agentConfig, threadUuid, input, userId },
       policy,
       ctx.retryBaseMs,
+      tries,
     );
     output = result.output;
     usedThread = result.threadUuid || threadUuid;
@@ -125,7 +128,9 @@ async function runClaimedAgent(
       notes: reason,
     });
     if (!failed) return;
-    await ctx.record(tenant, agent.session_uuid, [agentState(agent, 'failed', { notes: reason })]);
+    await ctx.record(tenant, agent.session_uuid, [
+      agentState(agent, 'failed', { notes: reason, attempts: tries.attempts }),
+    ]);
     if (slotted) await releaseSlot(ctx, tenant, session, agent);
     await onAgentFailed(ctx, tenant, session, { ...agent, state: 'failed', notes: reason }, reason);
     return;
@@ -168,7 +173,7 @@ async function runClaimedAgent(
       data: { run_uuid: runUuid, session_agent_uuid: agent.session_agent_uuid, thread_uuid: usedThread },
     },
     { type: 'agent_output', data: { session_agent_uuid: agent.session_agent_uuid, output } },
-    agentState(agent, next),
+    agentState(agent, next, { attempts: tries.attempts }),
   ]);
   const done: AgentRecord = {
     ...agent,
@@ -222,6 +227,7 @@ export async function runAction(
       predecessors: predecessors.map(view),
       successors: successors.map(view),
       signal: AbortSignal.timeout(policy.agent_timeout_ms),
+      agentTraces: () => sessionAgentTraces(ctx, tenant, agent.session_uuid),
     });
   } catch (error) {
     const reason = `action function failed: ${errorMessage(error)}`;

@@ -3,6 +3,7 @@ import type { EventLog } from '../../events/event-log.js';
 import { type ProcedureMessage, tenantOfMessage } from '../../queue/messages.js';
 import type { Tenant } from '../../tenant.js';
 import { createActionRegistry } from './actions.js';
+import { type AgentTrace, sessionAgentTraces } from './agent-traces.js';
 import { type HubContext, type ProcedureHubDeps, systemClock } from './context.js';
 import { executeAgent } from './execute.js';
 import { failSession } from './progress.js';
@@ -31,6 +32,8 @@ export interface ProcedureHub {
   resumeProcedureTaskSession(tenant: Tenant, sessionUuid: string): Promise<ResumeReport>;
   /** One queue message of the procedure hub (throws to have it retried). */
   handleMessage(message: ProcedureMessage): Promise<void>;
+  /** Per agent of the session: name, intent, elapsed_ms, attempts, success, error (from stored records). */
+  agentTraces(tenant: Tenant, sessionUuid: string): Promise<AgentTrace[]>;
   /** A message that failed for good (last receive, or read from the DLQ): fail its session with the reason. */
   handlePoisonMessage(message: ProcedureMessage, reason: string): Promise<void>;
 }
@@ -59,6 +62,7 @@ export function createProcedureHub(deps: ProcedureHubDeps): ProcedureHub {
     executeProcedureTaskSession: (tenant, input) => executeProcedureTaskSession(ctx, tenant, input),
     executeForUserInput: (tenant, input) => submitUserInput(ctx, tenant, input),
     resumeProcedureTaskSession: (tenant, sessionUuid) => resumeSession(ctx, tenant, sessionUuid),
+    agentTraces: (tenant, sessionUuid) => sessionAgentTraces(ctx, tenant, sessionUuid),
 
     async handleMessage(message) {
       const tenant = tenantOfMessage(message);
