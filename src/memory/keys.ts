@@ -20,7 +20,8 @@ export function memoryItem(tenant: Tenant, record: MemoryRecord): Record<string,
     ...Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined && v !== null)),
     namespace_key: memoryKeys.namespace(tenant, record.namespace),
     memory_key: record.key,
-    type_date: memoryKeys.typeDate(record.memory_type, record.created_at),
+    // The key makes it unique: records created in the same millisecond still list in one stable order.
+    type_date: `${memoryKeys.typeDate(record.memory_type, record.created_at)}#${record.key}`,
     ...(record.agent_uuid && { agent_scope: memoryKeys.agent(tenant, record.agent_uuid) }),
     ...(record.session_uuid && { session_scope: memoryKeys.session(tenant, record.session_uuid) }),
   };

@@ -15,7 +15,7 @@ import {
 } from './model.js';
 import { rankRecords } from './search.js';
 
-const MAX_WRITE_ATTEMPTS = 5;
+const MAX_WRITE_ATTEMPTS = 12;
 /** A search reads at most this many records of its namespace (newest writes included: one Query walk). */
 const MAX_SEARCH_RECORDS = 2000;
 
@@ -128,7 +128,8 @@ export function createMemoryRepository(deps: RepositoryDeps) {
         return record;
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        // another writer won: read again and apply this write on top of theirs
+        // another writer won: read again (after a short jittered pause) and apply this write on top of theirs
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** Math.min(attempt, 6)));
       }
     }
     throw new ConflictError('memory record kept changing; try again', { namespace: input.namespace });
@@ -235,13 +236,13 @@ export function createMemoryRepository(deps: RepositoryDeps) {
     /** One namespace, in key order (optionally one type). */
     listNamespace: (tenant: Tenant, namespace: string, options: MemoryListOptions = {}) =>
       page(tenant, 'table', memoryKeys.namespace(tenant, namespace), options),
-    /** An agent's records by type and date, newest first (across its sessions). */
+    /** An agent's records by type and date (newest first within a type), across its sessions. */
     listForAgent: (tenant: Tenant, agentUuid: string, options: MemoryListOptions = {}) =>
       page(tenant, 'agent-index', memoryKeys.agent(tenant, agentUuid), options, typeRange(options)),
-    /** Every record written in one session, newest first. */
+    /** Every record written in one session, by type, newest first within a type. */
     listForSession: (tenant: Tenant, sessionUuid: string, options: MemoryListOptions = {}) =>
       page(tenant, 'session-index', memoryKeys.session(tenant, sessionUuid), options, typeRange(options)),
-    /** Across agents and sessions: the tenant's records by type and date, newest first. */
+    /** Across agents and sessions: the tenant's records by type and date (newest first within a type). */
     listAcross: (tenant: Tenant, options: MemoryListOptions = {}) =>
       page(tenant, 'partition_key-index', tenant.partitionKey, options, typeRange(options)),
     /** Lexical search over one namespace (ranked by MiniSearch), best first. */

@@ -30,6 +30,8 @@ export const SessionSchema = z.object({
   logs: z.string().max(400_000).optional().nullable(),
   execution_policy: ExecutionPolicySchema.optional().nullable(),
   schedule_uuid: IdSchema.optional().nullable(),
+  /** Degradations that did not fail the session (a prefetch that failed or ran late), in order. */
+  warnings: z.array(z.string().max(4096)).max(200).optional().nullable(),
   ...AuditFields,
 });
 export type Session = z.infer<typeof SessionSchema>;

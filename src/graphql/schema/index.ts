@@ -13,5 +13,8 @@ import './subscription.js';
 import './session-events.js';
 import './procedure.js';
 import './operation.js';
+import './cache.js';
+import './memory.js';
+import './agent-traces.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
