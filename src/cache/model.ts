@@ -55,6 +55,8 @@ export const cacheSortKeys = {
   tag: (tag: string, cacheKey: string) => `t#${tag}#${cacheKey}`,
   tagPrefix: (tag: string) => `t#${tag}#`,
   stats: 'stats',
+  /** Single-flight: the worker holding it fills the entry; others wait for the entry. */
+  fillLease: (cacheKey: string) => `l#${cacheKey}`,
 } as const;
 
 export function isFresh(entry: { expires_at?: number | null }, nowMs: number): boolean {

@@ -224,6 +224,36 @@ export function createCacheRepository(deps: RepositoryDeps) {
       return { keys: [...deleted].sort() };
     },
 
+    /**
+     * Takes the right to fill a missing entry for `leaseMs` (a conditional put: one holder at a
+     * time, an expired lease may be taken over). False: someone else is fetching it.
+     */
+    async acquireFillLease(tenant: Tenant, cacheKey: string, leaseMs: number): Promise<boolean> {
+      const now = nowMs();
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName,
+            Item: {
+              ...key(tenant, cacheSortKeys.fillLease(cacheKey)),
+              lease_until: now + leaseMs,
+              expires_at: Math.ceil((now + leaseMs) / 1000) + 60,
+            },
+            ConditionExpression: 'attribute_not_exists(sk) OR lease_until < :now',
+            ExpressionAttributeValues: { ':now': now },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    },
+
+    async releaseFillLease(tenant: Tenant, cacheKey: string): Promise<void> {
+      await doc.send(new DeleteCommand({ TableName, Key: key(tenant, cacheSortKeys.fillLease(cacheKey)) }));
+    },
+
     async stats(tenant: Tenant): Promise<CacheStats> {
       const { Item } = await doc.send(
         new GetCommand({ TableName, Key: key(tenant, cacheSortKeys.stats), ConsistentRead: true }),

@@ -36,3 +36,12 @@ builder.objectField(SessionRef, 'warnings', (t) =>
     resolve: (session) => session.warnings ?? [],
   }),
 );
+
+builder.objectField(SessionRef, 'prefetched', (t) =>
+  t.field({
+    type: 'JSON',
+    description:
+      'What the prefetch stage fetched, by cache key: {fn, value, agents}. Values are returned as fetched (no key case conversion).',
+    resolve: (session) => session.prefetched ?? null,
+  }),
+);

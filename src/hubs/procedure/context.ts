@@ -4,9 +4,11 @@ import type { TableNames } from '../../db/tables.js';
 import type { Repositories } from '../../domain/repositories.js';
 import type { EventLog, NewSessionEvent } from '../../events/event-log.js';
 import type { SessionEvent } from '../../events/publisher.js';
+import type { PrefetchFetcher } from '../../prefetch/run.js';
 import type { WorkQueue } from '../../queue/port.js';
 import type { RuntimeResolver } from '../../runtimes/port.js';
 import type { Tenant } from '../../tenant.js';
+import type { Toolbox } from '../../tools/toolbox.js';
 import type { ActionRegistry } from './actions.js';
 import type { Faults } from './faults.js';
 import type { ResolvedPolicy } from './policy.js';
@@ -35,6 +37,10 @@ export interface ProcedureHubDeps {
   readonly retryBaseMs?: number;
   /** Crash-test hook: called after every write. */
   readonly faults?: Faults;
+  /** Agents' tools (http, lambda, mcp, builtin); without it an agent with tools fails clearly. */
+  readonly toolbox?: Toolbox;
+  /** How prefetch specs are fetched; by default the tool their `fn` names, through the toolbox. */
+  readonly prefetchFetcher?: PrefetchFetcher;
 }
 
 /** The hub's internals shared by its steps (start, execute, progress, resume). */

@@ -1,5 +1,7 @@
 import type { Agent } from '../../domain/coordination/model.js';
 import { newId } from '../../ids.js';
+import { memoryInput } from '../../memory/inject.js';
+import { prefetchedInput } from '../../prefetch/run.js';
 import type { Tenant } from '../../tenant.js';
 import { type ActionAgentView, type ActionResult, hasActionFunction } from './actions.js';
 import { sessionAgentTraces } from './agent-traces.js';
@@ -90,13 +92,24 @@ async function runClaimedAgent(
   const policy = policyOf(ctx, session);
   const agentConfig =
     (agent.agent_config as Agent | undefined) ?? (await configFromCoordination(ctx, tenant, agent));
-  const input = buildAgentInput(
-    agent.subtask_query ?? '',
-    predecessors.map((p) => ({
-      agent_name: p.agent_name ?? p.agent_uuid,
-      agent_output: p.agent_output,
-      user_input: p.user_input,
-    })),
+  const input = withContext(
+    buildAgentInput(
+      agent.subtask_query ?? '',
+      predecessors.map((p) => ({
+        agent_name: p.agent_name ?? p.agent_uuid,
+        agent_output: p.agent_output,
+        user_input: p.user_input,
+      })),
+    ),
+    prefetchedInput(session.prefetched, agent.agent_uuid),
+    agentConfig
+      ? await memoryInput(ctx.deps.repos.memory, tenant, agentConfig as Record<string, unknown>, {
+          agentUuid: agent.agent_uuid,
+          coordinationUuid: agent.coordination_uuid,
+          sessionUuid: agent.session_uuid,
+          userId: session.user_id ?? null,
+        })
+      : '',
   );
   const inherited = agent.agent_action.primary_path ? predecessors[0]?.thread_uuid : undefined;
   const threadUuid = inherited ?? newId();
@@ -290,4 +303,9 @@ export function agentState(agent: AgentRecord, state: string, extra: Record<stri
       ...extra,
     },
   };
+}
+
+/** The agent's input, then the prefetched data and injected memory blocks (docs/MEMORY_AND_CACHE.md). */
+function withContext(input: string, ...blocks: string[]): string {
+  return [input, ...blocks.filter((b) => b !== '')].join('\n\n');
 }
