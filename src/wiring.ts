@@ -25,6 +25,7 @@ import type { FireScheduleMessage } from './schedules/messages.js';
 import { createOccurrenceClaims } from './schedules/occurrence-claim.js';
 import { tenantFromPartitionKey } from './tenant.js';
 import { createThreadStore } from './threads/store.js';
+import { createEngineToolbox } from './tools/engine-toolbox.js';
 import { createTokenVerifier, type TokenVerifier } from './transport/auth.js';
 import { type ConnectionStore, createConnectionStore } from './transport/connection-store.js';
 import { createDelivery, createFanOutPublisher, type Delivery } from './transport/delivery.js';
@@ -161,6 +162,8 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     runtimes,
     // `{type: "lambda", function_name}` action functions invoke other Lambdas by name.
     actions: createActionRegistry({ lambda: new LambdaClient({ region: config.AWS_REGION }) }),
+    // Prefetch specs name tools: builtins (current_time, memory_*) and the agents' own.
+    toolbox: createEngineToolbox({ repos }),
     logger,
   });
   services.procedure = procedure;
