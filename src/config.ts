@@ -40,6 +40,21 @@ export const ConfigSchema = z.object({
       .regex(/^[^#]+#[^#]+$/)
       .optional(),
   ),
+  /** Egress guard (src/egress/): where the engine may connect on a tenant's behalf; empty: nowhere. */
+  ACE_TOOL_ALLOWED_HOSTS: z.string().default(''),
+  /** Lambda action functions: only names starting with this (per stage); unset: Lambda actions refused. */
+  ACE_TOOL_LAMBDA_PREFIX: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,63}$/)
+      .optional(),
+  ),
+  ACE_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(900_000).default(10_000),
+  ACE_TOOL_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  ACE_TOOL_MAX_REDIRECTS: z.coerce.number().int().min(0).max(10).default(3),
+  /** Extra header names tenants may set on outbound calls (comma-separated). */
+  ACE_TOOL_ALLOWED_HEADERS: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   MAX_QUERY_COST: z.coerce.number().int().min(100).default(5000),

@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { type Clients, createClients } from './clients.js';
 import type { Config } from './config.js';
 import { createRepositories, type Repositories } from './domain/repositories.js';
+import { createEgressGuard, type EgressGuard } from './egress/guard.js';
+import { egressSettingsFromConfig } from './egress/settings.js';
 import { createEventLog } from './events/event-log.js';
 import type { EventPublisher } from './events/publisher.js';
 import type { Caller, GraphQLContext, Services } from './graphql/context.js';
@@ -14,6 +16,8 @@ import { operationHubSettingsFromEnv } from './hubs/operation/settings.js';
 import { createActionRegistry } from './hubs/procedure/actions.js';
 import { createProcedureHub, type ProcedureHub } from './hubs/procedure/hub.js';
 import { createLogger } from './logger.js';
+import { createScopeResolver } from './memory/scope-resolver.js';
+import { memoryTools } from './memory/tools.js';
 import { createSqsWorkQueue, type WorkQueue } from './queue/port.js';
 import { createDlqHandler, createSqsHandler } from './queue/work-queue-handler.js';
 import type { RuntimeResolver } from './runtimes/port.js';
@@ -25,7 +29,8 @@ import type { FireScheduleMessage } from './schedules/messages.js';
 import { createOccurrenceClaims } from './schedules/occurrence-claim.js';
 import { tenantFromPartitionKey } from './tenant.js';
 import { createThreadStore } from './threads/store.js';
-import { createEngineToolbox } from './tools/engine-toolbox.js';
+import type { BuiltinTool } from './tools/builtins.js';
+import { createEngineTools, type EngineTools } from './tools/engine-tools.js';
 import { createTokenVerifier, type TokenVerifier } from './transport/auth.js';
 import { type ConnectionStore, createConnectionStore } from './transport/connection-store.js';
 import { createDelivery, createFanOutPublisher, type Delivery } from './transport/delivery.js';
@@ -62,6 +67,10 @@ export interface Engine {
   readonly ws: WsProtocol;
   /** Agent runtimes by `agent.runtime`: shared by the operation and procedure hubs. */
   readonly runtimes: RuntimeResolver;
+  /** The one egress guard: every outbound call made on a tenant's behalf (webhooks, tools) goes through it. */
+  readonly egress: EgressGuard;
+  /** Agents' tools: the toolbox, the exactly-once call store, the write-time check. */
+  readonly tools: EngineTools;
   readonly procedure: ProcedureHub;
   readonly queue: WorkQueue;
   /** The work-queue consumer (SQS Lambda, local poller): procedure messages and `graphql_operation`. */
@@ -85,6 +94,10 @@ export interface EngineOptions {
   readonly graphiql?: YogaOptions['graphiql'];
   /** Agent runtimes; by default the built-in adapters with credentials from the environment. */
   readonly runtimes?: RuntimeResolver;
+  /** The egress guard; by default built from the config's ACE_TOOL_* settings. */
+  readonly egress?: EgressGuard;
+  /** More builtin tools for agents (on top of current_time and session_outputs). */
+  readonly extraBuiltins?: readonly BuiltinTool[];
 }
 
 export function createEngine(config: Config, options: EngineOptions = {}): Engine {
@@ -142,6 +155,21 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     });
   // One event log for both hubs: it numbers each session's events and hands them to the fan-out.
   const sessionEventLog = createEventLog({ ...clients, publisher, logger });
+  const egress = options.egress ?? createEgressGuard(egressSettingsFromConfig(config));
+  const lambda = new LambdaClient({ region: config.AWS_REGION });
+  const tools = createEngineTools({
+    doc: clients.doc,
+    tables: clients.tables,
+    repos,
+    egress,
+    lambda,
+    // Agent memory's tools (memory_put, memory_get, memory_search), then the caller's own.
+    extraBuiltins: [
+      ...memoryTools({ memory: repos.memory, resolveScope: createScopeResolver(repos) }),
+      ...(options.extraBuiltins ?? []),
+    ],
+  });
+  services.tools = tools;
   const queue = config.WORK_QUEUE_URL
     ? createSqsWorkQueue({ sqs: clients.sqs, queueUrl: config.WORK_QUEUE_URL })
     : missingQueue;
@@ -152,6 +180,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     events: sessionEventLog,
     logger,
     settings: operationHubSettingsFromEnv(),
+    tools,
   });
   const procedure = createProcedureHub({
     repos,
@@ -161,9 +190,9 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     queue,
     runtimes,
     // `{type: "lambda", function_name}` action functions invoke other Lambdas by name.
-    actions: createActionRegistry({ lambda: new LambdaClient({ region: config.AWS_REGION }) }),
-    // Prefetch specs name tools: builtins (current_time, memory_*) and the agents' own.
-    toolbox: createEngineToolbox({ repos }),
+    actions: createActionRegistry({ lambda, egress }),
+    // Agents' tools, and what prefetch specs name: builtins (current_time, memory_*) and the agents' own.
+    toolbox: tools.toolbox,
     logger,
   });
   services.procedure = procedure;
@@ -218,6 +247,8 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     publisher,
     ws,
     runtimes,
+    egress,
+    tools,
     procedure,
     queue,
     handleQueueEvent,

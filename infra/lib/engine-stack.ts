@@ -34,6 +34,7 @@ export class EngineStack extends Stack {
     super(scope, id, props);
     const s = props.settings;
     const prefix = `ace-${s.stage}-`;
+    const actionFunctionPrefix = s.actionFunctionPrefix ?? `${prefix}action-`;
     const removalPolicy = s.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
 
     const tables = new EngineTables(this, 'Tables', {
@@ -82,6 +83,9 @@ export class EngineStack extends Stack {
       WORK_QUEUE_ARN: work.queue.queueArn,
       SCHEDULE_GROUP_NAME: schedules.group.scheduleGroupName,
       SCHEDULER_ROLE_ARN: schedules.role.roleArn,
+      // The egress guard's operator settings (src/egress/): the same prefix as the IAM grant below.
+      ACE_TOOL_LAMBDA_PREFIX: actionFunctionPrefix,
+      ACE_TOOL_ALLOWED_HOSTS: s.toolAllowedHosts || undefined,
     };
     const engineFunction = (
       name: 'ws' | 'http' | 'sqs',
@@ -165,7 +169,7 @@ export class EngineStack extends Stack {
           this.formatArn({
             service: 'lambda',
             resource: 'function',
-            resourceName: `${s.actionFunctionPrefix}*`,
+            resourceName: `${actionFunctionPrefix}*`,
             arnFormat: ArnFormat.COLON_RESOURCE_NAME,
           }),
         ],

@@ -60,11 +60,18 @@ export const SettingsSchema = z.object({
   jwtAudience: optionalText,
   /** Where $connect reads the token for API Gateway's identity check (graphql-ws always sends this header). */
   wsIdentitySource: z.string().default('route.request.header.Sec-WebSocket-Protocol'),
-  /** Lambda functions the executor may invoke as action functions: names starting with this. */
+  /**
+   * Lambda functions the executor may invoke as action functions: names starting with this
+   * (ACE_TOOL_LAMBDA_PREFIX and the IAM grant). Unset: `ace-{stage}-action-`, so stages never share.
+   */
   actionFunctionPrefix: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/)
-    .default('ace-action-'),
+    .optional(),
+  /** ACE_TOOL_ALLOWED_HOSTS: where webhooks and tools may connect (see docs/SECURITY.md); empty: nowhere. */
+  toolAllowedHosts: z
+    .union([z.array(z.string().min(1)).transform((v) => v.join(',')), z.string()])
+    .default(''),
   /** Bedrock models the runtimes may call (foundation-model ids; `*` = every model in the region). */
   bedrockModels: z
     .union([z.array(z.string().min(1)), z.string().transform((v) => v.split(',').map((m) => m.trim()))])

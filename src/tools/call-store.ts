@@ -225,6 +225,17 @@ export function createToolCallStore(deps: ToolCallStoreDeps) {
       }
     },
 
+    /** Writes `itemKey` of the run once: true for the one writer that created it (a gate). */
+    async claimOnce(tenant: Tenant, runUuid: string, itemKey: string, data: Record<string, unknown>) {
+      return create('tool_gate', {
+        run_uuid: runUuid,
+        item_key: itemKey,
+        partition_key: tenant.partitionKey,
+        ...data,
+        ...stamp(),
+      });
+    },
+
     async getCall(tenant: Tenant, runUuid: string, callId: string): Promise<CallRecord | undefined> {
       const stored = await read(tenant, runUuid, callKey(callId));
       return stored ? CallRecordSchema.parse(stored) : undefined;

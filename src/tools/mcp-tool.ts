@@ -43,13 +43,16 @@ export function createMcpConnector(deps: McpConnectorDeps): McpConnector {
         return Promise.reject(new Error(`headers profile "${spec.headers_profile}" is not configured`));
       }
       const transport = new StreamableHTTPClientTransport(new URL(spec.url), {
-        fetch: (url, init) =>
-          deps.egress.fetch(url, {
+        fetch: (url, init) => {
+          const { tenant, protocol } = splitProtocolHeaders(init?.headers);
+          return deps.egress.fetch(url, {
             ...init,
+            headers: tenant,
             timeoutMs: spec.timeout_ms ?? DEFAULT_TOOL_TIMEOUT_MS,
             maxResponseBytes: MAX_TOOL_RESPONSE_BYTES,
-            ...(operatorHeaders && { operatorHeaders }),
-          }),
+            operatorHeaders: { ...protocol, ...operatorHeaders },
+          });
+        },
       });
       const fresh = new Client({ name: 'ai-coordination-engine', version: '0.1.0' });
       client = fresh.connect(transport).then(() => fresh);
@@ -119,4 +122,19 @@ export function createMcpConnector(deps: McpConnectorDeps): McpConnector {
       await Promise.all(all.map(async (c) => (await c.catch(() => undefined))?.close()));
     },
   };
+}
+
+/**
+ * The MCP client's own protocol headers (mcp-session-id, mcp-protocol-version,
+ * last-event-id) are the engine's, not the tenant's: they pass as operator
+ * headers, outside the guard's tenant header allow-list.
+ */
+function splitProtocolHeaders(init: HeadersInit | undefined) {
+  const tenant = new Headers();
+  const protocol: Record<string, string> = {};
+  new Headers(init).forEach((value, name) => {
+    if (name.startsWith('mcp-') || name === 'last-event-id') protocol[name] = value;
+    else tenant.set(name, value);
+  });
+  return { tenant, protocol };
 }

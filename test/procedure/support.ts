@@ -19,6 +19,7 @@ import { createWorkQueues } from '../../src/queue/setup.js';
 import { createSqsHandler } from '../../src/queue/work-queue-handler.js';
 import { createScriptedRuntime, type ScriptedRuntime } from '../../src/runtimes/scripted.js';
 import type { Tenant } from '../../src/tenant.js';
+import type { Toolbox } from '../../src/tools/toolbox.js';
 import { createTestEnv, type TestEnv, tenantA } from '../support/env.js';
 
 export const logger = createLogger({ LOG_LEVEL: (process.env.LOG_LEVEL as 'silent') ?? 'silent' });
@@ -33,6 +34,8 @@ export interface AgentSpec {
   readonly type?: 'task' | 'decompose' | 'planning' | 'triage';
   /** No subtask query for this agent (decompose writes them). */
   readonly noSubtask?: boolean;
+  /** More keys of the coordination's agent entry (tools, output_schema, ...). */
+  readonly extra?: Record<string, unknown>;
 }
 
 export interface SeededTask {
@@ -64,6 +67,7 @@ export async function seedTask(
       agent_type: s.type ?? 'task',
       runtime: 'scripted',
       ...(s.script && { script: s.script }),
+      ...s.extra,
     })),
     updated_by: 'test',
   });
@@ -100,6 +104,7 @@ export interface HubBedOptions {
   readonly clock?: Clock;
   readonly policyDefaults?: Partial<ResolvedPolicy>;
   readonly runtime?: ScriptedRuntime;
+  readonly toolbox?: Toolbox;
 }
 
 export function createHub(env: TestEnv, queue: WorkQueue, options: HubBedOptions = {}) {
@@ -118,6 +123,7 @@ export function createHub(env: TestEnv, queue: WorkQueue, options: HubBedOptions
     policyDefaults: options.policyDefaults,
     retryBaseMs: 5,
     faults: options.faults,
+    ...(options.toolbox && { toolbox: options.toolbox }),
   });
   return { hub, runtime, eventLog };
 }

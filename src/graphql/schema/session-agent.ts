@@ -60,6 +60,12 @@ SessionAgentRef.implement({
     notes: t.exposeString('notes'),
     subtaskQuery: t.exposeString('subtask_query'),
     threadUuid: t.exposeString('thread_uuid'),
+    pendingToolCalls: t.field({
+      type: 'JSON',
+      description:
+        'Tool calls waiting for approval (state waitForUserInput): [{callId, tool, arguments}]; answer with decideToolCalls.',
+      resolve: (a) => (a.pending_tool_calls?.length ? toCamelDeep(a.pending_tool_calls) : null),
+    }),
     createdAt: t.expose('created_at', { type: 'DateTime' }),
     updatedAt: t.expose('updated_at', { type: 'DateTime' }),
     updatedBy: t.exposeString('updated_by'),

@@ -8,6 +8,7 @@ import type { PrefetchFetcher } from '../../prefetch/run.js';
 import type { WorkQueue } from '../../queue/port.js';
 import type { RuntimeResolver } from '../../runtimes/port.js';
 import type { Tenant } from '../../tenant.js';
+import type { ToolServices } from '../../tools/context.js';
 import type { Toolbox } from '../../tools/toolbox.js';
 import type { ActionRegistry } from './actions.js';
 import type { Faults } from './faults.js';
@@ -51,6 +52,8 @@ export interface HubContext {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly retryBaseMs: number;
+  /** The toolbox and the exactly-once call store (its writes pass the fault hooks like every other). */
+  readonly tools?: ToolServices;
   /** Appends to the session's event log (a write boundary like any other). */
   record(tenant: Tenant, sessionUuid: string, events: readonly NewSessionEvent[]): Promise<SessionEvent[]>;
 }
