@@ -5,6 +5,7 @@ import { createScopeResolver } from '../../src/memory/scope-resolver.js';
 import { memoryTools } from '../../src/memory/tools.js';
 import { createScriptedRuntime } from '../../src/runtimes/scripted.js';
 import type { Tenant } from '../../src/tenant.js';
+import { agentsByName, createDirectBed, drain, seedTask } from '../procedure/support.js';
 import { createTestEnv, type TestEnv, tenantA, tenantB } from '../support/env.js';
 import { createToolBed, type ToolBed } from '../tools/support.js';
 
@@ -159,5 +160,69 @@ describe('memory tools through the tool loop (scripted tool calls)', () => {
       memory_type: 'shared',
     });
     expect(refused).toMatch(/^error: .*key/);
+  });
+});
+
+describe('memory through the procedure hub', () => {
+  it('an agent writes memory in one session; the next session reads it (tool call) and gets it injected', async () => {
+    const hubBed = await createDirectBed({ env, toolbox: bed.toolbox });
+    const task = await seedTask(env, [
+      {
+        name: 'keeper',
+        // Each session's script is set below (the row snapshots the agent when its session starts).
+        extra: {
+          tools: [
+            { type: 'builtin', name: 'memory_put' },
+            { type: 'builtin', name: 'memory_get' },
+          ],
+          memory: { inject: ['persistent'], scope: 'agent' },
+        },
+      },
+    ]);
+    const keeperUuid = task.uuidOf('keeper');
+    const setScript = async (script: Record<string, unknown>) => {
+      const coordination = await env.repos.coordinations.get(tenantA, task.coordinationUuid);
+      await env.repos.coordinations.update(tenantA, task.coordinationUuid, {
+        agents: coordination.agents.map((a) => (a.agent_uuid === keeperUuid ? { ...a, script } : a)) as never,
+        updated_by: 'test',
+      });
+    };
+    const runOnce = async (taskQuery: string) => {
+      const session = await hubBed.hub.executeProcedureTaskSession(tenantA, {
+        coordinationUuid: task.coordinationUuid,
+        taskUuid: task.taskUuid,
+        userId: 'carol',
+        taskQuery,
+      });
+      await drain(hubBed, { duplicate: true });
+      const rows = await agentsByName(env, session.session_uuid);
+      return {
+        status: (await env.repos.sessions.get(tenantA, task.coordinationUuid, session.session_uuid)).status,
+        row: rows.get('keeper'),
+      };
+    };
+
+    await setScript({
+      tool_calls: [{ name: 'memory_put', arguments: { key: 'launch_city', value: 'Dubai' } }],
+      answer: 'put: {tool:memory_put}',
+    });
+    const first = await runOnce('remember the city');
+    expect(first.status).toBe('completed');
+    expect(first.row?.agent_output).toMatch(/^put: \{"stored":true,"key":"launch_city"/);
+
+    await setScript({
+      tool_calls: [{ name: 'memory_get', arguments: { key: 'launch_city' } }],
+      answer: 'get: {tool:memory_get}',
+    });
+    const second = await runOnce('where do we launch?');
+    expect(second.status).toBe('completed');
+    expect(second.row?.agent_output).toMatch(
+      /^get: \{"found":true,"key":"launch_city","memory_type":"persistent","value":"Dubai"/,
+    );
+    expect(second.row?.agent_input).toContain('memory(launch_city, persistent): "Dubai"');
+    const stored = await env.repos.memory.listForAgent(tenantA, keeperUuid, { userId: 'carol' });
+    expect(stored.items.map((r) => [r.namespace, r.version])).toEqual([
+      [`agent:${keeperUuid}/user:carol`, 1],
+    ]);
   });
 });
