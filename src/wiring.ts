@@ -18,6 +18,8 @@ import { createProcedureHub, type ProcedureHub } from './hubs/procedure/hub.js';
 import { modelPolicyFromConfig, withModelPolicy } from './limits/model-policy.js';
 import { createRateLimiter } from './limits/rate-limit.js';
 import { createLogger } from './logger.js';
+import { createScopeResolver } from './memory/scope-resolver.js';
+import { memoryTools } from './memory/tools.js';
 import { createSqsWorkQueue, type WorkQueue } from './queue/port.js';
 import { createDlqHandler, createSqsHandler } from './queue/work-queue-handler.js';
 import type { CredentialSource } from './runtimes/credentials.js';
@@ -172,7 +174,11 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     repos,
     egress,
     lambda,
-    ...(options.extraBuiltins && { extraBuiltins: options.extraBuiltins }),
+    // Agent memory's tools (memory_put, memory_get, memory_search), then the caller's own.
+    extraBuiltins: [
+      ...memoryTools({ memory: repos.memory, resolveScope: createScopeResolver(repos) }),
+      ...(options.extraBuiltins ?? []),
+    ],
   });
   services.tools = tools;
   const queue = config.WORK_QUEUE_URL
@@ -196,6 +202,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     runtimes,
     // `{type: "lambda", function_name}` action functions invoke other Lambdas by name.
     actions: createActionRegistry({ lambda, egress }),
+    // Agents' tools, and what prefetch specs name: builtins (current_time, memory_*) and the agents' own.
     toolbox: tools.toolbox,
     logger,
   });

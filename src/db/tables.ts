@@ -159,6 +159,38 @@ export const tableDefinitions = {
     globalIndexes: [],
     ttlAttribute: 'expires_at',
   },
+  /**
+   * The tenant cache (prefetch, GraphQL). One partition per tenant: entries at
+   * `k#{cache_key}` (so a key prefix is a range condition), tag memberships at
+   * `t#{tag}#{cache_key}` (so invalidating a tag is one Query), hit/miss
+   * counters at `stats`. Expiry is checked on read; TTL only cleans up.
+   */
+  cacheEntries: {
+    name: 'cache_entries',
+    hashKey: s('partition_key'),
+    rangeKey: s('sk'),
+    localIndexes: [],
+    globalIndexes: [],
+    ttlAttribute: 'expires_at',
+  },
+  /**
+   * Agent memory: one record per (namespace, key) of a tenant. The indexes
+   * answer the seed's queries: an agent's records by type and date, all
+   * records of a session, and the tenant's records by type and date across
+   * agents and sessions. Expiry is checked on read; TTL only cleans up.
+   */
+  agentMemory: {
+    name: 'agent_memory',
+    hashKey: s('namespace_key'),
+    rangeKey: s('memory_key'),
+    localIndexes: [],
+    globalIndexes: [
+      { name: 'agent-index', hashKey: s('agent_scope'), rangeKey: s('type_date') },
+      { name: 'session-index', hashKey: s('session_scope'), rangeKey: s('type_date') },
+      { name: 'partition_key-index', hashKey: s('partition_key'), rangeKey: s('type_date') },
+    ],
+    ttlAttribute: 'expires_at',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof tableDefinitions;

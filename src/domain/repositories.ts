@@ -1,4 +1,6 @@
+import { createCacheRepository } from '../cache/repository.js';
 import type { RepositoryDeps } from '../db/entity-repository.js';
+import { createMemoryRepository } from '../memory/repository.js';
 import { createCoordinationRepository } from './coordination/repository.js';
 import { createSessionRepository } from './session/repository.js';
 import { createSessionAgentRepository } from './session-agent/repository.js';
@@ -6,7 +8,7 @@ import { createSessionRunRepository } from './session-run/repository.js';
 import { createTaskRepository } from './task/repository.js';
 import { createTaskScheduleRepository } from './task-schedule/repository.js';
 
-/** The six entity repositories, built from the same clients. */
+/** The six entity repositories (and the tenant cache and agent memory), built from the same clients. */
 export function createRepositories(deps: RepositoryDeps) {
   const tasks = createTaskRepository(deps);
   return {
@@ -16,6 +18,8 @@ export function createRepositories(deps: RepositoryDeps) {
     sessions: createSessionRepository(deps, { coordinationOfTask: tasks.coordinationOf }),
     sessionAgents: createSessionAgentRepository(deps),
     sessionRuns: createSessionRunRepository(deps),
+    cache: createCacheRepository(deps),
+    memory: createMemoryRepository(deps),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

@@ -20,7 +20,13 @@ export function snakeToCamel(key: string): string {
  * given, so `additionalProperties` stays `additionalProperties` and a property
  * named `orderId` stays `orderId`. Named in snake_case; matched in both cases.
  */
-export const OPAQUE_VALUE_KEYS: ReadonlySet<string> = new Set(['parameters', 'output_schema', 'arguments']);
+export const OPAQUE_VALUE_KEYS: ReadonlySet<string> = new Set([
+  'parameters',
+  'output_schema',
+  'arguments',
+  // A prefetch spec's tool arguments (src/prefetch/spec.ts).
+  'params',
+]);
 
 export interface ConvertOptions {
   /** Leave the keys of the outermost object alone (maps keyed by ids). */

@@ -10,7 +10,9 @@ import { ORDER_DESK, orderDeskAgents } from './demo-tools.js';
  * a "Product launch" coordination with a triage agent and four task agents on
  * the scripted runtime, and a task whose DAG runs research and competitor
  * analysis in parallel, waits for the user to approve the draft
- * (user in the loop), then merges everything into a report (merge action).
+ * (user in the loop), then merges everything into a report (merge_report).
+ * Before the agents start, the task prefetches today's date (current_time,
+ * cached) into every agent's input.
  * The operation hub's demo coordinations are seeded beside it.
  */
 export const DEMO = {
@@ -61,7 +63,16 @@ export const demoLaunchAgents: Agent[] = [
     DEMO.agents.research,
     'Market research',
     'Researches the market, customers and demand for a product.',
-    '## Market\nDemand for {input} is growing; early adopters are small teams.',
+    // A structured report (the seed's agent report): merge_report files, cites and dates it.
+    JSON.stringify({
+      executive_summary: 'Demand is growing; early adopters are small teams.',
+      sections: [
+        { title: 'Market', body: 'Demand for note-taking tools grows 12% a year; small teams adopt first.' },
+      ],
+      citations: [{ query_id: 'q-market-size', dataset_id: 'survey-2024', title: 'Team tools survey' }],
+      freshness: { 'survey-2024': '2024-06-30T00:00:00Z' },
+      ok: true,
+    }),
   ),
   scripted(
     DEMO.agents.competitors,
@@ -118,9 +129,11 @@ export async function seedDemo(repos: Repositories, tenant: Tenant, origin?: str
         [a.report]: {
           predecessors: [a.research, a.competitors, a.draft],
           primary_path: false,
-          action_function: { name: 'merge_outputs' },
+          action_function: { name: 'merge_report', title: 'Launch report' },
         },
       },
+      // Fetched once before the first agents run (cached an hour), placed in every agent's input.
+      prefetch: [{ fn: 'current_time', params: {}, cache_key: 'launch:today', ttl_seconds: 3600 }],
       updated_by: 'seed',
     })
     .catch(ignoreExisting);

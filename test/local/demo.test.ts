@@ -79,6 +79,16 @@ describe('local stack over graphql-ws', () => {
     expect(JSON.stringify(userInput?.data)).toContain('Ship it.');
     expect(run.report).toContain('## Market');
     expect(run.report).toContain('## Competitors');
+    // merge_report: canonical sections, citations, the agent traces; prefetch ran first.
+    expect(run.report).toMatch(
+      /# Launch report[\s\S]*## Executive Summary[\s\S]*## Citations[\s\S]*## Reproducibility/,
+    );
+    expect(run.report).toContain('`q-market-size` · `survey-2024`');
+    expect(run.report).toContain('| Market research |');
+    expect(run.transitions.find((t) => t.type === 'prefetch')?.data).toMatchObject({
+      cache_key: 'launch:today',
+      fn: 'current_time',
+    });
     expect(run.transitions.at(-1)).toMatchObject({ type: 'session_status', data: { status: 'completed' } });
   });
 

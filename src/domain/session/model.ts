@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { PrefetchListSchema } from '../../prefetch/spec.js';
 import { AuditFields, IdSchema, QueryTextSchema } from '../common/fields.js';
 import { ExecutionPolicySchema, SubtaskQuerySchema } from '../task/model.js';
 
@@ -30,6 +31,18 @@ export const SessionSchema = z.object({
   logs: z.string().max(400_000).optional().nullable(),
   execution_policy: ExecutionPolicySchema.optional().nullable(),
   schedule_uuid: IdSchema.optional().nullable(),
+  /** Degradations that did not fail the session (a prefetch that failed or ran late), in order. */
+  warnings: z.array(z.string().max(4096)).max(200).optional().nullable(),
+  /** This execution's own prefetch specs (run after the task's). */
+  prefetch: PrefetchListSchema.optional().nullable(),
+  /** What the prefetch stage fetched, by cache key; set once, before the first agents run. */
+  prefetched: z
+    .record(
+      z.string(),
+      z.object({ fn: z.string(), value: z.unknown(), agents: z.array(z.string()).optional() }),
+    )
+    .optional()
+    .nullable(),
   ...AuditFields,
 });
 export type Session = z.infer<typeof SessionSchema>;

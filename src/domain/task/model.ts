@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { PrefetchListSchema } from '../../prefetch/spec.js';
 import { AuditFields, DescriptionSchema, IdSchema, NameSchema, QueryTextSchema } from '../common/fields.js';
 
 export const SubtaskQuerySchema = z.object({ agent_uuid: IdSchema, subtask_query: QueryTextSchema });
@@ -29,6 +30,8 @@ export const ExecutionPolicySchema = z.object({
   failure_mode: FailureModeSchema.optional(),
   /** Operation hub: a second ask while one runs on the session is rejected, enqueued, or interrupts it. */
   double_texting: z.enum(['reject', 'enqueue', 'interrupt']).optional(),
+  /** The whole prefetch stage (every spec, concurrently) is cut after this long; default 25 000. */
+  prefetch_timeout_ms: z.number().int().min(100).max(300_000).optional(),
 });
 export type ExecutionPolicy = z.infer<typeof ExecutionPolicySchema>;
 
@@ -41,6 +44,8 @@ export const TaskSchema = z.object({
   subtask_queries: z.array(SubtaskQuerySchema).max(500).default([]),
   agent_actions: z.record(IdSchema, AgentActionSchema).default({}),
   execution_policy: ExecutionPolicySchema.optional().nullable(),
+  /** Data fetched once before the first agents run (src/prefetch/spec.ts). */
+  prefetch: PrefetchListSchema.optional().nullable(),
   ...AuditFields,
 });
 export type Task = z.infer<typeof TaskSchema>;

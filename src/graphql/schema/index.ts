@@ -14,5 +14,8 @@ import './session-events.js';
 import './procedure.js';
 import './operation.js';
 import './tool-calls.js';
+import './cache.js';
+import './memory.js';
+import './agent-traces.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

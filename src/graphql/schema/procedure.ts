@@ -3,6 +3,7 @@ import { IdSchema, QueryTextSchema } from '../../domain/common/fields.js';
 import type { Session } from '../../domain/session/model.js';
 import { ExecutionPolicySchema } from '../../domain/task/model.js';
 import type { ProcedureHub, ResumeReport } from '../../hubs/procedure/hub.js';
+import { PrefetchListSchema } from '../../prefetch/spec.js';
 import { builder } from '../builder.js';
 import { jsonInput, optionalFilter } from '../inputs.js';
 import { CoordinationRef } from './coordination.js';
@@ -75,6 +76,7 @@ const ExecuteArgs = z.object({
   taskQuery: optionalFilter(QueryTextSchema),
   policy: jsonInput(ExecutionPolicySchema.strict()),
   idempotencyKey: optionalFilter(z.string().min(1).max(256)),
+  prefetch: jsonInput(PrefetchListSchema),
 });
 
 builder.mutationField('executeProcedureTaskSession', (t) =>
@@ -91,6 +93,11 @@ builder.mutationField('executeProcedureTaskSession', (t) =>
         taskQuery: t.arg.string(),
         policy: t.arg({ type: 'JSON' }),
         idempotencyKey: t.arg.string({ description: 'A repeated key returns the first session.' }),
+        prefetch: t.arg({
+          type: 'JSON',
+          description:
+            'This execution’s prefetch specs [{fn, params, cacheKey, ttlSeconds, agents}], after the task’s.',
+        }),
       },
       ExecuteArgs,
     ),
@@ -104,6 +111,7 @@ builder.mutationField('executeProcedureTaskSession', (t) =>
         taskQuery: args.taskQuery,
         policy: args.policy ?? undefined,
         idempotencyKey: args.idempotencyKey ?? undefined,
+        prefetch: args.prefetch ?? undefined,
       });
       return { procedureTaskSession: session };
     },

@@ -20,6 +20,7 @@ import {
 } from '../../domain/task/validate-agent-actions.js';
 import { ValidationError } from '../../errors.js';
 import { newId } from '../../ids.js';
+import { PrefetchListSchema } from '../../prefetch/spec.js';
 import { builder } from '../builder.js';
 import { toCamelDeep } from '../case.js';
 import { FilterText, jsonInput, OptionalId, PageArgsSchema, requireForInsert, supplied } from '../inputs.js';
@@ -66,6 +67,12 @@ TaskRef.implement({
       type: 'JSON',
       description: '{maxParallel, agentTimeoutMs, maxRetries, failureMode}.',
       resolve: (task) => toCamelDeep(task.execution_policy ?? null),
+    }),
+    prefetch: t.field({
+      type: 'JSON',
+      description:
+        'List of {fn, params, cacheKey, ttlSeconds, agents}: data fetched before the first agents run.',
+      resolve: (task) => toCamelDeep(task.prefetch ?? null),
     }),
     createdAt: t.expose('created_at', { type: 'DateTime' }),
     updatedAt: t.expose('updated_at', { type: 'DateTime' }),
@@ -124,6 +131,7 @@ const InsertUpdateArgs = z.object({
   subtaskQueries: jsonInput(z.array(SubtaskQuerySchema).max(500)),
   agentActions: jsonInput(z.record(IdSchema, AgentActionSchema), { keepTopKeys: true }),
   executionPolicy: jsonInput(ExecutionPolicySchema.strict()),
+  prefetch: jsonInput(PrefetchListSchema),
   updatedBy: UpdatedBySchema,
 });
 const InsertUpdateTaskRef = payloadType('InsertUpdateTaskPayload', 'task', TaskRef);
@@ -143,6 +151,7 @@ builder.mutationField('insertUpdateTask', (t) =>
         subtaskQueries: t.arg({ type: 'JSON' }),
         agentActions: t.arg({ type: 'JSON' }),
         executionPolicy: t.arg({ type: 'JSON' }),
+        prefetch: t.arg({ type: 'JSON', description: '[{fn, params, cacheKey, ttlSeconds, agents}]' }),
         updatedBy: t.arg.string({ required: true }),
       },
       InsertUpdateArgs,
@@ -166,6 +175,7 @@ builder.mutationField('insertUpdateTask', (t) =>
         subtask_queries: args.subtaskQueries === null ? [] : args.subtaskQueries,
         agent_actions: args.agentActions === null ? {} : args.agentActions,
         execution_policy: args.executionPolicy,
+        prefetch: args.prefetch,
         updated_by: args.updatedBy,
       });
       if (args.taskUuid) {
@@ -185,6 +195,7 @@ builder.mutationField('insertUpdateTask', (t) =>
         subtask_queries: args.subtaskQueries ?? [],
         agent_actions: args.agentActions ?? {},
         execution_policy: args.executionPolicy ?? undefined,
+        prefetch: args.prefetch ?? undefined,
         updated_by: args.updatedBy,
       });
       return { task };

@@ -2,6 +2,8 @@ import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
 import { type EgressGuard, readTextCapped } from '../../egress/guard.js';
 import type { Tenant } from '../../tenant.js';
+import type { AgentTrace } from './agent-traces.js';
+import { createMergeReportAction } from './merge-report-action.js';
 
 /**
  * Action functions: run after an agent, while it is `pending`. Named, never
@@ -29,6 +31,8 @@ export interface ActionContext {
   readonly predecessors: readonly ActionAgentView[];
   readonly successors: readonly ActionAgentView[];
   readonly signal?: AbortSignal;
+  /** The session's agent traces, read from its stored records when asked (merge_report's reproducibility). */
+  readonly agentTraces?: () => Promise<AgentTrace[]>;
 }
 
 export interface ActionResult {
@@ -115,7 +119,11 @@ export function createActionRegistry(
     maxAnswerBytes?: number;
   } = {},
 ): ActionRegistry {
-  const builtins: Record<string, ActionFunction> = { merge_outputs: mergeOutputs, ...deps.builtins };
+  const builtins: Record<string, ActionFunction> = {
+    merge_outputs: mergeOutputs,
+    merge_report: createMergeReportAction(),
+    ...deps.builtins,
+  };
   const maxAnswerBytes = deps.maxAnswerBytes ?? WEBHOOK_MAX_ANSWER_BYTES;
 
   const webhook: ActionFunction = async (spec, context) => {

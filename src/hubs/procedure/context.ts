@@ -4,6 +4,7 @@ import type { TableNames } from '../../db/tables.js';
 import type { Repositories } from '../../domain/repositories.js';
 import type { EventLog, NewSessionEvent } from '../../events/event-log.js';
 import type { SessionEvent } from '../../events/publisher.js';
+import type { PrefetchFetcher } from '../../prefetch/run.js';
 import type { WorkQueue } from '../../queue/port.js';
 import type { RuntimeResolver } from '../../runtimes/port.js';
 import type { Tenant } from '../../tenant.js';
@@ -39,6 +40,8 @@ export interface ProcedureHubDeps {
   readonly faults?: Faults;
   /** Agents' tools (http, lambda, mcp, builtin); without it an agent with tools fails clearly. */
   readonly toolbox?: Toolbox;
+  /** How prefetch specs are fetched; by default the tool their `fn` names, through the toolbox. */
+  readonly prefetchFetcher?: PrefetchFetcher;
 }
 
 /** The hub's internals shared by its steps (start, execute, progress, resume). */

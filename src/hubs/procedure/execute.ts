@@ -1,7 +1,10 @@
 import type { Agent } from '../../domain/coordination/model.js';
 import { newId } from '../../ids.js';
+import { memoryInput } from '../../memory/inject.js';
+import { prefetchedInput } from '../../prefetch/run.js';
 import type { Tenant } from '../../tenant.js';
 import { type ActionAgentView, type ActionResult, hasActionFunction } from './actions.js';
+import { sessionAgentTraces } from './agent-traces.js';
 import type { HubContext } from './context.js';
 import { buildAgentInput } from './dag.js';
 import { claimLeaseMs } from './policy.js';
@@ -92,13 +95,28 @@ async function runClaimedAgent(
   const policy = policyOf(ctx, session);
   const agentConfig =
     (agent.agent_config as Agent | undefined) ?? (await configFromCoordination(ctx, tenant, agent));
-  const input = buildAgentInput(
-    agent.subtask_query ?? '',
-    predecessors.map((p) => ({
-      agent_name: p.agent_name ?? p.agent_uuid,
-      agent_output: p.agent_output,
-      user_input: p.user_input,
-    })),
+  const input = withContext(
+    buildAgentInput(
+      agent.subtask_query ?? '',
+      predecessors.map((p) => ({
+        agent_name: p.agent_name ?? p.agent_uuid,
+        agent_output: p.agent_output,
+        user_input: p.user_input,
+      })),
+    ),
+    prefetchedInput(session.prefetched, agent.agent_uuid),
+    agentConfig
+      ? await memoryInput(ctx.deps.repos.memory, tenant, agentConfig as Record<string, unknown>, {
+          agentUuid: agent.agent_uuid,
+          coordinationUuid: agent.coordination_uuid,
+          sessionUuid: agent.session_uuid,
+          userId: session.user_id ?? null,
+        }).catch((error: unknown) => {
+          // Injected memory is context, not a precondition: the claimed agent still runs.
+          ctx.logger.warn({ err: error, key }, 'memory injection failed; the agent runs without it');
+          return '';
+        })
+      : '',
   );
   const inherited = agent.agent_action.primary_path ? predecessors[0]?.thread_uuid : undefined;
   const threadUuid = inherited ?? newId();
@@ -107,6 +125,7 @@ async function runClaimedAgent(
   let output: string;
   let usedThread = threadUuid;
   let asyncTaskUuid: string | undefined;
+  const tries = { attempts: 0 };
   try {
     if (!agentConfig)
       throw new Error(`agent ${agent.agent_uuid} is not in coordination ${agent.coordination_uuid}`);
@@ -116,6 +135,7 @@ async function runClaimedAgent(
       { agent: agentConfig, threadUuid, input, userId, ...(tools && { tools }) },
       policy,
       ctx.retryBaseMs,
+      tries,
     );
     if (result.pendingToolCalls) {
       await executingRecorded;
@@ -141,7 +161,9 @@ async function runClaimedAgent(
       notes: reason,
     });
     if (!failed) return;
-    await ctx.record(tenant, agent.session_uuid, [agentState(agent, 'failed', { notes: reason })]);
+    await ctx.record(tenant, agent.session_uuid, [
+      agentState(agent, 'failed', { notes: reason, attempts: tries.attempts }),
+    ]);
     if (slotted) await releaseSlot(ctx, tenant, session, agent);
     await onAgentFailed(ctx, tenant, session, { ...agent, state: 'failed', notes: reason }, reason);
     return;
@@ -183,7 +205,7 @@ async function runClaimedAgent(
       data: { run_uuid: runUuid, session_agent_uuid: agent.session_agent_uuid, thread_uuid: usedThread },
     },
     { type: 'agent_output', data: { session_agent_uuid: agent.session_agent_uuid, output } },
-    agentState(agent, next),
+    agentState(agent, next, { attempts: tries.attempts }),
   ]);
   const done: AgentRecord = {
     ...agent,
@@ -237,6 +259,7 @@ export async function runAction(
       predecessors: predecessors.map(view),
       successors: successors.map(view),
       signal: AbortSignal.timeout(policy.agent_timeout_ms),
+      agentTraces: () => sessionAgentTraces(ctx, tenant, agent.session_uuid),
     });
   } catch (error) {
     const reason = `action function failed: ${errorMessage(error)}`;
@@ -299,4 +322,9 @@ export function agentState(agent: AgentRecord, state: string, extra: Record<stri
       ...extra,
     },
   };
+}
+
+/** The agent's input, then the prefetched data and injected memory blocks (docs/MEMORY_AND_CACHE.md). */
+function withContext(input: string, ...blocks: string[]): string {
+  return [input, ...blocks.filter((b) => b !== '')].join('\n\n');
 }

@@ -4,6 +4,7 @@ import { type ProcedureMessage, tenantOfMessage } from '../../queue/messages.js'
 import type { Tenant } from '../../tenant.js';
 import { createToolCallStore } from '../../tools/call-store.js';
 import { createActionRegistry } from './actions.js';
+import { type AgentTrace, sessionAgentTraces } from './agent-traces.js';
 import { type HubContext, type ProcedureHubDeps, systemClock } from './context.js';
 import { executeAgent } from './execute.js';
 import { failSession } from './progress.js';
@@ -36,6 +37,8 @@ export interface ProcedureHub {
   resumeProcedureTaskSession(tenant: Tenant, sessionUuid: string): Promise<ResumeReport>;
   /** One queue message of the procedure hub (throws to have it retried). */
   handleMessage(message: ProcedureMessage): Promise<void>;
+  /** Per agent of the session: name, intent, elapsed_ms, attempts, success, error (from stored records). */
+  agentTraces(tenant: Tenant, sessionUuid: string): Promise<AgentTrace[]>;
   /** A message that failed for good (last receive, or read from the DLQ): fail its session with the reason. */
   handlePoisonMessage(message: ProcedureMessage, reason: string): Promise<void>;
 }
@@ -71,6 +74,7 @@ export function createProcedureHub(deps: ProcedureHubDeps): ProcedureHub {
     executeForUserInput: (tenant, input) => submitUserInput(ctx, tenant, input),
     decideToolCalls: (tenant, input) => decideToolCalls(ctx, tenant, input),
     resumeProcedureTaskSession: (tenant, sessionUuid) => resumeSession(ctx, tenant, sessionUuid),
+    agentTraces: (tenant, sessionUuid) => sessionAgentTraces(ctx, tenant, sessionUuid),
 
     async handleMessage(message) {
       const tenant = tenantOfMessage(message);

@@ -17,9 +17,12 @@ export async function runAgentWithPolicy(
   request: Omit<AgentRunRequest, 'signal'>,
   policy: ResolvedPolicy,
   retryBaseMs: number,
+  /** Counts every attempt made (agent traces report it). */
+  tries?: { attempts: number },
 ): Promise<AgentRunResult> {
   return pRetry(
     async () => {
+      if (tries) tries.attempts++;
       const signal = AbortSignal.timeout(policy.agent_timeout_ms);
       try {
         return await runtime.run({ ...request, signal });

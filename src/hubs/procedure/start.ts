@@ -4,12 +4,14 @@ import type { Session } from '../../domain/session/model.js';
 import type { ExecutionPolicy } from '../../domain/task/model.js';
 import { AppError, ConflictError } from '../../errors.js';
 import { newId } from '../../ids.js';
+import type { PrefetchSpec } from '../../prefetch/spec.js';
 import { tenantFields } from '../../queue/messages.js';
 import type { Tenant } from '../../tenant.js';
 import type { HubContext } from './context.js';
 import { planSession, validateDag } from './dag.js';
 import { decompose } from './decompose.js';
 import { resolvePolicy } from './policy.js';
+import { prefetchForSession } from './prefetch.js';
 import { dispatchAgents, failSession, policyOf } from './progress.js';
 import type { SessionKey } from './store.js';
 
@@ -22,6 +24,8 @@ export interface ExecuteTaskSessionInput {
   readonly scheduleUuid?: string | null;
   /** A repeated key returns the first session and never starts a second one. */
   readonly idempotencyKey?: string | null;
+  /** This execution's prefetch specs (run after the task's). */
+  readonly prefetch?: readonly PrefetchSpec[] | null;
 }
 
 const IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600;
@@ -65,6 +69,7 @@ export async function executeProcedureTaskSession(
         status: 'dispatched',
         execution_policy: policy,
         schedule_uuid: input.scheduleUuid ?? null,
+        ...(input.prefetch?.length && { prefetch: [...input.prefetch] }),
         updated_by: input.userId ?? 'procedure-hub',
       }),
     );
@@ -177,6 +182,10 @@ export async function startSession(ctx: HubContext, tenant: Tenant, key: Session
       error instanceof AppError || error instanceof Error ? error.message : String(error),
     );
     return;
+  }
+  // Prefetch runs before any agent is ready: a duplicate start finds it stored and skips it.
+  if (session.status === 'dispatched') {
+    session = await prefetchForSession(ctx, tenant, key, session, task, coordination.agents);
   }
   // A duplicate start of a running session only re-dispatches (cheap, and the claim makes it harmless).
   const created = session.status === 'in_progress' ? [] : plan;
