@@ -1,11 +1,13 @@
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
+import { correlationFields } from './telemetry/correlation.js';
 
 /**
  * The process logger. Its own module, apart from src/clients.ts, so a
  * handler that only needs a logger (the authorizer) does not bundle and
- * load the AWS SDK.
+ * load the AWS SDK. Every line carries the correlation ids in force
+ * (request, session, session agent, run, trace: src/telemetry/correlation.ts).
  */
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Logger {
-  return pino({ level: config.LOG_LEVEL, base: undefined });
+  return pino({ level: config.LOG_LEVEL, base: undefined, mixin: correlationFields });
 }

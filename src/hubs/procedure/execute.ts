@@ -1,5 +1,6 @@
 import type { Agent } from '../../domain/coordination/model.js';
 import { newId } from '../../ids.js';
+import { invokeAgentSpan } from '../../telemetry/genai.js';
 import type { Tenant } from '../../tenant.js';
 import { type ActionAgentView, type ActionResult, hasActionFunction } from './actions.js';
 import type { HubContext } from './context.js';
@@ -107,11 +108,23 @@ async function runClaimedAgent(
   try {
     if (!agentConfig)
       throw new Error(`agent ${agent.agent_uuid} is not in coordination ${agent.coordination_uuid}`);
-    const result = await runAgentWithPolicy(
-      ctx.deps.runtimes.forAgent(agentConfig as Agent),
-      { agent: agentConfig, threadUuid, input, userId },
-      policy,
-      ctx.retryBaseMs,
+    const config = agentConfig as Agent;
+    const result = await invokeAgentSpan(
+      {
+        agentName: agent.agent_name ?? config.agent_name ?? agent.agent_uuid,
+        agentUuid: agent.agent_uuid,
+        runtime: String(config.runtime ?? 'scripted'),
+        ...(typeof config.model === 'string' && { model: config.model }),
+        sessionUuid: agent.session_uuid,
+        sessionAgentUuid: agent.session_agent_uuid,
+      },
+      () =>
+        runAgentWithPolicy(
+          ctx.deps.runtimes.forAgent(config),
+          { agent: config, threadUuid, input, userId },
+          policy,
+          ctx.retryBaseMs,
+        ),
     );
     output = result.output;
     usedThread = result.threadUuid || threadUuid;
