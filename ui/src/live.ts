@@ -4,12 +4,16 @@ import {
   applyEvents,
   FINAL_STATUSES,
   fromRows,
+  withHistory,
   type RawSession,
   SESSION_QUERY,
   type SessionEventView,
   type SessionView,
 } from './session-state.js';
 
+const HISTORY = `query History($s: String!, $after: Int) {
+  sessionEvents(sessionUuid: $s, after: $after, limit: 1000) { seq type data createdAt }
+}`;
 const FOLLOW = `subscription Follow($s: String!, $after: Int) {
   sessionEvents(sessionUuid: $s, after: $after) { seq type data createdAt }
 }`;
@@ -71,18 +75,31 @@ export function useLiveSession(api: Api, coordinationUuid: string, sessionUuid: 
       setResubscriptions((n) => n + 1);
       retryTimer = setTimeout(follow, Math.min(5000, 250 * 2 ** Math.min(failures, 5)));
     };
-    api
-      .query<{ session: RawSession | null }>(SESSION_QUERY, { c: coordinationUuid, s: sessionUuid })
-      .then((data) => {
-        if (stopped) return;
-        if (!data.session) {
-          setError('No such session in this tenant.');
-          return;
-        }
-        update(fromRows(data.session));
-        follow();
-      })
-      .catch((e: unknown) => setError((e as Error).message));
+    // The log so far first, then the rows (at least as new as it): the page opens on the current
+    // state with its whole timeline, and follows from the last seq it read.
+    const open = async () => {
+      const history: SessionEventView[] = [];
+      for (;;) {
+        const page = await api.query<{ sessionEvents: SessionEventView[] }>(HISTORY, {
+          s: sessionUuid,
+          after: history.at(-1)?.seq ?? 0,
+        });
+        history.push(...page.sessionEvents);
+        if (page.sessionEvents.length < 1000) break;
+      }
+      const data = await api.query<{ session: RawSession | null }>(SESSION_QUERY, {
+        c: coordinationUuid,
+        s: sessionUuid,
+      });
+      if (stopped) return;
+      if (!data.session) {
+        setError('No such session in this tenant.');
+        return;
+      }
+      update(withHistory(fromRows(data.session), history));
+      follow();
+    };
+    open().catch((e: unknown) => setError((e as Error).message));
     return () => {
       stopped = true;
       clearTimeout(retryTimer);

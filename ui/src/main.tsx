@@ -4,7 +4,10 @@ import { App } from './app.js';
 
 const root = document.getElementById('app')!;
 loadConfig().then(
-  (config) => render(<App config={config} />, root),
+  (config) => {
+    root.textContent = ''; // the static "Loading…" placeholder
+    render(<App config={config} />, root);
+  },
   (error: unknown) => {
     root.textContent = `Could not load the page's configuration: ${(error as Error).message}`;
   },

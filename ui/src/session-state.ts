@@ -77,6 +77,9 @@ export const SESSION_QUERY = `query Session($c: String!, $s: String!) {
   }
 }`;
 
+// The engine stores "no action function" as {} (src/hubs/procedure/actions.ts, hasActionFunction).
+const hasKeys = (value: unknown) => typeof value === 'object' && value !== null && Object.keys(value).length > 0;
+
 export function fromRows(raw: RawSession): SessionView {
   const names = new Map((raw.coordination?.agents ?? []).map((a) => [a.agentUuid ?? '', a.agentName ?? '']));
   const agents = new Map<string, AgentView>();
@@ -89,7 +92,7 @@ export function fromRows(raw: RawSession): SessionView {
       state: a.state,
       predecessors: (action.predecessors as string[] | undefined) ?? [],
       userInTheLoop: Boolean(action.userInTheLoop ?? action.user_in_the_loop),
-      actionFunction: Boolean(action.actionFunction ?? action.action_function),
+      actionFunction: hasKeys(action.actionFunction ?? action.action_function),
       subtaskQuery: a.subtaskQuery,
       input: a.agentInput,
       output: a.agentOutput,
@@ -135,6 +138,30 @@ export function applyEvents(view: SessionView, incoming: readonly SessionEventVi
     }
     if (event.type === 'agent_output' && typeof d.output === 'string')
       agents.set(id, { ...agent, output: d.output });
+    if (event.type === 'user_input' && typeof d.user_input === 'string')
+      agents.set(id, { ...agent, userInput: d.user_input });
   }
   return { ...view, status, runs, agents, events: [...view.events, ...fresh], lastSeq: fresh.at(-1)!.seq };
+}
+
+/**
+ * The events read before the rows: they make the timeline and the agents'
+ * run times, but not their states (the rows are at least as new).
+ */
+export function withHistory(view: SessionView, history: readonly SessionEventView[]): SessionView {
+  if (history.length === 0) return view;
+  const agents = new Map(view.agents);
+  for (const event of history) {
+    if (event.type !== 'agent_state') continue;
+    const id = String(event.data.session_agent_uuid ?? '');
+    const agent = agents.get(id);
+    if (!agent) continue;
+    agents.set(
+      id,
+      event.data.state === 'executing'
+        ? { ...agent, startedAt: event.createdAt }
+        : { ...agent, finishedAt: event.createdAt },
+    );
+  }
+  return { ...view, agents, events: [...history], lastSeq: history.at(-1)!.seq };
 }
