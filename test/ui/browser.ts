@@ -32,7 +32,8 @@ export async function offlineContext(browser: Browser, origin: string) {
   const refused: string[] = [];
   await context.route('**/*', (route) => {
     const url = route.request().url();
-    if (url.startsWith(`${origin}/`) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
+    if (url.startsWith(`${origin}/`) || url.startsWith('data:') || url.startsWith('blob:'))
+      return route.continue();
     refused.push(url);
     return route.abort('internetdisconnected');
   });

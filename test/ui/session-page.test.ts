@@ -49,7 +49,12 @@ async function recordStates(page: Page) {
           if (n instanceof Element) n.querySelectorAll('[data-state]').forEach(note);
         });
       }
-    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
+    }).observe(document.body, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ['data-state'],
+    });
   });
   return () => page.evaluate(() => (window as unknown as { seenStates: string[] }).seenStates);
 }
@@ -74,7 +79,9 @@ describe('session page (/ui) in headless Chromium, offline', () => {
 
     // The draft waits for a person: the page says so, and offers executeForUserInput (found in the schema).
     const draft = page.locator('svg.dag [data-agent="Announcement draft"]');
-    await expect.poll(() => draft.getAttribute('data-state'), { timeout: 30_000 }).toBe('wait_for_user_input');
+    await expect
+      .poll(() => draft.getAttribute('data-state'), { timeout: 30_000 })
+      .toBe('wait_for_user_input');
     await expect(page.locator('.attention').textContent()).resolves.toContain('Announcement draft');
     await draft.click();
     const form = page.locator('form[data-action="executeForUserInput"]');
@@ -84,7 +91,9 @@ describe('session page (/ui) in headless Chromium, offline', () => {
     await form.getByRole('button', { name: 'executeForUserInput' }).click();
 
     const status = page.locator('[data-session-status]');
-    await expect.poll(() => status.getAttribute('data-session-status'), { timeout: 30_000 }).toBe('completed');
+    await expect
+      .poll(() => status.getAttribute('data-session-status'), { timeout: 30_000 })
+      .toBe('completed');
     const report = page.locator('svg.dag [data-agent="Launch report"]');
     await expect.poll(() => report.getAttribute('data-state')).toBe('completed');
 
@@ -101,9 +110,9 @@ describe('session page (/ui) in headless Chromium, offline', () => {
     await expect(page.locator('[data-agent-panel="Announcement draft"]').textContent()).resolves.toContain(
       'Approved from the browser.',
     );
-    const seqs = await page.locator('.timeline li').evaluateAll((items) =>
-      items.map((li) => Number(li.getAttribute('data-seq'))),
-    );
+    const seqs = await page
+      .locator('.timeline li')
+      .evaluateAll((items) => items.map((li) => Number(li.getAttribute('data-seq'))));
     expect(seqs.length).toBeGreaterThan(10);
     expect([...seqs].sort((a, b) => a - b)).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
     await shoot(page, 'session-completed');

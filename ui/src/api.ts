@@ -44,7 +44,7 @@ export function createApi(config: UiConfig, token: string, onSocket: (state: str
     retryAttempts: 0,
     on: {
       connected: () => onSocket('live'),
-      closed: () => onSocket('reconnecting'),
+      closed: () => onSocket('closed'),
       connecting: () => onSocket('connecting'),
     },
   });

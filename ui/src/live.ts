@@ -4,11 +4,11 @@ import {
   applyEvents,
   FINAL_STATUSES,
   fromRows,
-  withHistory,
   type RawSession,
   SESSION_QUERY,
   type SessionEventView,
   type SessionView,
+  withHistory,
 } from './session-state.js';
 
 const HISTORY = `query History($s: String!, $after: Int) {

@@ -78,7 +78,8 @@ export const SESSION_QUERY = `query Session($c: String!, $s: String!) {
 }`;
 
 // The engine stores "no action function" as {} (src/hubs/procedure/actions.ts, hasActionFunction).
-const hasKeys = (value: unknown) => typeof value === 'object' && value !== null && Object.keys(value).length > 0;
+const hasKeys = (value: unknown) =>
+  typeof value === 'object' && value !== null && Object.keys(value).length > 0;
 
 export function fromRows(raw: RawSession): SessionView {
   const names = new Map((raw.coordination?.agents ?? []).map((a) => [a.agentUuid ?? '', a.agentName ?? '']));
@@ -133,7 +134,9 @@ export function applyEvents(view: SessionView, incoming: readonly SessionEventVi
         state: d.state,
         ...(typeof d.agent_name === 'string' && { name: d.agent_name }),
         ...(typeof d.notes === 'string' && { notes: d.notes }),
-        ...(d.state === 'executing' ? { startedAt: event.createdAt } : { finishedAt: event.createdAt }),
+        ...(d.state === 'executing'
+          ? { startedAt: event.createdAt }
+          : agent.state === 'executing' && { finishedAt: event.createdAt }),
       });
     }
     if (event.type === 'agent_output' && typeof d.output === 'string')
@@ -151,17 +154,16 @@ export function applyEvents(view: SessionView, incoming: readonly SessionEventVi
 export function withHistory(view: SessionView, history: readonly SessionEventView[]): SessionView {
   if (history.length === 0) return view;
   const agents = new Map(view.agents);
+  const previous = new Map<string, unknown>();
   for (const event of history) {
     if (event.type !== 'agent_state') continue;
     const id = String(event.data.session_agent_uuid ?? '');
     const agent = agents.get(id);
     if (!agent) continue;
-    agents.set(
-      id,
-      event.data.state === 'executing'
-        ? { ...agent, startedAt: event.createdAt }
-        : { ...agent, finishedAt: event.createdAt },
-    );
+    // Run time: from entering `executing` to leaving it (not the time spent waiting for a person).
+    if (event.data.state === 'executing') agents.set(id, { ...agent, startedAt: event.createdAt });
+    else if (previous.get(id) === 'executing') agents.set(id, { ...agent, finishedAt: event.createdAt });
+    previous.set(id, event.data.state);
   }
   return { ...view, agents, events: [...history], lastSeq: history.at(-1)!.seq };
 }
