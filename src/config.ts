@@ -50,6 +50,12 @@ export const ConfigSchema = z.object({
   ACE_METRICS_SERVICE: z.preprocess(emptyToUndefined, z.string().min(1).max(64).optional()),
   /** The public WebSocket URL the session page (/ui) connects to, where it is not this origin (AWS). */
   ACE_WS_URL: z.preprocess(emptyToUndefined, z.string().url().optional()),
+  /**
+   * OpenTelemetry (src/telemetry/index.ts): tracing is on when an OTLP endpoint is set. The SDK
+   * reads these (and the other OTEL_* variables) itself; they are listed so the stack's are known.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyToUndefined, z.string().url().optional()),
+  OTEL_SERVICE_NAME: z.preprocess(emptyToUndefined, z.string().optional()),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;

@@ -3,6 +3,8 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { MetricName } from '../../src/telemetry/metrics.js';
+import { engineMetric } from './dashboard.js';
 
 /**
  * Alarms an operator needs first: anything in the dead-letter queue (a
@@ -15,6 +17,13 @@ export interface EngineAlarmsProps {
   /** With a DLQ consumer, letters leave the DLQ at once, so receipts are alarmed on as well as depth. */
   readonly deadLettersConsumed: boolean;
   readonly functions: Readonly<Record<string, IFunction | undefined>>;
+  /** The engine's EMF metrics (src/telemetry/metrics.ts): failed sessions, agent errors, queue age. */
+  readonly metrics?: {
+    readonly namespace: string;
+    readonly queue: IQueue;
+    /** p95 of QueueMessageAge above this (ms) alarms. */
+    readonly queueAgeMs: number;
+  };
 }
 
 export class EngineAlarms extends Construct {
@@ -46,6 +55,45 @@ export class EngineAlarms extends Construct {
             'Messages were dead-lettered (and their sessions failed): see the dlq function logs.',
           metric: props.deadLetterQueue.metricNumberOfMessagesReceived({ period: Duration.minutes(5) }),
           ...atLeastOne,
+        }),
+      );
+    }
+    if (props.metrics) {
+      const { namespace, queue, queueAgeMs } = props.metrics;
+      this.alarms.push(
+        new Alarm(this, 'SessionsFailed', {
+          alarmName: `${props.prefix}sessions-failed`,
+          alarmDescription:
+            'Sessions failed: open the session page (/ui) or `ace events <session>` for the reason.',
+          metric: engineMetric(namespace, MetricName.SessionsFailed, 'Sum', 'failed sessions'),
+          ...atLeastOne,
+        }),
+        new Alarm(this, 'AgentErrors', {
+          alarmName: `${props.prefix}agent-errors`,
+          alarmDescription: 'Agent runtime calls failed (model endpoint down, throttled, or timing out).',
+          metric: engineMetric(namespace, MetricName.AgentErrors, 'Sum', 'agent errors'),
+          threshold: 5,
+          evaluationPeriods: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+        new Alarm(this, 'QueueMessageAge', {
+          alarmName: `${props.prefix}queue-message-age`,
+          alarmDescription: 'Work waits on the queue: raise queueMaxConcurrency or look for a slow agent.',
+          metric: engineMetric(namespace, MetricName.QueueMessageAge, 'p95', 'time on queue p95'),
+          threshold: queueAgeMs,
+          evaluationPeriods: 3,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+        new Alarm(this, 'OldestMessage', {
+          alarmName: `${props.prefix}oldest-work-message`,
+          alarmDescription: 'A work message has waited over 15 minutes: the consumer is stuck or throttled.',
+          metric: queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5) }),
+          threshold: 900,
+          evaluationPeriods: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
         }),
       );
     }

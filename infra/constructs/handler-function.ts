@@ -31,7 +31,16 @@ export const ESM_REQUIRE_BANNER =
  * false leaves @aws-sdk/* to the copy in Lambda's Node.js runtime (CDK's
  * default: smaller bundles); true bundles the versions the tests ran with.
  */
-export const bundlingOptions = (bundleAwsSdk: boolean) =>
+/** The OpenTelemetry SDK: imported only when tracing is on, so bundled only where it may be. */
+export const TRACING_SDK_MODULES = [
+  '@opentelemetry/sdk-trace',
+  '@opentelemetry/exporter-trace-otlp-http',
+  '@opentelemetry/context-async-hooks',
+  '@opentelemetry/core',
+  '@opentelemetry/resources',
+];
+
+export const bundlingOptions = (bundleAwsSdk: boolean, tracing = false) =>
   ({
     minify: true,
     sourceMap: true,
@@ -39,7 +48,7 @@ export const bundlingOptions = (bundleAwsSdk: boolean) =>
     format: OutputFormat.ESM,
     mainFields: ['module', 'main'],
     banner: ESM_REQUIRE_BANNER,
-    externalModules: bundleAwsSdk ? [] : ['@aws-sdk/*'],
+    externalModules: [...(bundleAwsSdk ? [] : ['@aws-sdk/*']), ...(tracing ? [] : TRACING_SDK_MODULES)],
     // Non-ASCII text as UTF-8 rather than \u escapes. It saved about 4 % while zod's locale messages
     // were bundled; since `import * as z` (biome enforces it) lets esbuild drop them, only a few hundred bytes.
     charset: Charset.UTF8,
@@ -58,6 +67,8 @@ export interface HandlerFunctionProps {
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
   readonly bundleAwsSdk: boolean;
+  /** Bundle the OpenTelemetry SDK (tracing configured). */
+  readonly tracing?: boolean;
 }
 
 export function createHandlerFunction(
@@ -79,7 +90,19 @@ export function createHandlerFunction(
     memorySize: props.memorySize,
     timeout: props.timeout,
     environment: props.environment,
-    bundling: bundlingOptions(props.bundleAwsSdk),
+    bundling: {
+      ...bundlingOptions(props.bundleAwsSdk, props.tracing),
+      // The HTTP function serves the session page: its built files go beside the bundle (./ui).
+      ...(props.name === 'http' && {
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_input: string, output: string) => [
+            `cd "${repoRoot}" && npx tsx ui/build.ts --out "${output}/ui"`,
+          ],
+        },
+      }),
+    },
     projectRoot: repoRoot,
     depsLockFilePath: `${repoRoot}package-lock.json`,
     loggingFormat: LoggingFormat.JSON,
