@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { correlationFields } from './telemetry/correlation.js';
 
@@ -8,6 +8,7 @@ import { correlationFields } from './telemetry/correlation.js';
  * load the AWS SDK. Every line carries the correlation ids in force
  * (request, session, session agent, run, trace: src/telemetry/correlation.ts).
  */
-export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Logger {
-  return pino({ level: config.LOG_LEVEL, base: undefined, mixin: correlationFields });
+export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: DestinationStream): Logger {
+  const options = { level: config.LOG_LEVEL, base: undefined, mixin: correlationFields };
+  return destination ? pino(options, destination) : pino(options);
 }

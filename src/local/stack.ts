@@ -47,6 +47,8 @@ export interface LocalStackOptions {
   readonly seed?: boolean;
   /** Agent runtimes (tests point them at local model servers); the built-in adapters by default. */
   readonly runtimes?: import('../runtimes/port.js').RuntimeResolver;
+  /** A metrics sink (tests record EMF lines); from ACE_METRICS (default off) when absent. */
+  readonly metrics?: import('../telemetry/metrics.js').Metrics;
 }
 
 export interface LocalStack {
@@ -130,6 +132,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     renderGraphiQL: (await import('@graphql-yoga/render-graphiql')).renderGraphiQL as never,
     logger,
     ...(options.runtimes && { runtimes: options.runtimes }),
+    ...(options.metrics && { metrics: options.metrics }),
     graphiql: {
       title: 'AI Coordination Engine (local)',
       headers: JSON.stringify({ Authorization: `Bearer ${devToken}` }),

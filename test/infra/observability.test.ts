@@ -20,7 +20,8 @@ beforeAll(() => {
 });
 
 const functions = () => Object.values(template.findResources('AWS::Lambda::Function')) as Json[];
-const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a: Json) => a.Properties);
+const alarms = () =>
+  Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a: Json) => a.Properties);
 const expressionOf = (alarm: Json): string =>
   (alarm.Metrics ?? []).map((m: Json) => m.Expression ?? '').join(' ');
 
@@ -66,25 +67,39 @@ describe('session page, health and tracing', () => {
       (r: Json) => r.Properties.RouteKey,
     );
     expect(routes).toEqual(
-      expect.arrayContaining(['GET /ui', 'GET /ui/{proxy+}', 'GET /health', 'GET /health/detailed', 'POST /graphql']),
+      expect.arrayContaining([
+        'GET /ui',
+        'GET /ui/{proxy+}',
+        'GET /health',
+        'GET /health/detailed',
+        'POST /graphql',
+      ]),
     );
-    const http = template.toJSON().Resources[stack.getLogicalId(stack.functions.http.node.defaultChild as CfnFunction)];
+    const http =
+      template.toJSON().Resources[stack.getLogicalId(stack.functions.http.node.defaultChild as CfnFunction)];
     expect(JSON.stringify(http.Properties.Environment.Variables.ACE_WS_URL)).toContain('wss://');
   });
 
   it('leaves tracing off and its SDK out by default; an OTLP endpoint turns both on', () => {
-    for (const fn of functions()) expect(fn.Properties.Environment.Variables.OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    for (const fn of functions())
+      expect(fn.Properties.Environment.Variables.OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
     const traced = synthesize({ stage: 'traced', otlpEndpoint: 'http://collector.internal:4318' });
     const tracedFunctions = Object.values(traced.template.findResources('AWS::Lambda::Function')) as Json[];
     for (const fn of tracedFunctions) {
-      expect(fn.Properties.Environment.Variables.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://collector.internal:4318');
+      expect(fn.Properties.Environment.Variables.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(
+        'http://collector.internal:4318',
+      );
       expect(fn.Properties.Environment.Variables.OTEL_SERVICE_NAME).toBe('ace-traced');
     }
     expect(TRACING_SDK_MODULES).toContain('@opentelemetry/sdk-trace');
   });
 
   it('builds the session page into the HTTP function bundle', () => {
-    const { app, stack: bundled, template: bundledTemplate } = synthesize({ stage: 'page' }, { bundle: true });
+    const {
+      app,
+      stack: bundled,
+      template: bundledTemplate,
+    } = synthesize({ stage: 'page' }, { bundle: true });
     // A function's code is the asset `asset.<hash>` of the cloud assembly (its S3Key is `<hash>.zip`).
     const assetDir = (name: 'http' | 'sqs') => {
       const id = bundled.getLogicalId(bundled.functions[name].node.defaultChild as CfnFunction);
