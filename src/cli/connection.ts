@@ -61,8 +61,10 @@ export async function resolveConnection(
   flags: ConnectionFlags,
   env: Record<string, string | undefined> = process.env,
 ): Promise<Connection> {
-  const profile = await readProfile(env, flags.profile ?? env.ACE_PROFILE ?? 'default');
-  const raw = flags.url ?? env.ACE_URL ?? profile.url ?? DEFAULT_URL;
+  // An empty variable (ACE_URL=) counts as unset.
+  const pick = (...values: (string | undefined)[]) => values.find((v) => v !== undefined && v !== '');
+  const profile = await readProfile(env, pick(flags.profile, env.ACE_PROFILE) ?? 'default');
+  const raw = pick(flags.url, env.ACE_URL, profile.url) ?? DEFAULT_URL;
   let url: URL;
   try {
     url = new URL(raw);
@@ -72,8 +74,8 @@ export async function resolveConnection(
   const graphqlUrl = url.pathname.endsWith('/graphql')
     ? url.href
     : `${url.origin}${url.pathname.replace(/\/$/, '')}/graphql`;
-  const wsUrl = flags.wsUrl ?? env.ACE_WS_URL ?? profile.wsUrl ?? graphqlUrl.replace(/^http/, 'ws');
-  const token = flags.token ?? env.ACE_TOKEN ?? profile.token;
+  const wsUrl = pick(flags.wsUrl, env.ACE_WS_URL, profile.wsUrl) ?? graphqlUrl.replace(/^http/, 'ws');
+  const token = pick(flags.token, env.ACE_TOKEN, profile.token);
   return { graphqlUrl, wsUrl, origin: url.origin, token };
 }
 

@@ -66,7 +66,10 @@ describe('health with a component down', () => {
     const env = await createTestEnv();
     const engine = createEngine(env.config);
     const up = runtimeEndpointChecks({ ACE_OPENAI_BASE_URL: modelUrl });
-    const down = runtimeEndpointChecks({ ACE_OPENAI_AZURE_BASE_URL: closedUrl, ACE_OPENAI_BASE_URL: modelUrl });
+    const down = runtimeEndpointChecks({
+      ACE_OPENAI_AZURE_BASE_URL: closedUrl,
+      ACE_OPENAI_BASE_URL: modelUrl,
+    });
     expect(down.map((c) => c.name)).toEqual(['runtime:openai:azure', 'runtime:openai:default']);
 
     const healthy = await detailedHealth([dynamoCheck(engine.clients), ...up]);
@@ -119,7 +122,9 @@ describe('health with a component down', () => {
   it('checks one queue without the other: the DLQ may be optional', async () => {
     const env = await createTestEnv();
     const engine = createEngine(env.config);
-    const report = await detailedHealth([queueCheck(engine.clients, 'dlq', `${closedUrl}/000000000000/x`, false)]);
+    const report = await detailedHealth([
+      queueCheck(engine.clients, 'dlq', `${closedUrl}/000000000000/x`, false),
+    ]);
     expect(report.status).toBe('degraded');
   });
 });

@@ -9,14 +9,25 @@ import { startTestStack } from '../transport/support.js';
  * session on the local stack (the demo task, answered like a user would).
  */
 type Emf = {
-  _aws: { Timestamp: number; CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
+  _aws: {
+    Timestamp: number;
+    CloudWatchMetrics: {
+      Namespace: string;
+      Dimensions: string[][];
+      Metrics: { Name: string; Unit: string }[];
+    }[];
+  };
   [key: string]: unknown;
 };
 
 describe('EMF', () => {
   it('writes one line per dimension set, with the directive naming every metric and value arrays', () => {
     const lines: string[] = [];
-    const metrics = createEmfMetrics({ service: 'sqs', write: (l) => lines.push(l), now: () => 1_700_000_000_000 });
+    const metrics = createEmfMetrics({
+      service: 'sqs',
+      write: (l) => lines.push(l),
+      now: () => 1_700_000_000_000,
+    });
     metrics.add(MetricName.SessionsStarted, 1, 'Count');
     metrics.add(MetricName.SessionsStarted, 1, 'Count');
     metrics.add(MetricName.AgentDuration, 12.5, 'Milliseconds', { runtime: 'scripted' });
@@ -27,7 +38,11 @@ describe('EMF', () => {
       _aws: {
         Timestamp: 1_700_000_000_000,
         CloudWatchMetrics: [
-          { Namespace: 'AiCoordinationEngine', Dimensions: [['service']], Metrics: [{ Name: 'SessionsStarted', Unit: 'Count' }] },
+          {
+            Namespace: 'AiCoordinationEngine',
+            Dimensions: [['service']],
+            Metrics: [{ Name: 'SessionsStarted', Unit: 'Count' }],
+          },
         ],
       },
       service: 'sqs',
@@ -73,7 +88,10 @@ describe('engine metrics from a session on the local stack', () => {
       const emf = JSON.parse(line) as Emf;
       for (const m of emf._aws.CloudWatchMetrics[0]?.Metrics ?? []) {
         const value = emf[m.Name];
-        samples.set(m.Name, [...(samples.get(m.Name) ?? []), ...(Array.isArray(value) ? value : [value as number])]);
+        samples.set(m.Name, [
+          ...(samples.get(m.Name) ?? []),
+          ...(Array.isArray(value) ? value : [value as number]),
+        ]);
       }
     }
     expect(samples.get(MetricName.SessionsStarted)).toEqual([1]);
