@@ -21,7 +21,10 @@ export function lambdaEntry<E, R>(
         () => handle(event, context),
       );
     } finally {
-      engine().metrics.flush();
+      // Best effort: an engine that failed to build has nothing to flush, and its error is the one to see.
+      try {
+        engine().metrics.flush();
+      } catch {}
       await flushTelemetry();
     }
   };

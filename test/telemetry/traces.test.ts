@@ -1,6 +1,5 @@
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runQuery } from '../../src/local/demo-client.js';
 import type { LocalStack } from '../../src/local/stack.js';
 import { ensureTelemetry, shutdownTelemetry } from '../../src/telemetry/index.js';
 import { startTestStack, wsClient } from '../transport/support.js';

@@ -58,7 +58,13 @@ export function App(props: { config: UiConfig }) {
   }, [api]);
 
   if (token === undefined) return <p>Loading…</p>;
-  if (!token || !api) return <TokenForm onToken={(t) => (localStorage.setItem(TOKEN_KEY, t), setToken(t))} />;
+  if (!token || !api) {
+    const remember = (t: string) => {
+      localStorage.setItem(TOKEN_KEY, t);
+      setToken(t);
+    };
+    return <TokenForm onToken={remember} />;
+  }
   return (
     <div class="app">
       <header class="top">

@@ -47,7 +47,6 @@ export function DagView(props: {
   const list = [...props.agents.values()];
   // The layout depends on the graph's shape only: state changes do not move the nodes.
   const shapeKey = list.map((a) => `${a.sessionAgentUuid}<${a.predecessors.join(',')}`).join(';');
-  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed on the shape on purpose
   const layout = useMemo(() => layoutAgents(list), [shapeKey]);
   return (
     <svg

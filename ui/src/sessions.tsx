@@ -116,7 +116,10 @@ export function SessionsPage(props: { api: Api; canStart: boolean }) {
           <select
             name="status"
             value={status}
-            onChange={(e) => (setPage(1), setStatus((e.target as HTMLSelectElement).value))}
+            onChange={(e) => {
+              setPage(1);
+              setStatus((e.target as HTMLSelectElement).value);
+            }}
           >
             <option value="">any</option>
             {STATUSES.map((s) => (
@@ -131,7 +134,10 @@ export function SessionsPage(props: { api: Api; canStart: boolean }) {
           <select
             name="task"
             value={taskUuid}
-            onChange={(e) => (setPage(1), setTaskUuid((e.target as HTMLSelectElement).value))}
+            onChange={(e) => {
+              setPage(1);
+              setTaskUuid((e.target as HTMLSelectElement).value);
+            }}
           >
             <option value="">any</option>
             {tasks.map((t) => (
