@@ -35,8 +35,12 @@ export async function run(): Promise<void> {
   };
   const plain = child('plain');
   const als = child('als');
-  console.log(`${AWAITS} awaits, median of 5: plain ${plain.toFixed(1)} ms, in AsyncLocalStorage.run ${als.toFixed(1)} ms`);
-  console.log(`ratio ${(als / plain).toFixed(2)}x; extra per await ${(((als - plain) / AWAITS) * 1000).toFixed(3)} µs`);
+  console.log(
+    `${AWAITS} awaits, median of 5: plain ${plain.toFixed(1)} ms, in AsyncLocalStorage.run ${als.toFixed(1)} ms`,
+  );
+  console.log(
+    `ratio ${(als / plain).toFixed(2)}x; extra per await ${(((als - plain) / AWAITS) * 1000).toFixed(3)} µs`,
+  );
 }
 
 const mode = process.argv[2];

@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { type Clients, createClients } from './clients.js';
 import type { Config } from './config.js';
 import { createRepositories, type Repositories } from './domain/repositories.js';
+import { createEgressGuard, type EgressGuard } from './egress/guard.js';
+import { egressSettingsFromConfig } from './egress/settings.js';
 import { createEventLog } from './events/event-log.js';
 import type { EventPublisher } from './events/publisher.js';
 import type { Caller, GraphQLContext, Services } from './graphql/context.js';
@@ -14,9 +16,12 @@ import { createSessionLock } from './hubs/operation/session-lock.js';
 import { operationHubSettingsFromEnv } from './hubs/operation/settings.js';
 import { createActionRegistry } from './hubs/procedure/actions.js';
 import { createProcedureHub, type ProcedureHub } from './hubs/procedure/hub.js';
+import { modelPolicyFromConfig, withModelPolicy } from './limits/model-policy.js';
+import { createRateLimiter } from './limits/rate-limit.js';
 import { createLogger } from './logger.js';
 import { createSqsWorkQueue, type WorkQueue } from './queue/port.js';
 import { createDlqHandler, createSqsHandler } from './queue/work-queue-handler.js';
+import type { CredentialSource } from './runtimes/credentials.js';
 import type { RuntimeResolver } from './runtimes/port.js';
 import { createRuntimeResolver } from './runtimes/resolver.js';
 import { createScriptedRuntime } from './runtimes/scripted.js';
@@ -65,6 +70,8 @@ export interface Engine {
   readonly ws: WsProtocol;
   /** Agent runtimes by `agent.runtime`: shared by the operation and procedure hubs. */
   readonly runtimes: RuntimeResolver;
+  /** The one egress guard: every outbound call made on a tenant's behalf (webhooks, tools) goes through it. */
+  readonly egress: EgressGuard;
   readonly procedure: ProcedureHub;
   readonly queue: WorkQueue;
   /** The work-queue consumer (SQS Lambda, local poller): procedure messages and `graphql_operation`. */
@@ -77,6 +84,8 @@ export interface Engine {
   readonly metrics: Metrics;
   /** What GET /health/detailed checks: DynamoDB, the work queue, each configured runtime endpoint. */
   readonly healthChecks: () => readonly ComponentCheck[];
+  /** Whether the HTTP endpoint serves the GraphiQL page (the only request answered without a token). */
+  readonly graphiql: boolean;
 }
 
 /** Where no queue is configured (an HTTP-only deployment), a dispatch is an error, never a silent skip. */
@@ -96,6 +105,10 @@ export interface EngineOptions {
   readonly metrics?: Metrics;
   /** The GraphiQL page renderer (the local stack's offline one). */
   readonly renderGraphiQL?: YogaOptions['renderGraphiQL'];
+  /** Runtime secrets and endpoints per (runtime, profile); the environment by default (Lambda: plus Secrets Manager). */
+  readonly credentials?: CredentialSource;
+  /** The egress guard; by default built from the config's ACE_TOOL_* settings. */
+  readonly egress?: EgressGuard;
 }
 
 export function createEngine(config: Config, options: EngineOptions = {}): Engine {
@@ -149,12 +162,16 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
       ),
   });
   const publisher = createFanOutPublisher({ store, delivery, logger });
-  const baseRuntimes =
+  // The operator's model list and caps apply to every runtime, the built-in and the injected alike.
+  const baseRuntimes = withModelPolicy(
     options.runtimes ??
-    createRuntimeResolver({
-      threads: createThreadStore(clients),
-      runtimes: { scripted: createScriptedRuntime() },
-    });
+      createRuntimeResolver({
+        threads: createThreadStore(clients),
+        runtimes: { scripted: createScriptedRuntime() },
+        ...(options.credentials && { credentials: options.credentials }),
+      }),
+    modelPolicyFromConfig(config),
+  );
   const runtimes = observed ? instrumentRuntimes(baseRuntimes, metrics) : baseRuntimes;
   // One event log for both hubs: it numbers each session's events and hands them to the fan-out.
   const sessionEventLog = createEventLog({
@@ -162,6 +179,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     publisher: metrics === noMetrics ? publisher : countingPublisher(publisher, metrics),
     logger,
   });
+  const egress = options.egress ?? createEgressGuard(egressSettingsFromConfig(config));
   const queue = config.WORK_QUEUE_URL
     ? createSqsWorkQueue({ sqs: clients.sqs, queueUrl: config.WORK_QUEUE_URL })
     : missingQueue;
@@ -181,11 +199,19 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     queue,
     runtimes,
     // `{type: "lambda", function_name}` action functions invoke other Lambdas by name.
-    actions: createActionRegistry({ lambda: new LambdaClient({ region: config.AWS_REGION }) }),
+    actions: createActionRegistry({ lambda: new LambdaClient({ region: config.AWS_REGION }), egress }),
     logger,
   });
   services.procedure = procedure;
   services.scheduleSync = createScheduleSync(config);
+  services.rateLimiter = createRateLimiter({
+    doc: clients.doc,
+    tableName: clients.tables.rateLimits,
+    limits: {
+      askOperationHub: config.ACE_RATE_LIMIT_ASK_PER_MINUTE,
+      executeProcedureTaskSession: config.ACE_RATE_LIMIT_EXECUTE_PER_MINUTE,
+    },
+  });
   const enqueue = config.WORK_QUEUE_URL
     ? (message: Parameters<typeof handleGraphqlOperation>[0]) => queue.send([message])
     : undefined;
@@ -237,6 +263,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     publisher,
     ws,
     runtimes,
+    egress,
     procedure,
     queue,
     handleQueueEvent,
@@ -249,5 +276,6 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
       ...(config.WORK_QUEUE_URL ? [queueCheck(clients, 'work-queue', config.WORK_QUEUE_URL, true)] : []),
       ...runtimeEndpointChecks(process.env),
     ],
+    graphiql: options.graphiql !== undefined && options.graphiql !== false,
   };
 }

@@ -129,6 +129,14 @@ export const tableDefinitions = {
     globalIndexes: [],
     ttlAttribute: 'expires_at',
   },
+  /** Per-tenant rate-limit counters: one item per (tenant, operation, window), conditional ADD, TTL-expired. */
+  rateLimits: {
+    name: 'rate_limits',
+    hashKey: s('limit_key'),
+    localIndexes: [],
+    globalIndexes: [],
+    ttlAttribute: 'expires_at',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof tableDefinitions;

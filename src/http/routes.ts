@@ -1,4 +1,4 @@
-import { handleGraphQLRequest } from '../handlers/http.js';
+import { type GraphQLRequestOptions, handleGraphQLRequest } from '../handlers/http.js';
 import { healthResponse } from '../health/health.js';
 import type { Engine } from '../wiring.js';
 import { createUiAssets, type UiPageConfig } from './static-assets.js';
@@ -15,6 +15,8 @@ export interface HttpRoutesOptions {
   readonly uiConfig?: (request: Request) => UiPageConfig;
   /** Extra fields of GET /health (the local stack lists its URLs). */
   readonly healthExtra?: Record<string, unknown>;
+  /** How GraphQL requests are handled (the Lambda refuses operations that outlast API Gateway). */
+  readonly graphql?: GraphQLRequestOptions;
 }
 
 /** The path a Lambda request is routed by: its own for health and the page, /graphql for anything else. */
@@ -44,6 +46,6 @@ export function createHttpRoutes(engine: Engine, options: HttpRoutesOptions) {
       const page = await ui(pathname, (options.uiConfig ?? defaultUiConfig)(request));
       if (page) return page;
     }
-    return handleGraphQLRequest(engine, request);
+    return handleGraphQLRequest(engine, request, options.graphql);
   };
 }

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEgressGuard } from '../../src/egress/guard.js';
 import { createActionRegistry } from '../../src/hubs/procedure/actions.js';
 import { tenantA, tenantB } from '../support/env.js';
 import { agentsByName, createSqsBed, seedTask, waitFor, waitForStatus } from './support.js';
@@ -20,7 +21,7 @@ async function startLambdaStandIn() {
       const payload = JSON.parse(body || '{}') as Record<string, unknown>;
       calls.push({ functionName, payload });
       res.setHeader('content-type', 'application/json');
-      if (functionName === 'broken') {
+      if (functionName === 'ace-test-broken') {
         res.setHeader('x-amz-function-error', 'Unhandled');
         res.end(JSON.stringify({ errorMessage: 'boom', errorType: 'Error' }));
         return;
@@ -44,7 +45,9 @@ describe('procedure hub features (local SQS + dynalite)', () => {
       endpoint: lambdaServer.endpoint,
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
-    bed = await createSqsBed({ actions: createActionRegistry({ lambda }) });
+    // Lambda actions only under the stage's prefix (ACE_TOOL_LAMBDA_PREFIX).
+    const egress = createEgressGuard({ lambdaPrefix: 'ace-test-' });
+    bed = await createSqsBed({ actions: createActionRegistry({ lambda, egress }) });
   });
   afterAll(async () => {
     await bed.stop();
@@ -115,7 +118,11 @@ describe('procedure hub features (local SQS + dynalite)', () => {
         actionFunction: { name: 'merge_outputs' },
         script: { answer: '' },
       },
-      { name: 'post', preds: ['merge'], actionFunction: { type: 'lambda', function_name: 'publisher' } },
+      {
+        name: 'post',
+        preds: ['merge'],
+        actionFunction: { type: 'lambda', function_name: 'ace-test-publisher' },
+      },
     ]);
     const session = await start(task);
     expect((await finished(task, session.session_uuid)).status).toBe('completed');
@@ -123,8 +130,8 @@ describe('procedure hub features (local SQS + dynalite)', () => {
     expect(agents.get('merge')?.agent_output).toBe(
       '# Report\n\n## alpha\n\nIntro\n\nShared point\n\n## beta\n\nBeta detail',
     );
-    expect(agents.get('post')?.agent_output).toBe('lambda(publisher): post: done');
-    const call = lambdaServer.calls.find((c) => c.functionName === 'publisher');
+    expect(agents.get('post')?.agent_output).toBe('lambda(ace-test-publisher): post: done');
+    const call = lambdaServer.calls.find((c) => c.functionName === 'ace-test-publisher');
     expect((call?.payload.predecessors as { agent_name: string }[] | undefined)?.[0]?.agent_name).toBe(
       'merge',
     );
@@ -133,13 +140,24 @@ describe('procedure hub features (local SQS + dynalite)', () => {
 
   it('a failing Lambda action fails the agent and (fail_fast) the session, with the reason', async () => {
     const task = await seedTask(bed.env, [
-      { name: 'only', actionFunction: { type: 'lambda', function_name: 'broken' } },
+      { name: 'only', actionFunction: { type: 'lambda', function_name: 'ace-test-broken' } },
     ]);
     const session = await start(task);
     const done = await finished(task, session.session_uuid);
     expect(done.status).toBe('failed');
     expect(done.logs).toContain('boom');
     expect((await agentsByName(bed.env, session.session_uuid)).get('only')?.state).toBe('failed');
+  });
+
+  it('a Lambda outside ACE_TOOL_LAMBDA_PREFIX is refused with the reason and never invoked', async () => {
+    const task = await seedTask(bed.env, [
+      { name: 'only', actionFunction: { type: 'lambda', function_name: 'billing-prod-delete-all' } },
+    ]);
+    const session = await start(task);
+    const done = await finished(task, session.session_uuid);
+    expect(done.status).toBe('failed');
+    expect(done.logs).toContain('billing-prod-delete-all\\" is outside the allowed prefix');
+    expect(lambdaServer.calls.some((c) => c.functionName === 'billing-prod-delete-all')).toBe(false);
   });
 
   it('a decompose agent writes the subtask queries; {placeholders} are filled from a JSON task query', async () => {

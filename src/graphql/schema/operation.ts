@@ -104,6 +104,7 @@ builder.queryField('askOperationHub', (t) =>
     resolve: async (_, args, ctx) => {
       const hub = ctx.services.operation;
       if (!hub) throw new Error('askOperationHub: the operation hub is not wired on this transport');
+      await ctx.services.rateLimiter?.consume(ctx.caller.tenant, 'askOperationHub');
       const emit = ctx.transport === 'ws' ? ctx.emit : undefined;
       return hub.ask(
         ctx.caller,

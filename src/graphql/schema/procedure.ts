@@ -96,6 +96,7 @@ builder.mutationField('executeProcedureTaskSession', (t) =>
     ),
     resolve: async (_root, raw, ctx) => {
       const args = raw as unknown as z.output<typeof ExecuteArgs>;
+      await ctx.services.rateLimiter?.consume(ctx.caller.tenant, 'executeProcedureTaskSession');
       const session = await procedureHub(ctx.services).executeProcedureTaskSession(ctx.caller.tenant, {
         coordinationUuid: args.coordinationUuid,
         taskUuid: args.taskUuid,
