@@ -36,7 +36,7 @@ describe('metrics, alarms and dashboard', () => {
     expect(services.sort()).toEqual(['authorizer', 'dlq', 'http', 'sqs', 'ws']);
   });
 
-  it('alarms on failed sessions, agent errors, time on the queue and the oldest message', () => {
+  it('alarms on failed sessions, agent errors and time on the queue, notifying the alarm topic', () => {
     const byName = new Map(alarms().map((a) => [a.AlarmName, a]));
     const failed = byName.get('ace-obs-sessions-failed');
     expect(expressionOf(failed)).toContain(`MetricName="${MetricName.SessionsFailed}"`);
@@ -47,7 +47,10 @@ describe('metrics, alarms and dashboard', () => {
     expect(expressionOf(age)).toContain(`MetricName="${MetricName.QueueMessageAge}"`);
     expect(expressionOf(age)).toContain("'p95'");
     expect(age.Threshold).toBe(60_000);
-    expect(byName.get('ace-obs-oldest-work-message').MetricName).toBe('ApproximateAgeOfOldestMessage');
+    // The oldest message's age is alarmed on by issue 9's work-queue-age alarm (SQS's own metric).
+    expect(byName.get('ace-obs-work-queue-age').MetricName).toBe('ApproximateAgeOfOldestMessage');
+    for (const name of ['sessions-failed', 'agent-errors', 'queue-message-age'])
+      expect(byName.get(`ace-obs-${name}`).AlarmActions, name).toHaveLength(1);
   });
 
   it('has a dashboard with the session, agent, token, queue and function widgets', () => {
