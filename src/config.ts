@@ -82,6 +82,19 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   MAX_QUERY_COST: z.coerce.number().int().min(100).default(5000),
+  /** CloudWatch metrics as EMF log lines: the CDK stack sets `emf`; off elsewhere (src/telemetry/metrics.ts). */
+  ACE_METRICS: z.enum(['off', 'emf']).default('off'),
+  ACE_METRICS_NAMESPACE: z.preprocess(emptyToUndefined, z.string().min(1).max(255).optional()),
+  /** The `service` dimension: which function emitted a metric. */
+  ACE_METRICS_SERVICE: z.preprocess(emptyToUndefined, z.string().min(1).max(64).optional()),
+  /** The public WebSocket URL the session page (/ui) connects to, where it is not this origin (AWS). */
+  ACE_WS_URL: z.preprocess(emptyToUndefined, z.string().url().optional()),
+  /**
+   * OpenTelemetry (src/telemetry/index.ts): tracing is on when an OTLP endpoint is set. The SDK
+   * reads these (and the other OTEL_* variables) itself; they are listed so the stack's are known.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyToUndefined, z.string().url().optional()),
+  OTEL_SERVICE_NAME: z.preprocess(emptyToUndefined, z.string().optional()),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;

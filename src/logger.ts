@@ -1,5 +1,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.js';
+import { correlationFields } from './telemetry/correlation.js';
 
 /**
  * Paths whose values never reach a log line: authorization headers, tokens,
@@ -35,13 +36,15 @@ export const REDACT_PATHS: string[] = SECRET_KEYS.flatMap((key) => {
 /**
  * The process logger. Its own module, apart from src/clients.ts, so a
  * handler that only needs a logger (the authorizer) does not bundle and
- * load the AWS SDK.
+ * load the AWS SDK. Every line carries the correlation ids in force
+ * (request, session, session agent, run, trace: src/telemetry/correlation.ts).
  */
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: DestinationStream): Logger {
   const options = {
     level: config.LOG_LEVEL,
     base: undefined,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    mixin: correlationFields,
   };
   return destination ? pino(options, destination) : pino(options);
 }

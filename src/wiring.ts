@@ -10,6 +10,7 @@ import { createEventLog } from './events/event-log.js';
 import type { EventPublisher } from './events/publisher.js';
 import type { Caller, GraphQLContext, Services } from './graphql/context.js';
 import { createGraphQLServer, type YogaOptions } from './graphql/yoga.js';
+import { type ComponentCheck, dynamoCheck, queueCheck, runtimeEndpointChecks } from './health/checks.js';
 import { createOperationHub } from './hubs/operation/hub.js';
 import { createSessionLock } from './hubs/operation/session-lock.js';
 import { operationHubSettingsFromEnv } from './hubs/operation/settings.js';
@@ -30,6 +31,9 @@ import { createScheduleSync } from './schedules/eventbridge-sync.js';
 import { handleFireSchedule } from './schedules/fire.js';
 import type { FireScheduleMessage } from './schedules/messages.js';
 import { createOccurrenceClaims } from './schedules/occurrence-claim.js';
+import { countingPublisher, instrumentRuntimes } from './telemetry/instrument.js';
+import { type Metrics, metricsFromConfig, noMetrics } from './telemetry/metrics.js';
+import { tracingEnabled } from './telemetry/tracing.js';
 import { tenantFromPartitionKey } from './tenant.js';
 import { createThreadStore } from './threads/store.js';
 import type { BuiltinTool } from './tools/builtins.js';
@@ -82,6 +86,10 @@ export interface Engine {
   /** Fires one schedule occurrence (idempotent): the local scheduler calls it. */
   readonly fireSchedule: (message: FireScheduleMessage) => Promise<unknown>;
   readonly httpContext: (caller: Caller) => GraphQLContext;
+  /** EMF metrics (noMetrics unless ACE_METRICS=emf); flushed at the end of each Lambda invocation. */
+  readonly metrics: Metrics;
+  /** What GET /health/detailed checks: DynamoDB, the work queue, each configured runtime endpoint. */
+  readonly healthChecks: () => readonly ComponentCheck[];
   /** Whether the HTTP endpoint serves the GraphiQL page (the only request answered without a token). */
   readonly graphiql: boolean;
 }
@@ -99,6 +107,10 @@ export interface EngineOptions {
   readonly graphiql?: YogaOptions['graphiql'];
   /** Agent runtimes; by default the built-in adapters with credentials from the environment. */
   readonly runtimes?: RuntimeResolver;
+  /** Metrics sink; from ACE_METRICS by default (tests pass one that records). */
+  readonly metrics?: Metrics;
+  /** The GraphiQL page renderer (the local stack's offline one). */
+  readonly renderGraphiQL?: YogaOptions['renderGraphiQL'];
   /** Runtime secrets and endpoints per (runtime, profile); the environment by default (Lambda: plus Secrets Manager). */
   readonly credentials?: CredentialSource;
   /** The egress guard; by default built from the config's ACE_TOOL_* settings. */
@@ -117,7 +129,11 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     maxDepth: config.MAX_QUERY_DEPTH,
     maxCost: config.MAX_QUERY_COST,
     ...(options.graphiql !== undefined && { graphiql: options.graphiql }),
+    ...(options.renderGraphiQL && { renderGraphiQL: options.renderGraphiQL }),
   });
+  const metrics = options.metrics ?? metricsFromConfig(config);
+  // Spans and metrics around the runtimes only when someone collects them: no wrapper otherwise.
+  const observed = tracingEnabled() || metrics !== noMetrics;
   const management = new ApiGatewayManagementApiClient({
     region: config.AWS_REGION,
     ...(config.WS_CALLBACK_URL && { endpoint: config.WS_CALLBACK_URL }),
@@ -155,7 +171,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
   });
   const publisher = createFanOutPublisher({ store, delivery, logger });
   // The operator's model list and caps apply to every runtime, the built-in and the injected alike.
-  const runtimes = withModelPolicy(
+  const baseRuntimes = withModelPolicy(
     options.runtimes ??
       createRuntimeResolver({
         threads: createThreadStore(clients),
@@ -164,8 +180,13 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
       }),
     modelPolicyFromConfig(config),
   );
+  const runtimes = observed ? instrumentRuntimes(baseRuntimes, metrics) : baseRuntimes;
   // One event log for both hubs: it numbers each session's events and hands them to the fan-out.
-  const sessionEventLog = createEventLog({ ...clients, publisher, logger });
+  const sessionEventLog = createEventLog({
+    ...clients,
+    publisher: metrics === noMetrics ? publisher : countingPublisher(publisher, metrics),
+    logger,
+  });
   const egress = options.egress ?? createEgressGuard(egressSettingsFromConfig(config));
   const lambda = new LambdaClient({ region: config.AWS_REGION });
   const tools = createEngineTools({
@@ -248,6 +269,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
       },
     },
     logger,
+    metrics,
     maxReceiveCount: config.WORK_QUEUE_MAX_RECEIVE_COUNT,
     ...(config.WORK_QUEUE_URL && { backoff: { sqs: clients.sqs, queueUrl: config.WORK_QUEUE_URL } }),
   });
@@ -274,6 +296,12 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     handleDeadLetters: createDlqHandler({ procedure, logger }),
     fireSchedule,
     httpContext: (caller) => ({ transport: 'http', caller, repos, logger, services }),
+    metrics,
+    healthChecks: () => [
+      dynamoCheck(clients),
+      ...(config.WORK_QUEUE_URL ? [queueCheck(clients, 'work-queue', config.WORK_QUEUE_URL, true)] : []),
+      ...runtimeEndpointChecks(process.env),
+    ],
     graphiql: options.graphiql !== undefined && options.graphiql !== false,
   };
 }

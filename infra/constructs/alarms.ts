@@ -7,6 +7,8 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { MetricName } from '../../src/telemetry/metrics.js';
+import { engineMetric } from './dashboard.js';
 
 /**
  * Alarms an operator needs first: anything in the dead-letter queue (a
@@ -28,6 +30,12 @@ export interface EngineAlarmsProps {
   /** Each function's timeout in seconds: the duration alarm fires at 80 % of it. */
   readonly timeouts: Readonly<Record<string, number>>;
   readonly alarmEmail?: string;
+  /** The engine's EMF metrics (src/telemetry/metrics.ts): failed sessions, agent errors, time on the queue. */
+  readonly metrics?: {
+    readonly namespace: string;
+    /** p95 of QueueMessageAge above this (ms) alarms. */
+    readonly queueAgeMs: number;
+  };
 }
 
 export class EngineAlarms extends Construct {
@@ -127,6 +135,34 @@ export class EngineAlarms extends Construct {
         ...someErrors,
       }),
     );
+    if (props.metrics) {
+      const { namespace, queueAgeMs } = props.metrics;
+      this.alarms.push(
+        new Alarm(this, 'SessionsFailed', {
+          alarmName: `${props.prefix}sessions-failed`,
+          alarmDescription:
+            'Sessions failed: open the session page (/ui) or `ace events <session>` for the reason.',
+          metric: engineMetric(namespace, MetricName.SessionsFailed, 'Sum', 'failed sessions'),
+          ...atLeastOne,
+        }),
+        new Alarm(this, 'AgentErrors', {
+          alarmName: `${props.prefix}agent-errors`,
+          alarmDescription: 'Agent runtime calls failed (model endpoint down, throttled, or timing out).',
+          metric: engineMetric(namespace, MetricName.AgentErrors, 'Sum', 'agent errors'),
+          ...someErrors,
+        }),
+        new Alarm(this, 'QueueMessageAge', {
+          alarmName: `${props.prefix}queue-message-age`,
+          alarmDescription:
+            'Work waits on the queue (p95): raise queueMaxConcurrency or look for a slow agent.',
+          metric: engineMetric(namespace, MetricName.QueueMessageAge, 'p95', 'time on queue p95'),
+          threshold: queueAgeMs,
+          evaluationPeriods: 3,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
     const notify = new SnsAction(this.topic);
     for (const alarm of this.alarms) alarm.addAlarmAction(notify);
   }

@@ -31,7 +31,16 @@ export const ESM_REQUIRE_BANNER =
  * false leaves @aws-sdk/* to the copy in Lambda's Node.js runtime (CDK's
  * default: smaller bundles); true bundles the versions the tests ran with.
  */
-export const bundlingOptions = (bundleAwsSdk: boolean) =>
+/** The OpenTelemetry SDK: imported only when tracing is on, so bundled only where it may be. */
+export const TRACING_SDK_MODULES = [
+  '@opentelemetry/sdk-trace',
+  '@opentelemetry/exporter-trace-otlp-http',
+  '@opentelemetry/context-async-hooks',
+  '@opentelemetry/core',
+  '@opentelemetry/resources',
+];
+
+export const bundlingOptions = (bundleAwsSdk: boolean, tracing = false) =>
   ({
     minify: true,
     sourceMap: true,
@@ -40,7 +49,11 @@ export const bundlingOptions = (bundleAwsSdk: boolean) =>
     mainFields: ['module', 'main'],
     banner: ESM_REQUIRE_BANNER,
     // Secrets Manager is read once at init and only where secretIds are set: the runtime's SDK serves it.
-    externalModules: bundleAwsSdk ? ['@aws-sdk/client-secrets-manager'] : ['@aws-sdk/*'],
+    // The tracing SDK is bundled only where tracing is configured.
+    externalModules: [
+      ...(bundleAwsSdk ? ['@aws-sdk/client-secrets-manager'] : ['@aws-sdk/*']),
+      ...(tracing ? [] : TRACING_SDK_MODULES),
+    ],
     // Non-ASCII text as UTF-8 rather than \u escapes. It saved about 4 % while zod's locale messages
     // were bundled; since `import * as z` (biome enforces it) lets esbuild drop them, only a few hundred bytes.
     charset: Charset.UTF8,
@@ -59,6 +72,8 @@ export interface HandlerFunctionProps {
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
   readonly bundleAwsSdk: boolean;
+  /** Bundle the OpenTelemetry SDK (tracing configured). */
+  readonly tracing?: boolean;
   /** Reserved concurrency: a ceiling on what one function can take (and cost); undefined: none. */
   readonly reservedConcurrentExecutions?: number;
 }
@@ -82,7 +97,19 @@ export function createHandlerFunction(
     memorySize: props.memorySize,
     timeout: props.timeout,
     environment: props.environment,
-    bundling: bundlingOptions(props.bundleAwsSdk),
+    bundling: {
+      ...bundlingOptions(props.bundleAwsSdk, props.tracing),
+      // The HTTP function serves the session page: its built files go beside the bundle (./ui).
+      ...(props.name === 'http' && {
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_input: string, output: string) => [
+            `cd "${repoRoot}" && npx tsx ui/build.ts --out "${output}/ui"`,
+          ],
+        },
+      }),
+    },
     projectRoot: repoRoot,
     depsLockFilePath: `${repoRoot}package-lock.json`,
     loggingFormat: LoggingFormat.JSON,

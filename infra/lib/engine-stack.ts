@@ -15,6 +15,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { EngineAlarms } from '../constructs/alarms.js';
+import { EngineDashboard } from '../constructs/dashboard.js';
 import { EngineTables } from '../constructs/engine-tables.js';
 import { createHandlerFunction, type HandlerName } from '../constructs/handler-function.js';
 import { ScheduleTarget } from '../constructs/schedule-target.js';
@@ -62,6 +63,7 @@ export class EngineStack extends Stack {
     });
 
     const common = {
+      tracing: s.otlpEndpoint !== undefined,
       memorySize: s.memorySize,
       logRetention: s.logRetentionDays as RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY, // logs of a deleted stack are not worth keeping
@@ -71,6 +73,11 @@ export class EngineStack extends Stack {
     const secrets = namedSecrets(this, s.secretIds);
     const auth: LambdaEnvironment = {
       LOG_LEVEL: s.logLevel,
+      // EMF metrics and (when an endpoint is set) OTLP traces: src/telemetry.
+      ACE_METRICS: 'emf',
+      ACE_METRICS_NAMESPACE: s.metricsNamespace,
+      OTEL_EXPORTER_OTLP_ENDPOINT: s.otlpEndpoint,
+      OTEL_SERVICE_NAME: s.otlpEndpoint ? `ace-${s.stage}` : undefined,
       JWKS_URL: s.jwksUrl,
       JWT_ISSUER: s.jwtIssuer,
       JWT_AUDIENCE: s.jwtAudience,
@@ -82,7 +89,7 @@ export class EngineStack extends Stack {
       functionName: `${prefix}authorizer`,
       memorySize: 256,
       timeout: Duration.seconds(10),
-      environment: lambdaEnvironment(auth),
+      environment: lambdaEnvironment({ ...auth, ACE_METRICS_SERVICE: 'authorizer' }),
       reservedConcurrentExecutions: s.apiReservedConcurrency || undefined,
     });
 
@@ -135,7 +142,10 @@ export class EngineStack extends Stack {
         ...(exportName && { exportName }),
         functionName: `${prefix}${exportName === 'dlqHandler' ? 'dlq' : name}`,
         timeout: Duration.seconds(timeoutSeconds),
-        environment: lambdaEnvironment(engineEnvironment),
+        environment: lambdaEnvironment({
+          ...engineEnvironment,
+          ACE_METRICS_SERVICE: exportName === 'dlqHandler' ? 'dlq' : name,
+        }),
         ...(reservedConcurrentExecutions && { reservedConcurrentExecutions }),
       });
     const apiReserved = s.apiReservedConcurrency || undefined;
@@ -198,12 +208,20 @@ export class EngineStack extends Stack {
       s.jwksUrl && s.jwtIssuer && s.jwtAudience
         ? new HttpJwtAuthorizer('JwtAuthorizer', s.jwtIssuer, { jwtAudience: [s.jwtAudience] })
         : undefined;
+    const httpIntegration = new HttpLambdaIntegration('Graphql', http);
     httpApi.addRoutes({
       path: '/graphql',
       methods: [HttpMethod.GET, HttpMethod.POST],
-      integration: new HttpLambdaIntegration('Graphql', http),
+      integration: httpIntegration,
       ...(jwtAuthorizer && { authorizer: jwtAuthorizer }),
     });
+    // The session page (static files, no data) and the health endpoints, served by the same function
+    // (src/http/routes.ts); the page sends its token with every GraphQL request it makes.
+    for (const path of ['/ui', '/ui/{proxy+}', '/health', '/health/detailed']) {
+      httpApi.addRoutes({ path, methods: [HttpMethod.GET], integration: httpIntegration });
+    }
+    // The page connects its live view to the WebSocket API, not to this origin.
+    http.addEnvironment('ACE_WS_URL', webSocket.stage.url);
 
     sqs.addEventSource(
       new SqsEventSource(work.queue, {
@@ -273,11 +291,20 @@ export class EngineStack extends Stack {
       deadLetterQueue: work.deadLetterQueue,
       deadLettersConsumed: s.consumeDeadLetters,
       functions: this.functions,
+      metrics: { namespace: s.metricsNamespace, queueAgeMs: s.queueAgeAlarmMs },
+    });
+    new EngineDashboard(this, 'Dashboard', {
+      dashboardName: `ace-${s.stage}`,
+      namespace: s.metricsNamespace,
+      queue: work.queue,
+      deadLetterQueue: work.deadLetterQueue,
+      functions: this.functions,
     });
 
     new CfnOutput(this, 'WebSocketUrl', { value: webSocket.stage.url });
     new CfnOutput(this, 'HttpGraphqlUrl', { value: `${httpApi.apiEndpoint}/graphql` });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
+    new CfnOutput(this, 'SessionPageUrl', { value: `${httpApi.apiEndpoint}/ui/` });
     new CfnOutput(this, 'WorkQueueUrl', { value: work.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: work.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'ScheduleGroupName', { value: schedules.group.scheduleGroupName });

@@ -113,6 +113,15 @@ export const SettingsSchema = z
     maxRetriesCap: count(0, 10, 3),
     /** Alarm notifications: the SNS topic always exists; with an address it gets an e-mail subscription. */
     alarmEmail: z.string().email().optional(),
+    /**
+     * OpenTelemetry traces over OTLP/HTTP to this endpoint (a collector the functions can reach).
+     * Unset: tracing off, and the SDK is left out of the bundles (src/telemetry/index.ts).
+     */
+    otlpEndpoint: z.string().url().optional(),
+    /** CloudWatch namespace of the engine's EMF metrics; alarms and the dashboard read the same. */
+    metricsNamespace: z.string().min(1).max(255).default('AiCoordinationEngine'),
+    /** Alarm when a message waited longer than this on the work queue (p95 of QueueMessageAge, ms). */
+    queueAgeAlarmMs: count(1000, 3_600_000, 60_000),
   })
   .superRefine((s, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });

@@ -1,6 +1,7 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
+import { graphqlTracingPlugin } from '../telemetry/graphql-plugin.js';
 import type { GraphQLContext } from './context.js';
 import { maskError, recodeValidationError } from './errors.js';
 import { schema } from './schema/index.js';
@@ -14,6 +15,8 @@ export interface YogaOptions {
     | boolean
     | { readonly title?: string; readonly headers?: string; readonly defaultQuery?: string };
   readonly graphqlEndpoint?: string;
+  /** The GraphiQL page (the local stack passes @graphql-yoga/render-graphiql: every asset inline, no CDN). */
+  readonly renderGraphiQL?: (options: unknown) => string | Promise<string>;
 }
 
 /** Wrong-typed literals get the same BAD_USER_INPUT as wrong-typed variables (see errors.ts). */
@@ -35,6 +38,7 @@ export function createGraphQLServer(options: YogaOptions): YogaServerInstance<Gr
     schema,
     graphqlEndpoint: options.graphqlEndpoint ?? '/graphql',
     graphiql: options.graphiql ?? false,
+    ...(options.renderGraphiQL && { renderGraphiQL: options.renderGraphiQL as never }),
     logging: false,
     maskedErrors: { maskError: (error) => maskError(error, options.logger) },
     plugins: [
@@ -46,6 +50,7 @@ export function createGraphQLServer(options: YogaOptions): YogaServerInstance<Gr
         maxTokens: { n: 5000 },
       }),
       recodeValidationErrors,
+      graphqlTracingPlugin,
     ],
   });
 }

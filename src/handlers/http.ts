@@ -1,4 +1,7 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { fileURLToPath } from 'node:url';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { createHttpRoutes, routedPath } from '../http/routes.js';
+import { lambdaEntry } from '../telemetry/lambda.js';
 import { tokenFromRequest } from '../transport/auth.js';
 import { selectsLongField } from '../transport/operation.js';
 import type { Engine } from '../wiring.js';
@@ -76,11 +79,20 @@ const anonymous = {
   userId: 'anonymous',
 };
 
-/** Lambda Function URL / HTTP API (payload v2): any path serves the GraphQL endpoint. */
-export function createHttpHandler(getEngine: () => Engine) {
+/**
+ * Lambda Function URL / HTTP API (payload v2): /health, /health/detailed and
+ * the session page under /ui/ (built into ./ui beside the bundle), GraphQL on
+ * any other path.
+ */
+export function createHttpHandler(getEngine: () => Engine, options: { uiDir?: string } = {}) {
+  let route: ReturnType<typeof createHttpRoutes> | undefined;
   return async function handle(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const engine = getEngine();
-    const url = `https://${event.requestContext.domainName}/graphql${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
+    route ??= createHttpRoutes(engine, {
+      uiDir: options.uiDir ?? fileURLToPath(new URL('./ui/', import.meta.url)),
+      graphql: { refuseLongOperations: true },
+    });
+    const url = `https://${event.requestContext.domainName}${routedPath(event.rawPath)}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
     const headers = new Headers();
     for (const [name, value] of Object.entries(event.headers ?? {}))
       if (value !== undefined) headers.set(name, value);
@@ -92,9 +104,7 @@ export function createHttpHandler(getEngine: () => Engine) {
           ? Buffer.from(event.body, 'base64')
           : event.body
         : undefined;
-    const response = await handleGraphQLRequest(engine, new Request(url, { method, headers, body }), {
-      refuseLongOperations: true,
-    });
+    const response = await route(new Request(url, { method, headers, body }));
     return {
       statusCode: response.status,
       headers: Object.fromEntries(response.headers.entries()),
@@ -103,4 +113,9 @@ export function createHttpHandler(getEngine: () => Engine) {
   };
 }
 
-export const handler = createHttpHandler(lambdaEngine);
+export const handler: (
+  event: APIGatewayProxyEventV2,
+  context?: Context,
+) => Promise<APIGatewayProxyStructuredResultV2> = lambdaEntry(createHttpHandler(lambdaEngine), () =>
+  lambdaEngine(),
+);

@@ -1,12 +1,15 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { lambdaEntry } from '../telemetry/lambda.js';
 import { lambdaEngine } from './lazy-engine.js';
 
 /** Lambda entry point of the work queue: the engine (src/wiring.ts) routes every message type. */
-export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
-  return lambdaEngine().handleQueueEvent(event, context);
-}
+export const handler: (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> = lambdaEntry(
+  (event: SQSEvent, context?: Context) => lambdaEngine().handleQueueEvent(event, context),
+  lambdaEngine,
+);
 
 /** Lambda entry point of the dead-letter queue. */
-export async function dlqHandler(event: SQSEvent): Promise<SQSBatchResponse> {
-  return lambdaEngine().handleDeadLetters(event);
-}
+export const dlqHandler: (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse> = lambdaEntry(
+  (event: SQSEvent) => lambdaEngine().handleDeadLetters(event),
+  lambdaEngine,
+);

@@ -1,5 +1,6 @@
 import { CloseCode } from 'graphql-ws';
 import * as z from 'zod';
+import { lambdaEntry } from '../telemetry/lambda.js';
 import type { Engine } from '../wiring.js';
 import { lambdaEngine } from './lazy-engine.js';
 
@@ -70,4 +71,7 @@ export function createWsHandler(getEngine: () => Engine) {
   };
 }
 
-export const handler = createWsHandler(lambdaEngine);
+export const handler: (event: unknown) => Promise<WebSocketResult> = lambdaEntry(
+  createWsHandler(lambdaEngine),
+  lambdaEngine,
+);

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -6,11 +7,13 @@ import type { Logger } from 'pino';
 import { createLogger } from '../clients.js';
 import { loadConfig } from '../config.js';
 import { createTables } from '../db/create-tables.js';
-import { handleGraphQLRequest } from '../handlers/http.js';
 import { createWsHandler } from '../handlers/ws.js';
+import { createHttpRoutes } from '../http/routes.js';
 import { startSqsPoller } from '../queue/poller.js';
 import { createWorkQueues } from '../queue/setup.js';
 import { createLocalScheduler } from '../schedules/local-scheduler.js';
+import { withCorrelation } from '../telemetry/correlation.js';
+import { ensureTelemetry } from '../telemetry/index.js';
 import { type Tenant, tenantOf } from '../tenant.js';
 import { signToken } from '../transport/auth.js';
 import { createEngine, type Engine } from '../wiring.js';
@@ -45,6 +48,8 @@ export interface LocalStackOptions {
   readonly seed?: boolean;
   /** Agent runtimes (tests point them at local model servers); the built-in adapters by default. */
   readonly runtimes?: import('../runtimes/port.js').RuntimeResolver;
+  /** A metrics sink (tests record EMF lines); from ACE_METRICS (default off) when absent. */
+  readonly metrics?: import('../telemetry/metrics.js').Metrics;
 }
 
 export interface LocalStack {
@@ -52,6 +57,8 @@ export interface LocalStack {
   readonly wsUrl: string;
   /** The management endpoint the real ApiGatewayManagementApiClient posts to. */
   readonly callbackUrl: string;
+  /** The session page. */
+  readonly uiUrl: string;
   /** The tenant of the default dev token (demo#local). */
   readonly demoTenant: Tenant;
   readonly engine: Engine;
@@ -120,9 +127,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const token: LocalStack['token'] = (claims = { ...DEMO_TENANT, sub: 'demo-user' }, expiresIn = '12h') =>
     signToken(jwtSecret, claims, { expiresIn });
   const devToken = await token();
+  // Tracing when OTEL_* asks for it (tests start it themselves with an in-memory exporter).
+  await ensureTelemetry({ ...process.env, ...options.env });
+  const uiDir = await ensureUiBuilt();
   const engine = createEngine(config, {
+    // GraphiQL with every script and style inline from node_modules: it renders offline.
+    renderGraphiQL: (await import('@graphql-yoga/render-graphiql')).renderGraphiQL as never,
     logger,
     ...(options.runtimes && { runtimes: options.runtimes }),
+    ...(options.metrics && { metrics: options.metrics }),
     graphiql: {
       title: 'AI Coordination Engine (local)',
       headers: JSON.stringify({ Authorization: `Bearer ${devToken}` }),
@@ -161,16 +174,30 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     handler: createWsHandler(() => engine),
     logger,
   });
+  const httpRoutes = createHttpRoutes(engine, {
+    uiDir,
+    uiConfig: () => ({ graphqlUrl: '/graphql', devTokenUrl: '/dev-token' }),
+    healthExtra: {
+      ok: true,
+      graphql: `${origin}/graphql`,
+      ws: `ws://127.0.0.1:${port}/graphql`,
+      ui: `${origin}/ui/`,
+    },
+  });
+  const ownPath = (path: string) =>
+    path === '/graphql' ||
+    path === '/health' ||
+    path === '/health/detailed' ||
+    path === '/ui' ||
+    path.startsWith('/ui/');
   route = (request, response) => {
-    void (async () => {
+    const requestId = String(request.headers['x-request-id'] ?? randomUUID());
+    void withCorrelation({ request_id: requestId }, async () => {
       try {
         if (await gateway.onConnectionsRequest(request, response)) return;
         const url = new URL(request.url ?? '/', origin);
-        if (url.pathname === '/graphql') {
-          await writeFetchResponse(
-            await handleGraphQLRequest(engine, await toFetchRequest(request, origin)),
-            response,
-          );
+        if (ownPath(url.pathname)) {
+          await writeFetchResponse(await httpRoutes(await toFetchRequest(request, origin)), response);
           return;
         }
         if (url.pathname.startsWith(DEMO_TOOLS_PATH) && request.method === 'POST') {
@@ -183,7 +210,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           response.end(await token());
           return;
         }
-        if (url.pathname === '/' || url.pathname === '/health') {
+        if (url.pathname === '/') {
           response.writeHead(200, { 'content-type': 'application/json' });
           response.end(
             JSON.stringify({ ok: true, graphql: `${origin}/graphql`, ws: `ws://127.0.0.1:${port}/graphql` }),
@@ -196,13 +223,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         if (!response.headersSent) response.writeHead(500);
         response.end();
       }
-    })();
+    });
   };
 
   return {
     httpUrl: `${origin}/graphql`,
     wsUrl: `ws://127.0.0.1:${port}/graphql`,
     callbackUrl: `${origin}/${LOCAL_STAGE}`,
+    uiUrl: `${origin}/ui/`,
     demoTenant,
     engine,
     jwtSecret,
@@ -217,4 +245,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await dynamo?.close();
     },
   };
+}
+
+/**
+ * The session page's built files: `npm ci` builds them (the prepare script);
+ * where that did not run (an install with --ignore-scripts), they are built here.
+ */
+async function ensureUiBuilt(): Promise<string> {
+  const { buildUi, DEFAULT_UI_OUT } = await import('../../ui/build.js');
+  if (!existsSync(`${DEFAULT_UI_OUT}/index.html`)) await buildUi(DEFAULT_UI_OUT);
+  return DEFAULT_UI_OUT;
 }

@@ -2,6 +2,8 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Logger } from 'pino';
+import { MetricName, type Metrics } from '../telemetry/metrics.js';
+import { consumeMessage } from '../telemetry/queue.js';
 import { type QueueMessage, QueueMessageSchema, type QueueMessageType } from './messages.js';
 
 export type MessageRoutes = {
@@ -20,6 +22,8 @@ export interface ConsumerDeps {
   readonly onPoison?: (message: QueueMessage, reason: string) => Promise<void>;
   /** When given, a failed message is hidden for an exponentially growing time: no hot retry loop. */
   readonly backoff?: { readonly sqs: SQSClient; readonly queueUrl: string; readonly baseSeconds?: number };
+  /** QueueMessageAge per record (how long it waited on the queue). */
+  readonly metrics?: Metrics;
 }
 
 export class UnroutableMessageError extends Error {
@@ -57,7 +61,13 @@ export function createSqsConsumer(deps: ConsumerDeps) {
         | ((m: QueueMessage, r: SQSRecord) => Promise<void>)
         | undefined;
       if (!route) throw new UnroutableMessageError(`no handler for message type ${message.type}`);
-      await route(message, record);
+      const sent = Number(record.attributes?.SentTimestamp);
+      if (deps.metrics && Number.isFinite(sent))
+        deps.metrics.add(MetricName.QueueMessageAge, Math.max(0, Date.now() - sent), 'Milliseconds');
+      const parsed = message;
+      await consumeMessage(record, parsed as Parameters<typeof consumeMessage>[1], () =>
+        route(parsed, record),
+      );
     } catch (error) {
       await onFailure(record, message, error);
       throw error;

@@ -57,7 +57,18 @@ export function startSqsPoller(options: SqsPollerOptions): SqsPoller {
             ApproximateFirstReceiveTimestamp:
               m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
           },
-          messageAttributes: {},
+          // Lambda's shape of the message attributes (they carry the W3C trace context).
+          messageAttributes: Object.fromEntries(
+            Object.entries(m.MessageAttributes ?? {}).map(([name, value]) => [
+              name,
+              {
+                dataType: value.DataType ?? 'String',
+                ...(value.StringValue !== undefined && { stringValue: value.StringValue }),
+                stringListValues: [],
+                binaryListValues: [],
+              },
+            ]),
+          ),
           md5OfBody: m.MD5OfBody ?? '',
           eventSource: 'aws:sqs',
           eventSourceARN: arn,

@@ -1,4 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { traceMessageAttributes } from '../telemetry/queue.js';
 
 /** A message as it goes on the queue: a typed JSON envelope (see messages.ts). */
 export interface Envelope {
@@ -23,12 +24,18 @@ export function createSqsWorkQueue(deps: { sqs: SQSClient; queueUrl: string }): 
     async send(messages) {
       const batches: Envelope[][] = [];
       for (let i = 0; i < messages.length; i += MAX_BATCH) batches.push(messages.slice(i, i + MAX_BATCH));
+      // The sender's trace context rides along (W3C traceparent); nothing is added when tracing is off.
+      const MessageAttributes = traceMessageAttributes();
       await Promise.all(
         batches.map(async (batch) => {
           const result = await deps.sqs.send(
             new SendMessageBatchCommand({
               QueueUrl: deps.queueUrl,
-              Entries: batch.map((message, i) => ({ Id: String(i), MessageBody: JSON.stringify(message) })),
+              Entries: batch.map((message, i) => ({
+                Id: String(i),
+                MessageBody: JSON.stringify(message),
+                ...(MessageAttributes && { MessageAttributes }),
+              })),
             }),
           );
           if (result.Failed?.length) {

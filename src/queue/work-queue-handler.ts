@@ -9,6 +9,7 @@ export interface SqsHandlerDeps {
   readonly routes?: MessageRoutes;
   readonly logger: Logger;
   readonly maxReceiveCount?: number;
+  readonly metrics?: Parameters<typeof createSqsConsumer>[0]['metrics'];
   readonly backoff?: Parameters<typeof createSqsConsumer>[0]['backoff'];
 }
 
@@ -29,6 +30,7 @@ export function createSqsHandler(deps: SqsHandlerDeps) {
     routes,
     logger: deps.logger,
     maxReceiveCount: deps.maxReceiveCount,
+    metrics: deps.metrics,
     backoff: deps.backoff,
     onPoison: async (message, reason) => {
       if (isProcedureMessage(message)) await deps.procedure.handlePoisonMessage(message as never, reason);

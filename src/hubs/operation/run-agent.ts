@@ -1,6 +1,8 @@
 import type { Agent } from '../../domain/coordination/model.js';
 import type { Session } from '../../domain/session/model.js';
 import type { AgentRunResult } from '../../runtimes/port.js';
+import { withCorrelation } from '../../telemetry/correlation.js';
+import { invokeAgentSpan } from '../../telemetry/genai.js';
 import type { Decision } from '../../tools/call-store.js';
 import type { ToolRunContext } from '../../tools/context.js';
 import type { AskCaller, AskOptions, HubInternals } from './types.js';
@@ -85,30 +87,39 @@ export async function runAgent(
     },
   };
   try {
-    const result = await hub.runtimes.forAgent(agent).run({
-      ...(tools && { tools }),
-      agent,
-      threadUuid: run.threadUuid,
-      newThread: run.newThread,
-      input: run.query,
-      userId: run.userId,
-      tenant,
-      signal,
-      ...(run.inputFiles && { inputFiles: run.inputFiles }),
-      onChunk: async (chunk) => {
-        if (signal.aborted) return;
-        const meta = {
-          sessionUuid: session.session_uuid,
-          runUuid: run.runUuid,
-          agentUuid: agent.agent_uuid,
-          index,
-        };
-        index++;
-        pending.push(chunk);
-        if (pending.length >= settings.tokenEventBatch) await flushTokens();
-        await onChunk?.(chunk, meta);
-      },
-    });
+    const spanInfo = {
+      agentName: agent.agent_name ?? agent.agent_uuid,
+      agentUuid: agent.agent_uuid,
+      runtime: String(agent.runtime ?? 'scripted'),
+      ...(typeof agent.model === 'string' && { model: agent.model }),
+      sessionUuid: session.session_uuid,
+    };
+    const ids = { session_uuid: session.session_uuid, run_uuid: run.runUuid };
+    const runOnce = () =>
+      hub.runtimes.forAgent(agent).run({
+        agent,
+        threadUuid: run.threadUuid,
+        newThread: run.newThread,
+        input: run.query,
+        userId: run.userId,
+        tenant,
+        signal,
+        ...(run.inputFiles && { inputFiles: run.inputFiles }),
+        onChunk: async (chunk) => {
+          if (signal.aborted) return;
+          const meta = {
+            sessionUuid: session.session_uuid,
+            runUuid: run.runUuid,
+            agentUuid: agent.agent_uuid,
+            index,
+          };
+          index++;
+          pending.push(chunk);
+          if (pending.length >= settings.tokenEventBatch) await flushTokens();
+          await onChunk?.(chunk, meta);
+        },
+      });
+    const result = await withCorrelation(ids, () => invokeAgentSpan(spanInfo, runOnce));
     await flushTokens();
     return { ok: true as const, result };
   } catch (error) {

@@ -2,6 +2,7 @@ import type { Agent } from '../../domain/coordination/model.js';
 import { newId } from '../../ids.js';
 import { memoryInput } from '../../memory/inject.js';
 import { prefetchedInput } from '../../prefetch/run.js';
+import { invokeAgentSpan } from '../../telemetry/genai.js';
 import type { Tenant } from '../../tenant.js';
 import { type ActionAgentView, type ActionResult, hasActionFunction } from './actions.js';
 import { sessionAgentTraces } from './agent-traces.js';
@@ -130,12 +131,24 @@ async function runClaimedAgent(
     if (!agentConfig)
       throw new Error(`agent ${agent.agent_uuid} is not in coordination ${agent.coordination_uuid}`);
     const tools = toolContextFor(ctx, tenant, agent, runUuid);
-    const result = await runAgentWithPolicy(
-      ctx.deps.runtimes.forAgent(agentConfig as Agent),
-      { agent: agentConfig, threadUuid, input, userId, ...(tools && { tools }) },
-      policy,
-      ctx.retryBaseMs,
-      tries,
+    const config = agentConfig as Agent;
+    const result = await invokeAgentSpan(
+      {
+        agentName: agent.agent_name ?? config.agent_name ?? agent.agent_uuid,
+        agentUuid: agent.agent_uuid,
+        runtime: String(config.runtime ?? 'scripted'),
+        ...(typeof config.model === 'string' && { model: config.model }),
+        sessionUuid: agent.session_uuid,
+        sessionAgentUuid: agent.session_agent_uuid,
+      },
+      () =>
+        runAgentWithPolicy(
+          ctx.deps.runtimes.forAgent(config),
+          { agent: config, threadUuid, input, userId, ...(tools && { tools }) },
+          policy,
+          ctx.retryBaseMs,
+          tries,
+        ),
     );
     if (result.pendingToolCalls) {
       await executingRecorded;
