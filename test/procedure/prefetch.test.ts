@@ -108,8 +108,10 @@ describe('prefetch', () => {
     const first = await runSession(b, task, [spec, { ...spec }]);
     expect(first.session.status).toBe('completed');
     expect(fetched).toEqual([{ sector: 'construction' }]);
+    // start_session is delivered twice: one delivery fetches (miss), the other waits on the fill lease
+    // and reads its entry (hit); whichever stores the session's prefetch first records its one event.
     expect(first.prefetchEvents).toEqual([
-      { cache_key: 'lmis:construction', fn: 'lmis_query', status: 'miss' },
+      { cache_key: 'lmis:construction', fn: 'lmis_query', status: expect.stringMatching(/^(miss|hit)$/) },
     ]);
     const line = 'prefetched_data(lmis:construction): {"rows":[{"sector":"construction","jobs":1200}]}';
     expect(first.rows.get('labour')?.agent_input).toContain(line);
@@ -173,10 +175,10 @@ describe('prefetch', () => {
         { fn: 'slow_source', cache_key: 'slow' },
         { fn: 'lmis_query', params: { sector: 'tourism' }, cache_key: 'lmis:tourism' },
       ],
-      { prefetch_timeout_ms: 300 },
+      { prefetch_timeout_ms: 1500 },
     );
     expect(run.session.status).toBe('completed');
-    expect(run.session.warnings).toEqual(['prefetch slow (slow_source) timeout: not done after 300 ms']);
+    expect(run.session.warnings).toEqual(['prefetch slow (slow_source) timeout: not done after 1500 ms']);
     expect(run.prefetchEvents.map((e) => [e.cache_key, e.status])).toEqual([
       ['slow', 'timeout'],
       ['lmis:tourism', 'miss'],
