@@ -74,6 +74,11 @@ export const ConfigSchema = z.object({
    */
   ACE_RATE_LIMIT_ASK_PER_MINUTE: z.coerce.number().int().min(0).default(0),
   ACE_RATE_LIMIT_EXECUTE_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  /**
+   * Signs list nextTokens (any string of 32+ characters; the same on every function of a stage).
+   * Unset: derived from JWT_SECRET; neither set: a random key, so tokens hold within one process only.
+   */
+  ACE_PAGE_TOKEN_SECRET: z.preprocess(emptyToUndefined, z.string().min(32).optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   MAX_QUERY_COST: z.coerce.number().int().min(100).default(5000),

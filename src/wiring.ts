@@ -34,6 +34,8 @@ import { type Metrics, metricsFromConfig, noMetrics } from './telemetry/metrics.
 import { tracingEnabled } from './telemetry/tracing.js';
 import { tenantFromPartitionKey } from './tenant.js';
 import { createThreadStore } from './threads/store.js';
+import type { BuiltinTool } from './tools/builtins.js';
+import { createEngineTools, type EngineTools } from './tools/engine-tools.js';
 import { createTokenVerifier, type TokenVerifier } from './transport/auth.js';
 import { type ConnectionStore, createConnectionStore } from './transport/connection-store.js';
 import { createDelivery, createFanOutPublisher, type Delivery } from './transport/delivery.js';
@@ -72,6 +74,8 @@ export interface Engine {
   readonly runtimes: RuntimeResolver;
   /** The one egress guard: every outbound call made on a tenant's behalf (webhooks, tools) goes through it. */
   readonly egress: EgressGuard;
+  /** Agents' tools: the toolbox, the exactly-once call store, the write-time check. */
+  readonly tools: EngineTools;
   readonly procedure: ProcedureHub;
   readonly queue: WorkQueue;
   /** The work-queue consumer (SQS Lambda, local poller): procedure messages and `graphql_operation`. */
@@ -109,6 +113,8 @@ export interface EngineOptions {
   readonly credentials?: CredentialSource;
   /** The egress guard; by default built from the config's ACE_TOOL_* settings. */
   readonly egress?: EgressGuard;
+  /** More builtin tools for agents (on top of current_time and session_outputs). */
+  readonly extraBuiltins?: readonly BuiltinTool[];
 }
 
 export function createEngine(config: Config, options: EngineOptions = {}): Engine {
@@ -180,6 +186,16 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     logger,
   });
   const egress = options.egress ?? createEgressGuard(egressSettingsFromConfig(config));
+  const lambda = new LambdaClient({ region: config.AWS_REGION });
+  const tools = createEngineTools({
+    doc: clients.doc,
+    tables: clients.tables,
+    repos,
+    egress,
+    lambda,
+    ...(options.extraBuiltins && { extraBuiltins: options.extraBuiltins }),
+  });
+  services.tools = tools;
   const queue = config.WORK_QUEUE_URL
     ? createSqsWorkQueue({ sqs: clients.sqs, queueUrl: config.WORK_QUEUE_URL })
     : missingQueue;
@@ -190,6 +206,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     events: sessionEventLog,
     logger,
     settings: operationHubSettingsFromEnv(),
+    tools,
   });
   const procedure = createProcedureHub({
     repos,
@@ -199,7 +216,8 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     queue,
     runtimes,
     // `{type: "lambda", function_name}` action functions invoke other Lambdas by name.
-    actions: createActionRegistry({ lambda: new LambdaClient({ region: config.AWS_REGION }), egress }),
+    actions: createActionRegistry({ lambda, egress }),
+    toolbox: tools.toolbox,
     logger,
   });
   services.procedure = procedure;
@@ -264,6 +282,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     ws,
     runtimes,
     egress,
+    tools,
     procedure,
     queue,
     handleQueueEvent,

@@ -12,6 +12,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { EngineAlarms } from '../constructs/alarms.js';
 import { EngineDashboard } from '../constructs/dashboard.js';
@@ -92,11 +93,27 @@ export class EngineStack extends Stack {
       reservedConcurrentExecutions: s.apiReservedConcurrency || undefined,
     });
 
+    // Signs list nextTokens: one key for every engine function of the stage (a per-process random key
+    // would refuse a token issued by another instance). Read at init like every other secret
+    // (ACE_SECRET_IDS), so neither the template nor the functions' environment holds its value.
+    const pageTokenSecret = new Secret(this, 'PageTokenSecret', {
+      description: 'Signs GraphQL list nextTokens (ACE_PAGE_TOKEN_SECRET)',
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'ACE_PAGE_TOKEN_SECRET',
+        passwordLength: 48,
+        excludePunctuation: true,
+      },
+      removalPolicy,
+    });
+
     // The ws function must exist before the API (it is the API's integration), and needs the API's
     // callback URL; the URL is added to the environments once the API exists.
     const engineEnvironment: LambdaEnvironment = {
       ...auth,
       ACE_TABLE_PREFIX: tablePrefix,
+      // The operator's secrets plus the page-token key, all read at init (never in the environment).
+      ACE_SECRET_IDS: [...secrets, pageTokenSecret].map((secret) => secret.secretArn).join(','),
       WORK_QUEUE_URL: work.queue.queueUrl,
       WORK_QUEUE_MAX_RECEIVE_COUNT: String(s.maxReceiveCount),
       WORK_QUEUE_ARN: work.queue.queueArn,
@@ -238,6 +255,7 @@ export class EngineStack extends Stack {
       grantBedrockModels(this, fn, s.bedrockModels);
     }
     grantSecrets(secrets, [ws, http, sqs, authorizer, ...(dlq ? [dlq] : [])]);
+    grantSecrets([pageTokenSecret], [ws, http, sqs]);
     restrictQueueSenders(work.queue, [
       ...[ws, http, sqs, ...(dlq ? [dlq] : [])].map((fn) => fn.role!),
       schedules.role,

@@ -67,7 +67,11 @@ export const tableDefinitions = {
       { name: 'user_id-index', rangeKey: s('user_id') },
       { name: 'task_uuid-index', rangeKey: s('task_uuid') },
     ],
-    globalIndexes: [tenantIndex('session_uuid')],
+    globalIndexes: [
+      tenantIndex('session_uuid'),
+      // A user's sessions across coordinations (sessionList(userId)); tenant-filtered.
+      { name: 'user_id-session_uuid-index', hashKey: s('user_id'), rangeKey: s('session_uuid') },
+    ],
   },
   sessionAgents: {
     name: 'session_agents',
@@ -84,7 +88,12 @@ export const tableDefinitions = {
       { name: 'thread_uuid-index', rangeKey: s('thread_uuid') },
       { name: 'agent_uuid-index', rangeKey: s('agent_uuid') },
     ],
-    globalIndexes: [tenantIndex('run_uuid')],
+    globalIndexes: [
+      tenantIndex('run_uuid'),
+      // A thread's runs across sessions (sessionRunList(threadUuid)). CloudFormation adds one GSI
+      // per table per deployment, so the agent filter without a session stays a filter expression.
+      { name: 'thread_uuid-run_uuid-index', hashKey: s('thread_uuid'), rangeKey: s('run_uuid') },
+    ],
   },
   /** Append-only, ordered log of every transition of a session (replay, resumable subscriptions). */
   sessionEvents: {
@@ -119,6 +128,19 @@ export const tableDefinitions = {
     rangeKey: s('subscription_id'),
     localIndexes: [],
     globalIndexes: [{ name: 'topic-index', hashKey: s('topic'), rangeKey: s('subscriber') }],
+    ttlAttribute: 'expires_at',
+  },
+  /**
+   * The tool loop's record of one run (keyed by the run): `turn#NNNNNN` items hold each model turn
+   * that asked for tools, `call#<call id>` items each tool call and its result (exactly-once side
+   * effects), `approval` the decisions gate of an operation-hub run waiting for approval.
+   */
+  toolCalls: {
+    name: 'tool_calls',
+    hashKey: s('run_uuid'),
+    rangeKey: s('item_key'),
+    localIndexes: [],
+    globalIndexes: [],
     ttlAttribute: 'expires_at',
   },
   /** Idempotency keys: public execute-task messages, schedule firings, operation-hub asks. */

@@ -17,6 +17,7 @@ import { ensureTelemetry } from '../telemetry/index.js';
 import { type Tenant, tenantOf } from '../tenant.js';
 import { signToken } from '../transport/auth.js';
 import { createEngine, type Engine } from '../wiring.js';
+import { DEMO_TOOLS_PATH, handleDemoTool } from './demo-tools.js';
 import { startLocalDynamo } from './dynamo-server.js';
 import { createLocalGateway } from './gateway.js';
 import { toFetchRequest, writeFetchResponse } from './http-bridge.js';
@@ -120,6 +121,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     JWT_SECRET: jwtSecret,
     LOG_LEVEL: options.logLevel ?? 'info',
     ...options.env,
+    // The demo's http tools are served here: the operator (this process) allows its own origin.
+    ACE_TOOL_ALLOWED_HOSTS: [options.env?.ACE_TOOL_ALLOWED_HOSTS, origin].filter(Boolean).join(','),
   });
   const token: LocalStack['token'] = (claims = { ...DEMO_TENANT, sub: 'demo-user' }, expiresIn = '12h') =>
     signToken(jwtSecret, claims, { expiresIn });
@@ -140,7 +143,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   await createTables(engine.clients.dynamo, engine.clients.tables);
   const demoTenant = tenantOf(DEMO_TENANT.endpoint_id, DEMO_TENANT.part_id);
-  if (options.seed) await seedDemo(engine.repos, demoTenant);
+  if (options.seed) await seedDemo(engine.repos, demoTenant, origin);
 
   // Lambda's event source mappings and EventBridge Scheduler, played in-process.
   const pollers = [
@@ -195,6 +198,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         const url = new URL(request.url ?? '/', origin);
         if (ownPath(url.pathname)) {
           await writeFetchResponse(await httpRoutes(await toFetchRequest(request, origin)), response);
+          return;
+        }
+        if (url.pathname.startsWith(DEMO_TOOLS_PATH) && request.method === 'POST') {
+          await handleDemoTool(request, response);
           return;
         }
         if (url.pathname === '/dev-token' && request.method === 'GET') {

@@ -1,8 +1,10 @@
 import OpenAI from 'openai';
-import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { ThreadStore } from '../threads/store.js';
+import type { ModelTurn } from '../tools/conversation.js';
+import { type LoopOutcome, runToolLoop } from '../tools/loop.js';
 import type { CredentialSource } from './credentials.js';
 import { loadHistory, saveExchange } from './history.js';
+import { createToolCallAccumulator, fromChatToolCalls, toChatMessages, toChatTools } from './openai-wire.js';
 import { type AgentRunRequest, type AgentRunResult, type AgentRuntime, AgentRuntimeError } from './port.js';
 import { modelSettingsOf } from './settings.js';
 
@@ -14,7 +16,8 @@ export interface OpenAIRuntimeDeps {
 
 /**
  * OpenAI-compatible chat completions (OpenAI, Azure OpenAI's v1 API, vLLM,
- * Ollama, ...) through the official `openai` package. Tool-free. The SDK
+ * Ollama, ...) through the official `openai` package, tools run by the
+ * engine's tool loop (src/tools/loop.ts). The SDK
  * retries 408/409/429/5xx and connection errors with exponential backoff
  * (honouring retry-after headers); what still fails is mapped to
  * AgentRuntimeError with `retryable` set for the caller's own policy.
@@ -42,45 +45,63 @@ export function createOpenAIRuntime(deps: OpenAIRuntimeDeps): AgentRuntime {
       const settings = modelSettingsOf(request.agent);
       if (!settings.model)
         throw new AgentRuntimeError(`agent ${request.agent.agent_uuid} has no model`, false);
+      const model = settings.model;
       const client = await clientFor(settings.credentials ?? 'default');
       const history = await loadHistory(deps.threads, request, settings);
-      const messages: ChatCompletionMessageParam[] = [
-        ...(settings.system_prompt ? [{ role: 'system' as const, content: settings.system_prompt }] : []),
-        ...history.map((m) => ({ role: m.role, content: m.content })),
-        { role: 'user', content: request.input },
-      ];
-      const body = {
-        model: settings.model,
-        messages,
-        ...(settings.temperature !== undefined && { temperature: settings.temperature }),
-        ...(settings.max_tokens !== undefined && { max_tokens: settings.max_tokens }),
-      };
       const options = {
         timeout: settings.timeout_ms ?? deps.defaults?.timeoutMs ?? 60_000,
         maxRetries: settings.max_retries ?? deps.defaults?.maxRetries ?? 2,
         ...(request.signal && { signal: request.signal }),
       };
 
-      let output = '';
-      try {
-        if (request.onChunk) {
-          const stream = await client.chat.completions.create({ ...body, stream: true }, options);
-          for await (const chunk of stream) {
-            const text = chunk.choices[0]?.delta?.content;
-            if (text) {
-              output += text;
-              await request.onChunk(text);
+      const turn: ModelTurn = async ({ messages, tools, outputSchema, stream }) => {
+        const body = {
+          model,
+          messages: [
+            ...(settings.system_prompt ? [{ role: 'system' as const, content: settings.system_prompt }] : []),
+            ...toChatMessages(messages),
+          ],
+          ...(settings.temperature !== undefined && { temperature: settings.temperature }),
+          ...(settings.max_tokens !== undefined && { max_tokens: settings.max_tokens }),
+          ...(tools.length > 0 && { tools: toChatTools(tools) }),
+          ...(outputSchema && {
+            response_format: {
+              type: 'json_schema' as const,
+              json_schema: { name: 'output', schema: outputSchema },
+            },
+          }),
+        };
+        if (stream && request.onChunk) {
+          let text = '';
+          const calls = createToolCallAccumulator();
+          const chunks = await client.chat.completions.create({ ...body, stream: true }, options);
+          for await (const chunk of chunks) {
+            const delta = chunk.choices[0]?.delta;
+            calls.add(delta?.tool_calls);
+            if (delta?.content) {
+              text += delta.content;
+              await request.onChunk(delta.content);
             }
           }
-        } else {
-          const completion = await client.chat.completions.create({ ...body, stream: false }, options);
-          output = completion.choices[0]?.message?.content ?? '';
+          return { text, toolCalls: calls.calls() };
         }
+        const completion = await client.chat.completions.create({ ...body, stream: false }, options);
+        const message = completion.choices[0]?.message;
+        return { text: message?.content ?? '', toolCalls: fromChatToolCalls(message?.tool_calls) };
+      };
+
+      let outcome: LoopOutcome;
+      try {
+        outcome = await runToolLoop(request, history, turn);
       } catch (error) {
         throw toRuntimeError(error);
       }
-      await saveExchange(deps.threads, request, output);
-      return { output, threadUuid: request.threadUuid };
+      if (!outcome.pendingToolCalls) await saveExchange(deps.threads, request, outcome.transcript);
+      return {
+        output: outcome.output,
+        threadUuid: request.threadUuid,
+        ...(outcome.pendingToolCalls && { pendingToolCalls: outcome.pendingToolCalls }),
+      };
     },
   };
 }

@@ -1,5 +1,7 @@
 import type { Agent } from '../domain/coordination/model.js';
 import type { Tenant } from '../tenant.js';
+import type { ToolRunContext } from '../tools/context.js';
+import type { PendingToolCall } from '../tools/events.js';
 
 /**
  * The agent runtime port: "run agent A on thread T with input I". Every
@@ -18,9 +20,14 @@ export interface AgentRunRequest {
   readonly tenant?: Tenant;
   /** Aborted when the per-agent timeout passes or the run is cancelled. */
   readonly signal?: AbortSignal;
-  /** Called with each streamed chunk, in order; the chunks joined equal the returned output. */
+  /**
+   * Called with each streamed chunk, in order; the chunks joined equal the returned output
+   * (with tools, text the model wrote beside its tool calls streams too).
+   */
   readonly onChunk?: (chunk: string) => void | Promise<void>;
   readonly inputFiles?: readonly unknown[];
+  /** The engine's tool services for this run (needed when the agent has `tools`). */
+  readonly tools?: ToolRunContext;
 }
 
 export interface AgentRunResult {
@@ -29,6 +36,8 @@ export interface AgentRunResult {
   readonly threadUuid: string;
   /** Set by runtimes that run asynchronously on their side (AI Agent Core Engine). */
   readonly asyncTaskUuid?: string;
+  /** Calls that wait for a person's approval: the run stopped before them (output is empty). */
+  readonly pendingToolCalls?: readonly PendingToolCall[];
 }
 
 export interface AgentRuntime {

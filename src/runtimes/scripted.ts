@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
 import type { Agent } from '../domain/coordination/model.js';
+import type { ModelTurn } from '../tools/conversation.js';
+import { actsWithTools, runToolLoop } from '../tools/loop.js';
 import { type AgentRunRequest, type AgentRunResult, type AgentRuntime, AgentRuntimeError } from './port.js';
 
 /**
@@ -20,6 +22,14 @@ export const ScriptSchema = z
     always_fail: z.boolean().default(false),
     /** Stream the answer in chunks of N characters. */
     chunk_size: z.number().int().min(1).optional(),
+    /**
+     * Tools the first model turn asks for (run through the engine's tool loop like any model's);
+     * the answer then reads their results as {tool:NAME}.
+     */
+    tool_calls: z
+      .array(z.object({ name: z.string().min(1), arguments: z.unknown().default({}) }))
+      .max(32)
+      .default([]),
   })
   .default({
     answer: '{agent_name}: done',
@@ -27,6 +37,7 @@ export const ScriptSchema = z
     delay_ms: 0,
     fail_times: 0,
     always_fail: false,
+    tool_calls: [],
   });
 export type Script = z.infer<typeof ScriptSchema>;
 
@@ -37,12 +48,42 @@ export interface ScriptedRuntime extends AgentRuntime {
   reset(): void;
 }
 
-export function renderAnswer(script: Script, agent: Agent, input: string): string {
+export function renderAnswer(
+  script: Script,
+  agent: Agent,
+  input: string,
+  toolResults: ReadonlyMap<string, string> = new Map(),
+): string {
   const rule = script.answers.find((r) => new RegExp(r.match).test(input));
   const template = rule?.answer ?? script.answer;
-  return template.replace(/\{(input|agent_name|agent_uuid)\}/g, (_, name: string) =>
-    name === 'input' ? input : name === 'agent_name' ? agent.agent_name : agent.agent_uuid,
-  );
+  return template
+    .replace(/\{(input|agent_name|agent_uuid)\}/g, (_, name: string) =>
+      name === 'input' ? input : name === 'agent_name' ? agent.agent_name : agent.agent_uuid,
+    )
+    .replace(/\{tool:([A-Za-z0-9_-]+)\}/g, (_, name: string) => toolResults.get(name) ?? '');
+}
+
+/**
+ * The scripted model: the first turn asks for `script.tool_calls` (ids call_1, call_2, ...),
+ * the next one answers with the tool results in the template.
+ */
+export function scriptedTurn(script: Script, agent: Agent, input: string): ModelTurn {
+  return async ({ messages }) => {
+    const lastUser = messages.findLastIndex((m) => m.role === 'user');
+    const results = messages.slice(lastUser + 1).filter((m) => m.role === 'tool');
+    if (results.length === 0 && script.tool_calls.length > 0) {
+      return {
+        text: '',
+        toolCalls: script.tool_calls.map((c, i) => ({
+          id: `call_${i + 1}`,
+          name: c.name,
+          arguments: c.arguments,
+        })),
+      };
+    }
+    const byName = new Map(results.map((m) => [m.name, m.is_error ? `error: ${m.content}` : m.content]));
+    return { text: renderAnswer(script, agent, input, byName), toolCalls: [] };
+  };
 }
 
 export function createScriptedRuntime(): ScriptedRuntime {
@@ -69,6 +110,14 @@ export function createScriptedRuntime(): ScriptedRuntime {
           `${agent.agent_name} failed (scripted, ${failed + 1}/${script.fail_times})`,
           true,
         );
+      }
+      if (script.tool_calls.length > 0 || actsWithTools(request)) {
+        const outcome = await runToolLoop(request, [], scriptedTurn(script, agent, request.input));
+        return {
+          output: outcome.output,
+          threadUuid: request.threadUuid,
+          ...(outcome.pendingToolCalls && { pendingToolCalls: outcome.pendingToolCalls }),
+        };
       }
       const output = renderAnswer(script, agent, request.input);
       if (script.chunk_size && request.onChunk) {

@@ -16,7 +16,7 @@ import * as z from 'zod';
  * runtime's own SDK (infra/constructs/handler-function.ts): a function without secrets pays nothing.
  */
 export const SECRET_NAME =
-  /^(JWT_SECRET|ACE_(OPENAI|BEDROCK|CORE_ENGINE|SCRIPTED)(_[A-Z0-9]+)?_(API_KEY|BASE_URL|REGION))$/;
+  /^(JWT_SECRET|ACE_PAGE_TOKEN_SECRET|ACE_(OPENAI|BEDROCK|CORE_ENGINE|SCRIPTED)(_[A-Z0-9]+)?_(API_KEY|BASE_URL|REGION))$/;
 
 const SecretValuesSchema = z.record(z.string(), z.string());
 

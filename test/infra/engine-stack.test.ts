@@ -191,6 +191,16 @@ describe('EngineStack template (default context, bundled with esbuild)', () => {
     });
   });
 
+  it('signs list nextTokens with one generated secret, read at init (never in the template or the environment)', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    const [secretId] = resourcesOf(template, 'AWS::SecretsManager::Secret')[0] ?? [];
+    for (const name of ['ws', 'http', 'sqs'] as const) {
+      const env = template.toJSON().Resources[functionId(stack, name)].Properties.Environment.Variables;
+      expect(env.ACE_PAGE_TOKEN_SECRET).toBeUndefined();
+      expect(JSON.stringify(env.ACE_SECRET_IDS)).toContain(String(secretId));
+    }
+  });
+
   it('serves GraphQL over HTTP on /graphql', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /graphql' });
@@ -211,6 +221,7 @@ describe('EngineStack template (default context, bundled with esbuild)', () => {
     expect(Object.keys(ws.Properties.Environment.Variables)).toEqual(
       expect.arrayContaining([
         'ACE_TABLE_PREFIX',
+        'ACE_SECRET_IDS',
         'WORK_QUEUE_URL',
         'WS_CALLBACK_URL',
         'SCHEDULE_GROUP_NAME',

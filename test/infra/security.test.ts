@@ -54,7 +54,9 @@ describe('the template closes the doors (issue 9)', () => {
     const reads = withAction(template, 'secretsmanager:');
     expect(reads.length).toBeGreaterThanOrEqual(5); // ws, http, sqs, authorizer, dlq
     const granted = new Set(reads.flatMap((s) => asList(s.Resource)).map((r) => JSON.stringify(r)));
-    expect(granted.size).toBe(2);
+    // The two named operator secrets, plus the stack's own page-token secret (a Ref to it).
+    expect(granted.size).toBe(3);
+    expect([...granted].join()).toMatch(/"Ref":"PageTokenSecret/);
     expect([...granted].join()).toContain('secret:ace/qa/engine-??????');
     expect([...granted].join()).toContain(OPENAI_ARN);
     expect(reads.every((s) => !asList(s.Resource).includes('*'))).toBe(true);

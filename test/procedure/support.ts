@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createLogger } from '../../src/clients.js';
 import { createEventLog, type EventLog } from '../../src/events/event-log.js';
@@ -19,6 +20,7 @@ import { createWorkQueues } from '../../src/queue/setup.js';
 import { createSqsHandler } from '../../src/queue/work-queue-handler.js';
 import { createScriptedRuntime, type ScriptedRuntime } from '../../src/runtimes/scripted.js';
 import type { Tenant } from '../../src/tenant.js';
+import type { Toolbox } from '../../src/tools/toolbox.js';
 import { createTestEnv, type TestEnv, tenantA } from '../support/env.js';
 
 export const logger = createLogger({ LOG_LEVEL: (process.env.LOG_LEVEL as 'silent') ?? 'silent' });
@@ -33,6 +35,8 @@ export interface AgentSpec {
   readonly type?: 'task' | 'decompose' | 'planning' | 'triage';
   /** No subtask query for this agent (decompose writes them). */
   readonly noSubtask?: boolean;
+  /** More keys of the coordination's agent entry (tools, output_schema, ...). */
+  readonly extra?: Record<string, unknown>;
 }
 
 export interface SeededTask {
@@ -64,6 +68,7 @@ export async function seedTask(
       agent_type: s.type ?? 'task',
       runtime: 'scripted',
       ...(s.script && { script: s.script }),
+      ...s.extra,
     })),
     updated_by: 'test',
   });
@@ -100,6 +105,7 @@ export interface HubBedOptions {
   readonly clock?: Clock;
   readonly policyDefaults?: Partial<ResolvedPolicy>;
   readonly runtime?: ScriptedRuntime;
+  readonly toolbox?: Toolbox;
 }
 
 export function createHub(env: TestEnv, queue: WorkQueue, options: HubBedOptions = {}) {
@@ -118,6 +124,7 @@ export function createHub(env: TestEnv, queue: WorkQueue, options: HubBedOptions
     policyDefaults: options.policyDefaults,
     retryBaseMs: 5,
     faults: options.faults,
+    ...(options.toolbox && { toolbox: options.toolbox }),
   });
   return { hub, runtime, eventLog };
 }
@@ -246,6 +253,28 @@ export async function drain(
     );
   }
   throw new Error('drain did not settle');
+}
+
+/**
+ * The bed's work queue holds no message, visible, in flight or delayed: every
+ * message sent so far has been handled to its end (a handler holds its message
+ * until it returns), so whatever it would have caused has happened.
+ */
+export async function queueDrained(bed: { env: TestEnv; urls: { queueUrl: string } }): Promise<void> {
+  const names = [
+    'ApproximateNumberOfMessages',
+    'ApproximateNumberOfMessagesNotVisible',
+    'ApproximateNumberOfMessagesDelayed',
+  ] as const;
+  await waitFor(
+    async () => {
+      const { Attributes = {} } = await bed.env.clients.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: bed.urls.queueUrl, AttributeNames: [...names] }),
+      );
+      return names.reduce((sum, name) => sum + Number(Attributes[name] ?? 0), 0);
+    },
+    (pending) => pending === 0,
+  );
 }
 
 export async function waitFor<T>(

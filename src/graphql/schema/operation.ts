@@ -3,6 +3,7 @@ import { IdSchema, QueryTextSchema } from '../../domain/common/fields.js';
 import type { AskResult, OperationHub } from '../../hubs/operation/hub.js';
 import type { TriageDecision } from '../../hubs/operation/triage.js';
 import { builder } from '../builder.js';
+import { toCamelDeep } from '../case.js';
 import { OptionalId } from '../inputs.js';
 import { SessionRef, sessionKey } from './session.js';
 
@@ -33,7 +34,7 @@ const TriageDecisionRef = builder.objectRef<TriageDecision>('TriageDecision').im
   }),
 });
 
-const AskOperationHubRef = builder.objectRef<AskResult>('AskOperationHubResult').implement({
+export const AskOperationHubRef = builder.objectRef<AskResult>('AskOperationHubResult').implement({
   description: 'The routed, answered and recorded ask.',
   fields: (t) => ({
     coordinationUuid: t.exposeID('coordinationUuid', { nullable: false }),
@@ -44,7 +45,15 @@ const AskOperationHubRef = builder.objectRef<AskResult>('AskOperationHubResult')
     asyncTaskUuid: t.exposeString('asyncTaskUuid'),
     status: t.exposeString('status', {
       nullable: false,
-      description: 'completed | failed | timeout | cancelled (interrupted) | unassigned (no agent fits)',
+      description:
+        'completed | failed | timeout | cancelled (interrupted) | unassigned (no agent fits) | ' +
+        'waiting_for_approval (decide pendingToolCalls with decideToolCalls(sessionUuid, runUuid, decisions))',
+    }),
+    pendingToolCalls: t.field({
+      type: 'JSON',
+      description:
+        'With waiting_for_approval: [{callId, tool, arguments}] (arguments kept as the model sent them).',
+      resolve: (r) => (r.pendingToolCalls ? toCamelDeep(r.pendingToolCalls) : null),
     }),
     answer: t.exposeString('answer'),
     error: t.exposeString('error'),
@@ -120,8 +129,19 @@ builder.queryField('askOperationHub', (t) =>
           threadLifeMinutes: args.threadLifeMinutes ?? null,
           doubleTexting: args.doubleTexting ?? null,
         },
-        emit && args.stream !== false
-          ? { onChunk: (chunk, meta) => emit({ extensions: { askOperationHub: { ...meta, chunk } } }) }
+        emit
+          ? {
+              ...(args.stream !== false && {
+                onChunk: (chunk, meta) => emit({ extensions: { askOperationHub: { ...meta, chunk } } }),
+              }),
+              // Tool activity as it happens: {extensions: {askOperationHub: {toolEvent: {type, data}}}}.
+              onToolEvent: (event) =>
+                emit({
+                  extensions: {
+                    askOperationHub: { toolEvent: { type: event.type, data: toCamelDeep(event.data) } },
+                  },
+                }),
+            }
           : {},
       );
     },

@@ -16,7 +16,7 @@ declare module '../context.js' {
   }
 }
 
-function procedureHub(services: { procedure?: ProcedureHub }): ProcedureHub {
+export function procedureHub(services: { procedure?: ProcedureHub }): ProcedureHub {
   if (!services.procedure) throw new Error('the procedure hub is not wired on this transport');
   return services.procedure;
 }

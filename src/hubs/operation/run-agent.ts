@@ -3,6 +3,8 @@ import type { Session } from '../../domain/session/model.js';
 import type { AgentRunResult } from '../../runtimes/port.js';
 import { withCorrelation } from '../../telemetry/correlation.js';
 import { invokeAgentSpan } from '../../telemetry/genai.js';
+import type { Decision } from '../../tools/call-store.js';
+import type { ToolRunContext } from '../../tools/context.js';
 import type { AskCaller, AskOptions, HubInternals } from './types.js';
 
 export interface RunSpec {
@@ -12,6 +14,8 @@ export interface RunSpec {
   readonly userId: string;
   readonly query: string;
   readonly inputFiles?: readonly unknown[];
+  /** A person's decisions on the run's pending tool calls (a run continued by decideToolCalls). */
+  readonly decisions?: Readonly<Record<string, Decision>>;
 }
 
 export type RunOutcome =
@@ -40,6 +44,7 @@ export async function runAgent(
   session: Session,
   run: RunSpec,
   onChunk: AskOptions['onChunk'],
+  onToolEvent?: AskOptions['onToolEvent'],
 ): Promise<RunOutcome> {
   const { tenant } = caller;
   const { inFlight, settings, record } = hub;
@@ -66,6 +71,21 @@ export async function runAgent(
       chunks,
     });
   };
+  // Tool events go to the session's log (subscribers) and, as they happen, to this ask's caller.
+  const tools: ToolRunContext | undefined = hub.tools && {
+    runUuid: run.runUuid,
+    tenant,
+    sessionUuid: session.session_uuid,
+    toolbox: hub.tools.toolbox,
+    calls: hub.tools.calls,
+    ...(run.decisions && { decisions: run.decisions }),
+    record: async (events) => {
+      for (const event of events) {
+        await record(tenant, session.session_uuid, event.type, event.data);
+        await onToolEvent?.(event);
+      }
+    },
+  };
   try {
     const spanInfo = {
       agentName: agent.agent_name ?? agent.agent_uuid,
@@ -77,6 +97,7 @@ export async function runAgent(
     const ids = { session_uuid: session.session_uuid, run_uuid: run.runUuid };
     const runOnce = () =>
       hub.runtimes.forAgent(agent).run({
+        ...(tools && { tools }),
         agent,
         threadUuid: run.threadUuid,
         newThread: run.newThread,

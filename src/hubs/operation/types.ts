@@ -4,6 +4,9 @@ import type { Repositories } from '../../domain/repositories.js';
 import type { Session } from '../../domain/session/model.js';
 import type { RuntimeResolver } from '../../runtimes/port.js';
 import type { Tenant } from '../../tenant.js';
+import type { ToolServices } from '../../tools/context.js';
+import type { ToolCallDecisionInput } from '../../tools/decisions.js';
+import type { PendingToolCall } from '../../tools/events.js';
 import type { SessionLock } from './session-lock.js';
 import type { TriageDecision } from './triage.js';
 
@@ -24,7 +27,13 @@ export interface AskInput {
   readonly doubleTexting?: DoubleTexting | null;
 }
 
-export type RunStatus = 'completed' | 'failed' | 'cancelled' | 'unassigned' | 'timeout';
+export type RunStatus =
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'unassigned'
+  | 'timeout'
+  | 'waiting_for_approval';
 
 export interface AskResult {
   readonly coordinationUuid: string;
@@ -38,6 +47,8 @@ export interface AskResult {
   readonly error: string | null;
   readonly triage: TriageDecision;
   readonly session: Session;
+  /** With status waiting_for_approval: the calls to decide (decideToolCalls with this runUuid). */
+  readonly pendingToolCalls?: readonly PendingToolCall[] | null;
 }
 
 /** The session event log as the hub needs it (the exec branch's EventLog satisfies it). */
@@ -82,6 +93,8 @@ export interface OperationHubDeps {
   readonly logger?: Logger;
   readonly now?: () => Date;
   readonly settings?: Partial<OperationHubSettings>;
+  /** Agents' tools and the exactly-once call store; without them an agent with tools fails clearly. */
+  readonly tools?: ToolServices;
 }
 
 export interface AskCaller {
@@ -100,10 +113,20 @@ export interface ChunkMeta {
 export interface AskOptions {
   /** Each streamed chunk, in order (the WebSocket transport forwards them as `next` messages). */
   readonly onChunk?: (chunk: string, meta: ChunkMeta) => void | Promise<void>;
+  /** Each tool_call / tool_result event of the run as it happens (the WebSocket transport forwards them). */
+  readonly onToolEvent?: (event: { type: string; data: Record<string, unknown> }) => void | Promise<void>;
+}
+
+export interface DecideRunInput {
+  readonly sessionUuid: string;
+  readonly runUuid: string;
+  readonly decisions: readonly ToolCallDecisionInput[];
 }
 
 export interface OperationHub {
   ask(caller: AskCaller, input: AskInput, options?: AskOptions): Promise<AskResult>;
+  /** Decides the pending tool calls of a run that is waiting_for_approval and continues it in this request. */
+  decideToolCalls(caller: AskCaller, input: DecideRunInput, options?: AskOptions): Promise<AskResult>;
 }
 
 /** What the hub's parts share within one hub instance. */
@@ -121,4 +144,6 @@ export interface HubInternals {
     type: string,
     data: Record<string, unknown>,
   ) => Promise<void>;
+  readonly tools?: ToolServices;
+  readonly logger?: Logger;
 }
