@@ -102,7 +102,7 @@ export interface ToolSpanInfo {
   readonly agentName?: string;
 }
 
-/** For the tool loop: one span per tool call. A result with `isError` marks the span failed. */
+/** One span per tool call (src/tools/answer-calls.ts). An outcome `{ ok: false }` (or `isError`) marks it failed. */
 export function executeToolSpan<T>(info: ToolSpanInfo, fn: (span: Span | undefined) => Promise<T>) {
   return inSpan(
     `execute_tool ${info.toolName}`,
@@ -118,7 +118,8 @@ export function executeToolSpan<T>(info: ToolSpanInfo, fn: (span: Span | undefin
     },
     async (span) => {
       const result = await fn(span);
-      if ((result as { isError?: boolean } | undefined)?.isError) markError(span, undefined, 'tool_error');
+      const outcome = result as { ok?: boolean; isError?: boolean } | undefined;
+      if (outcome?.ok === false || outcome?.isError) markError(span, undefined, 'tool_error');
       return result;
     },
   );

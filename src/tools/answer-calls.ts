@@ -1,3 +1,4 @@
+import { executeToolSpan } from '../telemetry/genai.js';
 import type { CallRecord, RunRecord, ToolOutcome } from './call-store.js';
 import type { ToolRunContext } from './context.js';
 import { resultText, type ToolCall, type ToolMessage } from './conversation.js';
@@ -85,14 +86,19 @@ async function answerOne(
     return reread();
   };
   const execute = async (record: CallRecord, args: unknown): Promise<ToolOutcome | 'pending'> => {
-    const outcome = await (tool as ResolvedTool).invoke(args, {
-      tenant: context.tenant,
-      runUuid: context.runUuid,
-      callId: call.id,
-      ...(context.sessionUuid && { sessionUuid: context.sessionUuid }),
-      ...(context.sessionAgentUuid && { sessionAgentUuid: context.sessionAgentUuid }),
-      ...(signal && { signal }),
-    });
+    const resolved = tool as ResolvedTool;
+    const outcome = await executeToolSpan(
+      { toolName: call.name, toolType: resolved.type, callId: call.id },
+      () =>
+        resolved.invoke(args, {
+          tenant: context.tenant,
+          runUuid: context.runUuid,
+          callId: call.id,
+          ...(context.sessionUuid && { sessionUuid: context.sessionUuid }),
+          ...(context.sessionAgentUuid && { sessionAgentUuid: context.sessionAgentUuid }),
+          ...(signal && { signal }),
+        }),
+    );
     return finish({ ...record, status: 'started' }, outcome);
   };
   /** Someone else moved the call on: act on what is stored now. */

@@ -180,4 +180,28 @@ describe('traces', () => {
     });
     expect(span?.status.code).toBe(2);
   });
+
+  it('gives each tool call an execute_tool span, failed when the tool answers ok: false', async () => {
+    exporter.reset();
+    const { executeToolSpan } = await import('../../src/telemetry/genai.js');
+    await executeToolSpan({ toolName: 'lookup', toolType: 'http', callId: 'call-1' }, async () => ({
+      ok: true,
+      value: 1,
+    }));
+    await executeToolSpan({ toolName: 'lookup', toolType: 'http', callId: 'call-2' }, async () => ({
+      ok: false,
+      value: 'x',
+    }));
+    const [ok, failed] = exporter.getFinishedSpans();
+    expect(ok?.name).toBe('execute_tool lookup');
+    expect(ok?.attributes).toMatchObject({
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': 'lookup',
+      'gen_ai.tool.type': 'http',
+      'gen_ai.tool.call.id': 'call-1',
+    });
+    expect(ok?.status.code).toBe(0);
+    expect(failed?.attributes['error.type']).toBe('tool_error');
+    expect(failed?.status.code).toBe(2);
+  });
 });

@@ -97,6 +97,7 @@ export async function runAgent(
     const ids = { session_uuid: session.session_uuid, run_uuid: run.runUuid };
     const runOnce = () =>
       hub.runtimes.forAgent(agent).run({
+        ...(tools && { tools }),
         agent,
         threadUuid: run.threadUuid,
         newThread: run.newThread,

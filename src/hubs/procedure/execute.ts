@@ -130,8 +130,8 @@ async function runClaimedAgent(
   try {
     if (!agentConfig)
       throw new Error(`agent ${agent.agent_uuid} is not in coordination ${agent.coordination_uuid}`);
-    const tools = toolContextFor(ctx, tenant, agent, runUuid);
     const config = agentConfig as Agent;
+    const tools = toolContextFor(ctx, tenant, agent, runUuid);
     const result = await invokeAgentSpan(
       {
         agentName: agent.agent_name ?? config.agent_name ?? agent.agent_uuid,
