@@ -7,6 +7,7 @@ import {
 import type { ThreadStore } from '../threads/store.js';
 import type { CredentialSource } from './credentials.js';
 import { loadHistory, saveExchange } from './history.js';
+import { usageFromBedrock } from '../usage/model.js';
 import { type AgentRunRequest, type AgentRunResult, type AgentRuntime, AgentRuntimeError } from './port.js';
 import { modelSettingsOf } from './settings.js';
 
@@ -77,6 +78,7 @@ export function createBedrockRuntime(deps: BedrockRuntimeDeps): AgentRuntime {
       const signal = request.signal ? AbortSignal.any([request.signal, deadline.signal]) : deadline.signal;
 
       let output = '';
+      let usage: unknown;
       try {
         const response = await client.send(
           new ConverseStreamCommand({
@@ -91,6 +93,7 @@ export function createBedrockRuntime(deps: BedrockRuntimeDeps): AgentRuntime {
         );
         for await (const event of response.stream ?? []) {
           if (signal.aborted) throw signal.reason ?? new Error('aborted');
+          if (event.metadata?.usage) usage = event.metadata.usage;
           const text = event.contentBlockDelta?.delta?.text;
           if (text) {
             output += text;
@@ -116,8 +119,13 @@ export function createBedrockRuntime(deps: BedrockRuntimeDeps): AgentRuntime {
       } finally {
         clearTimeout(timer);
       }
+      if (request.guardOutput) output = await request.guardOutput(output);
       await saveExchange(deps.threads, request, output);
-      return { output, threadUuid: request.threadUuid };
+      return {
+        output,
+        threadUuid: request.threadUuid,
+        ...(usage !== undefined && { usage: usageFromBedrock(settings.model, usage) }),
+      };
     },
   };
 }

@@ -3,6 +3,7 @@ import type { ChatCompletionMessageParam } from 'openai/resources/chat/completio
 import type { ThreadStore } from '../threads/store.js';
 import type { CredentialSource } from './credentials.js';
 import { loadHistory, saveExchange } from './history.js';
+import { usageFromOpenAI } from '../usage/model.js';
 import { type AgentRunRequest, type AgentRunResult, type AgentRuntime, AgentRuntimeError } from './port.js';
 import { modelSettingsOf } from './settings.js';
 
@@ -62,10 +63,16 @@ export function createOpenAIRuntime(deps: OpenAIRuntimeDeps): AgentRuntime {
       };
 
       let output = '';
+      let usage: unknown;
       try {
         if (request.onChunk) {
-          const stream = await client.chat.completions.create({ ...body, stream: true }, options);
+          // include_usage: the last chunk (no choices) carries the call's usage.
+          const stream = await client.chat.completions.create(
+            { ...body, stream: true, stream_options: { include_usage: true } },
+            options,
+          );
           for await (const chunk of stream) {
+            if (chunk.usage) usage = chunk.usage;
             const text = chunk.choices[0]?.delta?.content;
             if (text) {
               output += text;
@@ -75,12 +82,18 @@ export function createOpenAIRuntime(deps: OpenAIRuntimeDeps): AgentRuntime {
         } else {
           const completion = await client.chat.completions.create({ ...body, stream: false }, options);
           output = completion.choices[0]?.message?.content ?? '';
+          usage = completion.usage;
         }
       } catch (error) {
         throw toRuntimeError(error);
       }
+      if (request.guardOutput) output = await request.guardOutput(output);
       await saveExchange(deps.threads, request, output);
-      return { output, threadUuid: request.threadUuid };
+      return {
+        output,
+        threadUuid: request.threadUuid,
+        ...(usage !== undefined && { usage: usageFromOpenAI(settings.model, usage) }),
+      };
     },
   };
 }

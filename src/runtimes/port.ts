@@ -1,5 +1,6 @@
 import type { Agent } from '../domain/coordination/model.js';
 import type { Tenant } from '../tenant.js';
+import type { ModelUsage } from '../usage/model.js';
 
 /**
  * The agent runtime port: "run agent A on thread T with input I". Every
@@ -21,6 +22,12 @@ export interface AgentRunRequest {
   /** Called with each streamed chunk, in order; the chunks joined equal the returned output. */
   readonly onChunk?: (chunk: string) => void | Promise<void>;
   readonly inputFiles?: readonly unknown[];
+  /**
+   * Output guardrails: called with the whole answer before the runtime keeps
+   * it in the thread; returns the text to keep and return (redacted), or
+   * throws, and then nothing of the answer is kept.
+   */
+  readonly guardOutput?: (output: string) => Promise<string>;
 }
 
 export interface AgentRunResult {
@@ -29,6 +36,8 @@ export interface AgentRunResult {
   readonly threadUuid: string;
   /** Set by runtimes that run asynchronously on their side (AI Agent Core Engine). */
   readonly asyncTaskUuid?: string;
+  /** What the model calls of this run used, where the runtime reports it (absent: unknown, not zero). */
+  readonly usage?: ModelUsage;
 }
 
 export interface AgentRuntime {

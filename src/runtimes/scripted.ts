@@ -20,6 +20,15 @@ export const ScriptSchema = z
     always_fail: z.boolean().default(false),
     /** Stream the answer in chunks of N characters. */
     chunk_size: z.number().int().min(1).optional(),
+    /** Usage reported for each call (the ledger and budgets tests and demos): tokens per call. */
+    usage: z
+      .object({
+        model: z.string().default('scripted'),
+        input_tokens: z.number().int().min(0).default(0),
+        output_tokens: z.number().int().min(0).default(0),
+        cached_tokens: z.number().int().min(0).default(0),
+      })
+      .optional(),
   })
   .default({
     answer: '{agent_name}: done',
@@ -70,13 +79,22 @@ export function createScriptedRuntime(): ScriptedRuntime {
           true,
         );
       }
-      const output = renderAnswer(script, agent, request.input);
+      const rendered = renderAnswer(script, agent, request.input);
+      const output = request.guardOutput ? await request.guardOutput(rendered) : rendered;
       if (script.chunk_size && request.onChunk) {
         for (let i = 0; i < output.length; i += script.chunk_size) {
           await request.onChunk(output.slice(i, i + script.chunk_size));
         }
       }
-      return { output, threadUuid: request.threadUuid };
+      const usage = script.usage && {
+        model: script.usage.model,
+        inputTokens: script.usage.input_tokens,
+        outputTokens: script.usage.output_tokens,
+        cachedTokens: script.usage.cached_tokens,
+        reasoningTokens: 0,
+        modelCalls: 1,
+      };
+      return { output, threadUuid: request.threadUuid, ...(usage && { usage }) };
     } finally {
       stats.running--;
     }

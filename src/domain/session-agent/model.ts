@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { AuditFields, IdSchema } from '../common/fields.js';
+import { UsageTotalFields } from '../../usage/fields.js';
 import { AgentActionSchema } from '../task/model.js';
 
 export const SessionAgentStateSchema = z.enum([
@@ -33,6 +34,7 @@ export const SessionAgentSchema = z.object({
   subtask_query: z.string().max(32_768).optional().nullable(),
   thread_uuid: z.string().max(128).optional().nullable(),
   attempts: z.number().int().min(0).optional(),
+  ...UsageTotalFields,
   ...AuditFields,
 });
 export type SessionAgent = z.infer<typeof SessionAgentSchema>;

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { RunUsageFields } from '../../usage/fields.js';
 import { AuditFields, IdSchema } from '../common/fields.js';
 
 export const SessionRunSchema = z.object({
@@ -15,6 +16,7 @@ export const SessionRunSchema = z.object({
   /** Operation hub: how the agent was chosen ({method, agent_uuid, confidence, reason}). */
   triage: z.looseObject({}).optional().nullable(),
   user_id: z.string().max(256).optional().nullable(),
+  ...RunUsageFields,
   ...AuditFields,
 });
 export type SessionRun = z.infer<typeof SessionRunSchema>;

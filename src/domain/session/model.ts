@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { AuditFields, IdSchema, QueryTextSchema } from '../common/fields.js';
+import { UsageTotalFields } from '../../usage/fields.js';
 import { ExecutionPolicySchema, SubtaskQuerySchema } from '../task/model.js';
 
 /** Procedure-hub and operation-hub statuses; the Python engine's strings keep their meaning. */
@@ -13,6 +14,8 @@ export const SessionStatusSchema = z.enum([
   'active',
   'in_transit',
   'timeout',
+  /** A budget of the execution policy was reached: nothing new started (the budget is named in logs). */
+  'budget_exceeded',
 ]);
 export type SessionStatus = z.infer<typeof SessionStatusSchema>;
 
@@ -30,6 +33,7 @@ export const SessionSchema = z.object({
   logs: z.string().max(400_000).optional().nullable(),
   execution_policy: ExecutionPolicySchema.optional().nullable(),
   schedule_uuid: IdSchema.optional().nullable(),
+  ...UsageTotalFields,
   ...AuditFields,
 });
 export type Session = z.infer<typeof SessionSchema>;

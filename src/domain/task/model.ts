@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { BudgetFields } from '../../budgets/model.js';
+import { PresetNameSchema } from '../../policies/presets.js';
 import { AuditFields, DescriptionSchema, IdSchema, NameSchema, QueryTextSchema } from '../common/fields.js';
 
 export const SubtaskQuerySchema = z.object({ agent_uuid: IdSchema, subtask_query: QueryTextSchema });
@@ -29,6 +31,9 @@ export const ExecutionPolicySchema = z.object({
   failure_mode: FailureModeSchema.optional(),
   /** Operation hub: a second ask while one runs on the session is rejected, enqueued, or interrupts it. */
   double_texting: z.enum(['reject', 'enqueue', 'interrupt']).optional(),
+  /** A complexity preset (simple, medium, complex, crisis) under this policy's own fields. */
+  preset: PresetNameSchema.optional(),
+  ...BudgetFields,
 });
 export type ExecutionPolicy = z.infer<typeof ExecutionPolicySchema>;
 
