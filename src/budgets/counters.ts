@@ -43,7 +43,11 @@ export function createBudgetCounters(doc: DynamoDBDocumentClient) {
       return ['maxCostUsd', budget.max_cost_usd, n('cost_usd')];
     if (budget.max_tokens !== undefined && n('total_tokens') >= budget.max_tokens)
       return ['maxTokens', budget.max_tokens, n('total_tokens')];
-    if (kind === 'model' && budget.max_model_calls !== undefined && n(STARTED.model) >= budget.max_model_calls)
+    if (
+      kind === 'model' &&
+      budget.max_model_calls !== undefined &&
+      n(STARTED.model) >= budget.max_model_calls
+    )
       return ['maxModelCalls', budget.max_model_calls, n(STARTED.model)];
     if (kind === 'tool' && budget.max_tool_calls !== undefined && n(STARTED.tool) >= budget.max_tool_calls)
       return ['maxToolCalls', budget.max_tool_calls, n(STARTED.tool)];
@@ -64,7 +68,9 @@ export function createBudgetCounters(doc: DynamoDBDocumentClient) {
       onExceeded: (error: BudgetExceededError, callsStarted: number) => Promise<void>,
     ): Promise<void> {
       if (budget.max_duration_ms !== undefined && nowMs - target.startedMs >= budget.max_duration_ms) {
-        return refuse(new BudgetExceededError('maxDurationMs', budget.max_duration_ms, nowMs - target.startedMs));
+        return refuse(
+          new BudgetExceededError('maxDurationMs', budget.max_duration_ms, nowMs - target.startedMs),
+        );
       }
       const values: Record<string, unknown> = { ':one': 1, ':pk': target.partitionKey };
       const conditions = ['partition_key = :pk', 'attribute_not_exists(budget_exceeded)'];
@@ -112,7 +118,8 @@ export function createBudgetCounters(doc: DynamoDBDocumentClient) {
         );
         const after = await read(target);
         const started = typeof after[STARTED.model] === 'number' ? (after[STARTED.model] as number) : 0;
-        const flaggedAs = typeof after.budget_exceeded === 'string' ? (after.budget_exceeded as BudgetName) : null;
+        const flaggedAs =
+          typeof after.budget_exceeded === 'string' ? (after.budget_exceeded as BudgetName) : null;
         const named =
           flaggedAs && flaggedAs !== error.budget ? new BudgetExceededError(flaggedAs, 0, 0) : error;
         await onExceeded(named, started);

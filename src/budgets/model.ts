@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { AgentRuntimeError } from '../runtimes/port.js';
 
 /**
  * Budgets of a whole session (every agent and branch), in an execution
@@ -35,13 +36,13 @@ export const hasBudget = (b: Budget | null | undefined): boolean =>
     b.max_duration_ms !== undefined);
 
 /** A call refused because a budget is spent; not retryable. */
-export class BudgetExceededError extends Error {
+export class BudgetExceededError extends AgentRuntimeError {
   constructor(
     readonly budget: BudgetName,
     readonly limit: number,
     readonly used: number,
   ) {
-    super(`budget ${budget} exceeded (limit ${limit}, used ${used})`);
+    super(`budget ${budget} exceeded (limit ${limit}, used ${used})`, false);
     this.name = 'BudgetExceededError';
   }
 }

@@ -5,9 +5,9 @@ import {
   type Message,
 } from '@aws-sdk/client-bedrock-runtime';
 import type { ThreadStore } from '../threads/store.js';
+import { usageFromBedrock } from '../usage/model.js';
 import type { CredentialSource } from './credentials.js';
 import { loadHistory, saveExchange } from './history.js';
-import { usageFromBedrock } from '../usage/model.js';
 import { type AgentRunRequest, type AgentRunResult, type AgentRuntime, AgentRuntimeError } from './port.js';
 import { modelSettingsOf } from './settings.js';
 
@@ -119,13 +119,11 @@ export function createBedrockRuntime(deps: BedrockRuntimeDeps): AgentRuntime {
       } finally {
         clearTimeout(timer);
       }
+      const used = usage === undefined ? undefined : usageFromBedrock(settings.model, usage);
+      if (used) await request.onUsage?.(used);
       if (request.guardOutput) output = await request.guardOutput(output);
       await saveExchange(deps.threads, request, output);
-      return {
-        output,
-        threadUuid: request.threadUuid,
-        ...(usage !== undefined && { usage: usageFromBedrock(settings.model, usage) }),
-      };
+      return { output, threadUuid: request.threadUuid, ...(used && { usage: used }) };
     },
   };
 }

@@ -1,9 +1,9 @@
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { ThreadStore } from '../threads/store.js';
+import { usageFromOpenAI } from '../usage/model.js';
 import type { CredentialSource } from './credentials.js';
 import { loadHistory, saveExchange } from './history.js';
-import { usageFromOpenAI } from '../usage/model.js';
 import { type AgentRunRequest, type AgentRunResult, type AgentRuntime, AgentRuntimeError } from './port.js';
 import { modelSettingsOf } from './settings.js';
 
@@ -87,13 +87,11 @@ export function createOpenAIRuntime(deps: OpenAIRuntimeDeps): AgentRuntime {
       } catch (error) {
         throw toRuntimeError(error);
       }
+      const used = usage === undefined ? undefined : usageFromOpenAI(settings.model, usage);
+      if (used) await request.onUsage?.(used);
       if (request.guardOutput) output = await request.guardOutput(output);
       await saveExchange(deps.threads, request, output);
-      return {
-        output,
-        threadUuid: request.threadUuid,
-        ...(usage !== undefined && { usage: usageFromOpenAI(settings.model, usage) }),
-      };
+      return { output, threadUuid: request.threadUuid, ...(used && { usage: used }) };
     },
   };
 }

@@ -28,6 +28,8 @@ export interface AgentRunRequest {
    * throws, and then nothing of the answer is kept.
    */
   readonly guardOutput?: (output: string) => Promise<string>;
+  /** Called with each model call's usage as soon as it is known (before guardOutput, which may throw). */
+  readonly onUsage?: (usage: ModelUsage) => void | Promise<void>;
 }
 
 export interface AgentRunResult {

@@ -80,12 +80,6 @@ export function createScriptedRuntime(): ScriptedRuntime {
         );
       }
       const rendered = renderAnswer(script, agent, request.input);
-      const output = request.guardOutput ? await request.guardOutput(rendered) : rendered;
-      if (script.chunk_size && request.onChunk) {
-        for (let i = 0; i < output.length; i += script.chunk_size) {
-          await request.onChunk(output.slice(i, i + script.chunk_size));
-        }
-      }
       const usage = script.usage && {
         model: script.usage.model,
         inputTokens: script.usage.input_tokens,
@@ -94,6 +88,13 @@ export function createScriptedRuntime(): ScriptedRuntime {
         reasoningTokens: 0,
         modelCalls: 1,
       };
+      if (usage) await request.onUsage?.(usage);
+      const output = request.guardOutput ? await request.guardOutput(rendered) : rendered;
+      if (script.chunk_size && request.onChunk) {
+        for (let i = 0; i < output.length; i += script.chunk_size) {
+          await request.onChunk(output.slice(i, i + script.chunk_size));
+        }
+      }
       return { output, threadUuid: request.threadUuid, ...(usage && { usage }) };
     } finally {
       stats.running--;

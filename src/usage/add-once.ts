@@ -6,7 +6,8 @@ import { conditionHeld } from '../db/condition-held.js';
 export const COUNTED_ATTRIBUTE = 'usage_counted';
 
 /** A short, fixed-size marker for a call id (16 base64url chars, 96 bits): small sets, no collisions in practice. */
-export const markerOf = (callId: string) => createHash('sha256').update(callId).digest('base64url').slice(0, 16);
+export const markerOf = (callId: string) =>
+  createHash('sha256').update(callId).digest('base64url').slice(0, 16);
 
 export interface AddOnceInput {
   readonly tableName: string;

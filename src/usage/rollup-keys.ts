@@ -25,7 +25,11 @@ export function rollupBuckets(
     ['DAY', day],
     ['TASK', dims.task ?? NONE],
   ];
-  return entries.map(([groupBy, groupKey]) => ({ groupBy, groupKey, bucket: `${groupBy}#${day}#${groupKey}` }));
+  return entries.map(([groupBy, groupKey]) => ({
+    groupBy,
+    groupKey,
+    bucket: `${groupBy}#${day}#${groupKey}`,
+  }));
 }
 
 export const bucketRange = (groupBy: UsageGroupBy, fromDay: string, toDay: string) => ({

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { AuditFields, IdSchema } from '../common/fields.js';
 import { UsageTotalFields } from '../../usage/fields.js';
+import { AuditFields, IdSchema } from '../common/fields.js';
 import { AgentActionSchema } from '../task/model.js';
 
 export const SessionAgentStateSchema = z.enum([

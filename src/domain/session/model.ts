@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { AuditFields, IdSchema, QueryTextSchema } from '../common/fields.js';
 import { UsageTotalFields } from '../../usage/fields.js';
+import { AuditFields, IdSchema, QueryTextSchema } from '../common/fields.js';
 import { ExecutionPolicySchema, SubtaskQuerySchema } from '../task/model.js';
 
 /** Procedure-hub and operation-hub statuses; the Python engine's strings keep their meaning. */
