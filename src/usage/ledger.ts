@@ -1,4 +1,4 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { TableNames } from '../db/tables.js';
 import type { Tenant } from '../tenant.js';
 import { addOnce, addOnceRolling, markerOf } from './add-once.js';
@@ -68,15 +68,23 @@ export function createUsageLedger(deps: LedgerDeps) {
   ) {
     const marker = markerOf(call.callId);
     const pk = tenant.partitionKey;
-    const writes: Promise<boolean>[] = [
-      addOnce(doc, {
-        tableName: tables.sessions,
-        key: { coordination_uuid: call.coordinationUuid, session_uuid: call.sessionUuid },
-        counters,
-        marker,
-        tenantPartitionKey: pk,
-      }),
-    ];
+    const sessionKey = { coordination_uuid: call.coordinationUuid, session_uuid: call.sessionUuid };
+    // The session first: a call of a session that is not this tenant's is refused before any rollup moves.
+    const counted = await addOnce(doc, {
+      tableName: tables.sessions,
+      key: sessionKey,
+      counters,
+      marker,
+      tenantPartitionKey: pk,
+    });
+    if (!counted) {
+      const { Item } = await doc.send(
+        new GetCommand({ TableName: tables.sessions, Key: sessionKey, ProjectionExpression: 'partition_key' }),
+      );
+      if (Item?.partition_key !== pk) throw new Error(`session ${call.sessionUuid} not found for this tenant`);
+      // Already counted on the session: the other items are added again where a crash left them out.
+    }
+    const writes: Promise<boolean>[] = [];
     if (call.sessionAgentUuid) {
       writes.push(
         addOnce(doc, {
@@ -102,8 +110,8 @@ export function createUsageLedger(deps: LedgerDeps) {
         }),
       );
     }
-    const [session] = await Promise.all(writes);
-    return session as boolean;
+    await Promise.all(writes);
+    return counted;
   }
 
   return {

@@ -87,7 +87,8 @@ export async function usageReport(
     const page = await deps.doc.send(
       new QueryCommand({
         TableName: deps.tables.usageRollups,
-        KeyConditionExpression: 'rollup_key = :k AND bucket BETWEEN :low AND :high',
+        KeyConditionExpression: 'rollup_key = :k AND #bucket BETWEEN :low AND :high',
+        ExpressionAttributeNames: { '#bucket': 'bucket' },
         ProjectionExpression:
           'group_key, input_tokens, output_tokens, cached_tokens, reasoning_tokens, total_tokens, model_calls, tool_calls, cost_usd, unpriced_calls',
         ExpressionAttributeValues: {

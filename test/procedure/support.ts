@@ -17,6 +17,8 @@ import {
 } from '../../src/queue/port.js';
 import { createWorkQueues } from '../../src/queue/setup.js';
 import { createSqsHandler } from '../../src/queue/work-queue-handler.js';
+import type { Governance } from '../../src/governance/governance.js';
+import type { RuntimeResolver } from '../../src/runtimes/port.js';
 import { createScriptedRuntime, type ScriptedRuntime } from '../../src/runtimes/scripted.js';
 import type { Tenant } from '../../src/tenant.js';
 import { createTestEnv, type TestEnv, tenantA } from '../support/env.js';
@@ -27,6 +29,8 @@ export interface AgentSpec {
   readonly name: string;
   readonly preds?: readonly string[];
   readonly script?: Record<string, unknown>;
+  /** More fields of the coordination's agent entry (runtime, model, guardrails...). */
+  readonly agent?: Record<string, unknown>;
   readonly userInTheLoop?: boolean;
   readonly actionFunction?: Record<string, unknown>;
   readonly primaryPath?: boolean;
@@ -64,6 +68,7 @@ export async function seedTask(
       agent_type: s.type ?? 'task',
       runtime: 'scripted',
       ...(s.script && { script: s.script }),
+      ...s.agent,
     })),
     updated_by: 'test',
   });
@@ -100,6 +105,9 @@ export interface HubBedOptions {
   readonly clock?: Clock;
   readonly policyDefaults?: Partial<ResolvedPolicy>;
   readonly runtime?: ScriptedRuntime;
+  /** Runtimes by agent (the default: every agent on the scripted runtime). */
+  readonly runtimes?: RuntimeResolver;
+  readonly governance?: Governance;
 }
 
 export function createHub(env: TestEnv, queue: WorkQueue, options: HubBedOptions = {}) {
@@ -111,7 +119,8 @@ export function createHub(env: TestEnv, queue: WorkQueue, options: HubBedOptions
     tables: env.clients.tables,
     eventLog,
     queue,
-    runtimes: { forAgent: () => runtime },
+    runtimes: options.runtimes ?? { forAgent: () => runtime },
+    ...(options.governance && { governance: options.governance }),
     actions: options.actions,
     clock: options.clock,
     logger,

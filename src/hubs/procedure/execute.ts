@@ -4,6 +4,8 @@ import type { Tenant } from '../../tenant.js';
 import { type ActionAgentView, type ActionResult, hasActionFunction } from './actions.js';
 import type { HubContext } from './context.js';
 import { buildAgentInput } from './dag.js';
+import { governAgentRun } from './governed-agent.js';
+import { handleGovernedEnd } from './governed-outcomes.js';
 import { claimLeaseMs } from './policy.js';
 import {
   dispatchWaitingForSlot,
@@ -104,11 +106,12 @@ async function runClaimedAgent(
   let output: string;
   let usedThread = threadUuid;
   let asyncTaskUuid: string | undefined;
+  const governed = agentConfig && governAgentRun(ctx, tenant, session, agent, agentConfig as Agent, token);
   try {
-    if (!agentConfig)
+    if (!agentConfig || !governed)
       throw new Error(`agent ${agent.agent_uuid} is not in coordination ${agent.coordination_uuid}`);
     const result = await runAgentWithPolicy(
-      ctx.deps.runtimes.forAgent(agentConfig as Agent),
+      governed.runtime,
       { agent: agentConfig, threadUuid, input, userId },
       policy,
       ctx.retryBaseMs,
@@ -118,6 +121,11 @@ async function runClaimedAgent(
     asyncTaskUuid = result.asyncTaskUuid;
   } catch (error) {
     await executingRecorded;
+    const run = { token, input, threadUuid, runFields: governed ? governed.runFields() : {} };
+    if (await handleGovernedEnd(ctx, tenant, session, agent, run, error)) {
+      if (slotted) await releaseSlot(ctx, tenant, session, agent);
+      return;
+    }
     const reason = errorMessage(error);
     const failed = await ctx.store.finishRun(tenant, key, token, {
       state: 'failed',
@@ -147,6 +155,7 @@ async function runClaimedAgent(
       status: 'completed',
       user_id: userId,
       updated_by: 'procedure-hub',
+      ...governed?.runFields(),
     }),
   );
   const next = agent.agent_action.user_in_the_loop

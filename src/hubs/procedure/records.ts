@@ -25,6 +25,8 @@ export const AgentRecordSchema = SessionAgentSchema.extend({
   claim_token: z.string().optional().nullable(),
   action_lease_until: z.number().optional().nullable(),
   run_uuid: z.string().optional().nullable(),
+  /** Set while a guardrail holds the agent's output for a person ({findings, run_uuid}). */
+  guardrail_escalation: z.looseObject({}).optional().nullable(),
 });
 export type AgentRecord = z.infer<typeof AgentRecordSchema>;
 
