@@ -121,6 +121,19 @@ export const tableDefinitions = {
     globalIndexes: [{ name: 'topic-index', hashKey: s('topic'), rangeKey: s('subscriber') }],
     ttlAttribute: 'expires_at',
   },
+  /**
+   * The tool loop's record of one run (keyed by the run): `turn#NNNNNN` items hold each model turn
+   * that asked for tools, `call#<call id>` items each tool call and its result (exactly-once side
+   * effects), `approval` the decisions gate of an operation-hub run waiting for approval.
+   */
+  toolCalls: {
+    name: 'tool_calls',
+    hashKey: s('run_uuid'),
+    rangeKey: s('item_key'),
+    localIndexes: [],
+    globalIndexes: [],
+    ttlAttribute: 'expires_at',
+  },
   /** Idempotency keys: public execute-task messages, schedule firings, operation-hub asks. */
   idempotency: {
     name: 'idempotency',

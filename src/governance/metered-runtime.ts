@@ -2,6 +2,8 @@ import type { BudgetCounters, BudgetTarget } from '../budgets/counters.js';
 import { type Budget, BudgetExceededError, hasBudget } from '../budgets/model.js';
 import type { AgentRunRequest, AgentRunResult, AgentRuntime } from '../runtimes/port.js';
 import type { Tenant } from '../tenant.js';
+import type { ToolRunContext } from '../tools/context.js';
+import type { Toolbox } from '../tools/toolbox.js';
 import type { UsageLedger } from '../usage/ledger.js';
 import { addUsage, emptyUsage, type ModelUsage } from '../usage/model.js';
 
@@ -27,6 +29,9 @@ export interface MeteringScope {
   readonly abortPollMs?: number;
 }
 
+/** Runtimes that call `beforeModelCall` before each model call (their tool loop's turns). */
+const HOOKED_KINDS = new Set(['openai', 'bedrock', 'scripted']);
+
 export interface MeterDeps {
   readonly ledger: UsageLedger;
   readonly counters: BudgetCounters;
@@ -34,7 +39,7 @@ export interface MeterDeps {
 
 export interface MeteredRuntime extends AgentRuntime {
   /** What the calls made through this wrapper used (the run's own record). */
-  totals(): { usage: ModelUsage; costUsd: number | null; modelCalls: number };
+  totals(): { usage: ModelUsage; costUsd: number | null; modelCalls: number; toolCalls: number };
 }
 
 /**
@@ -45,6 +50,7 @@ export interface MeteredRuntime extends AgentRuntime {
  */
 export function meteredRuntime(runtime: AgentRuntime, deps: MeterDeps, scope: MeteringScope): MeteredRuntime {
   let calls = 0;
+  let toolCalls = 0;
   let usage = emptyUsage();
   let costUsd: number | null = null;
   const budgets = scope.budgets.filter((b) => hasBudget(b.budget));
@@ -65,9 +71,46 @@ export function meteredRuntime(runtime: AgentRuntime, deps: MeterDeps, scope: Me
     if (recorded.costUsd !== null) costUsd = Math.round(((costUsd ?? 0) + recorded.costUsd) * 1e10) / 1e10;
   }
 
-  async function reserve() {
-    for (const b of budgets)
-      await deps.counters.reserve(b.target, b.budget, 'model', scope.now(), b.onExceeded);
+  async function reserve(kind: 'model' | 'tool' = 'model') {
+    for (const b of budgets) await deps.counters.reserve(b.target, b.budget, kind, scope.now(), b.onExceeded);
+  }
+
+  /**
+   * The run's tools, each call reserved against the tool budgets before it
+   * starts and counted in the ledger by (run, call id): the tool loop runs a
+   * call once, and a repeated record of it counts once. A refused call is not
+   * made; the model reads why, and its next turn is refused too.
+   */
+  function meteredTools(tools: ToolRunContext | undefined): ToolRunContext | undefined {
+    if (!tools) return tools;
+    const toolbox: Toolbox = {
+      ...tools.toolbox,
+      resolve: async (specs) =>
+        (await tools.toolbox.resolve(specs)).map((tool) => ({
+          ...tool,
+          invoke: async (args, context) => {
+            try {
+              await reserve('tool');
+            } catch (error) {
+              if (error instanceof BudgetExceededError) return { ok: false, value: error.message };
+              throw error;
+            }
+            const outcome = await tool.invoke(args, context);
+            await deps.ledger.recordToolCall(scope.tenant, {
+              callId: `tool:${context.runUuid}:${context.callId}`,
+              coordinationUuid: scope.coordinationUuid,
+              sessionUuid: scope.sessionUuid,
+              sessionAgentUuid: scope.sessionAgentUuid ?? null,
+              agentUuid: scope.agentUuid,
+              taskUuid: scope.taskUuid ?? null,
+              at: new Date(scope.now()),
+            });
+            toolCalls++;
+            return outcome;
+          },
+        })),
+    };
+    return { ...tools, toolbox };
   }
 
   /** Aborts the call when a budget asks running calls to stop (polling) or its duration runs out. */
@@ -124,9 +167,11 @@ export function meteredRuntime(runtime: AgentRuntime, deps: MeterDeps, scope: Me
 
   return {
     kind: runtime.kind,
-    totals: () => ({ usage, costUsd, modelCalls: calls }),
+    totals: () => ({ usage, costUsd, modelCalls: calls, toolCalls }),
     async run(request: AgentRunRequest): Promise<AgentRunResult> {
-      await reserve();
+      // Runtimes with the engine's model loop ask before each model call; the others are one call, asked here.
+      const perCall = HOOKED_KINDS.has(runtime.kind);
+      if (!perCall) await reserve();
       const watch = watchdog(request.signal);
       let reported = false;
       const onUsage = async (used: ModelUsage) => {
@@ -136,7 +181,19 @@ export function meteredRuntime(runtime: AgentRuntime, deps: MeterDeps, scope: Me
       };
       let result: AgentRunResult;
       try {
-        result = await runtime.run({ ...request, onUsage, ...(watch.signal && { signal: watch.signal }) });
+        const tools = meteredTools(request.tools);
+        result = await runtime.run({
+          ...request,
+          onUsage,
+          ...(perCall && {
+            beforeModelCall: async () => {
+              await reserve();
+              await request.beforeModelCall?.();
+            },
+          }),
+          ...(tools && { tools }),
+          ...(watch.signal && { signal: watch.signal }),
+        });
       } catch (error) {
         throw watch.reason() ?? error;
       } finally {

@@ -14,6 +14,14 @@ export function snakeToCamel(key: string): string {
   return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
+/**
+ * Keys whose values are data a tenant wrote for someone else (JSON Schemas of
+ * tool parameters and structured output, tool-call arguments): kept exactly as
+ * given, so `additionalProperties` stays `additionalProperties` and a property
+ * named `orderId` stays `orderId`. Named in snake_case; matched in both cases.
+ */
+export const OPAQUE_VALUE_KEYS: ReadonlySet<string> = new Set(['parameters', 'output_schema', 'arguments']);
+
 export interface ConvertOptions {
   /** Leave the keys of the outermost object alone (maps keyed by ids). */
   readonly keepTopKeys?: boolean;
@@ -26,7 +34,8 @@ function convertKeys(value: unknown, rename: (key: string) => string, keepKeys: 
     return value;
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    out[keepKeys ? key : rename(key)] = convertKeys(inner, rename, false);
+    const opaque = OPAQUE_VALUE_KEYS.has(camelToSnake(key));
+    out[keepKeys ? key : rename(key)] = opaque ? inner : convertKeys(inner, rename, false);
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { validationErrors } from '../tools/json-schema.js';
 import type { CheckOutcome, Finding, GuardrailCheck } from './model.js';
 import { findPii, redactSpans } from './pii.js';
 
@@ -23,18 +23,6 @@ export function parseJsonAnswer(text: string): { ok: true; value: unknown } | { 
     }
   }
   return { ok: false };
-}
-
-const compiledSchemas = new Map<string, z.ZodType>();
-function compiled(schema: Record<string, unknown>): z.ZodType {
-  const key = JSON.stringify(schema);
-  let zod = compiledSchemas.get(key);
-  if (!zod) {
-    zod = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
-    if (compiledSchemas.size > 500) compiledSchemas.clear();
-    compiledSchemas.set(key, zod);
-  }
-  return zod;
 }
 
 const valueAt = (value: unknown, path: string): unknown =>
@@ -93,19 +81,10 @@ export function runLocalCheck(
       if (!schema) return { findings: [finding(check, 'the agent declares no output_schema')] };
       const parsed = parseJsonAnswer(text);
       if (!parsed.ok) return { findings: [finding(check, 'is not JSON')] };
-      const result = compiled(schema).safeParse(parsed.value);
-      return result.success
-        ? { findings: [] }
-        : {
-            findings: result.error.issues
-              .slice(0, 10)
-              .map((i) =>
-                finding(
-                  check,
-                  `does not match output_schema at ${i.path.join('.') || '(root)'}: ${i.message}`,
-                ),
-              ),
-          };
+      const errors = validationErrors(schema, parsed.value);
+      return {
+        findings: errors.slice(0, 10).map((e) => finding(check, `does not match output_schema: ${e}`)),
+      };
     }
     case 'min_confidence': {
       const parsed = parseJsonAnswer(text);

@@ -2,10 +2,13 @@ import {
   BedrockRuntimeClient,
   type BedrockRuntimeClientConfig,
   ConverseStreamCommand,
-  type Message,
 } from '@aws-sdk/client-bedrock-runtime';
+import { guardOutcome } from '../governance/runtime-hooks.js';
 import type { ThreadStore } from '../threads/store.js';
-import { usageFromBedrock } from '../usage/model.js';
+import type { ModelTurn } from '../tools/conversation.js';
+import { type LoopOutcome, runToolLoop } from '../tools/loop.js';
+import { addUsage, emptyUsage, type ModelUsage, usageFromBedrock } from '../usage/model.js';
+import { createConverseAccumulator, toConverseMessages, toToolConfig } from './bedrock-wire.js';
 import type { CredentialSource } from './credentials.js';
 import { loadHistory, saveExchange } from './history.js';
 import { type AgentRunRequest, type AgentRunResult, type AgentRuntime, AgentRuntimeError } from './port.js';
@@ -32,7 +35,8 @@ const RETRYABLE = new Set([
 
 /**
  * Bedrock Converse through ConverseStream: one code path whether or not the
- * caller wants chunks (the stream is read to its end either way). The SDK
+ * caller wants chunks (the stream is read to its end either way); tools
+ * (`toolConfig`, `toolUse`, `toolResult`) run in the engine's tool loop. The SDK
  * retries throttling and 5xx before the stream starts (`maxAttempts`);
  * an overall deadline (`timeout_ms`) aborts the call, stream included.
  */
@@ -67,38 +71,37 @@ export function createBedrockRuntime(deps: BedrockRuntimeDeps): AgentRuntime {
       const maxAttempts = (settings.max_retries ?? deps.defaults?.maxRetries ?? 2) + 1;
       const client = await clientFor(settings.credentials ?? 'default', region, maxAttempts);
       const history = await loadHistory(deps.threads, request, settings);
-      const messages: Message[] = [
-        ...history.map((m) => ({ role: m.role, content: [{ text: m.content }] })),
-        { role: 'user', content: [{ text: request.input }] },
-      ];
+      const model = settings.model;
 
       const deadline = new AbortController();
       const timeoutMs = settings.timeout_ms ?? deps.defaults?.timeoutMs ?? 60_000;
       const timer = setTimeout(() => deadline.abort(), timeoutMs);
       const signal = request.signal ? AbortSignal.any([request.signal, deadline.signal]) : deadline.signal;
 
-      let output = '';
-      let usage: unknown;
-      try {
+      let used: ModelUsage | undefined;
+      const turn: ModelTurn = async ({ messages, tools, outputSchema, stream }) => {
+        await request.beforeModelCall?.();
+        let usage: unknown;
+        const toolConfig = toToolConfig(tools, outputSchema);
         const response = await client.send(
           new ConverseStreamCommand({
-            modelId: settings.model,
-            messages,
+            modelId: model,
+            messages: toConverseMessages(messages),
             ...(settings.system_prompt && { system: [{ text: settings.system_prompt }] }),
             ...((settings.max_tokens !== undefined || settings.temperature !== undefined) && {
               inferenceConfig: { maxTokens: settings.max_tokens, temperature: settings.temperature },
             }),
+            ...(toolConfig && { toolConfig }),
           }),
           { abortSignal: signal },
         );
+        const answer = createConverseAccumulator(async (text) => {
+          if (stream) await request.onChunk?.(text);
+        });
         for await (const event of response.stream ?? []) {
           if (signal.aborted) throw signal.reason ?? new Error('aborted');
+          await answer.add(event);
           if (event.metadata?.usage) usage = event.metadata.usage;
-          const text = event.contentBlockDelta?.delta?.text;
-          if (text) {
-            output += text;
-            await request.onChunk?.(text);
-          }
           const streamError =
             event.internalServerException ??
             event.modelStreamErrorException ??
@@ -109,6 +112,17 @@ export function createBedrockRuntime(deps: BedrockRuntimeDeps): AgentRuntime {
         }
         // An aborted HTTP/2 stream can end quietly instead of throwing: never take a cut-off answer for a whole one.
         if (signal.aborted) throw signal.reason ?? new Error('aborted');
+        if (usage) {
+          const call = usageFromBedrock(model, usage);
+          used = addUsage(used ?? emptyUsage(model), call);
+          await request.onUsage?.(call);
+        }
+        return answer.result();
+      };
+
+      let outcome: LoopOutcome;
+      try {
+        outcome = await runToolLoop(request, history, turn);
       } catch (error) {
         if (deadline.signal.aborted) {
           throw new AgentRuntimeError(`Bedrock call timed out after ${timeoutMs} ms`, true, { cause: error });
@@ -119,11 +133,14 @@ export function createBedrockRuntime(deps: BedrockRuntimeDeps): AgentRuntime {
       } finally {
         clearTimeout(timer);
       }
-      const used = usage === undefined ? undefined : usageFromBedrock(settings.model, usage);
-      if (used) await request.onUsage?.(used);
-      if (request.guardOutput) output = await request.guardOutput(output);
-      await saveExchange(deps.threads, request, output);
-      return { output, threadUuid: request.threadUuid, ...(used && { usage: used }) };
+      outcome = await guardOutcome(request, outcome);
+      if (!outcome.pendingToolCalls) await saveExchange(deps.threads, request, outcome.transcript);
+      return {
+        output: outcome.output,
+        threadUuid: request.threadUuid,
+        ...(outcome.pendingToolCalls && { pendingToolCalls: outcome.pendingToolCalls }),
+        ...(used && { usage: used }),
+      };
     },
   };
 }

@@ -15,14 +15,12 @@ export async function loadHistory(
   return threads.history(request.tenant, request.threadUuid, historyBudgetOf(settings));
 }
 
+/** Appends this run's part of the conversation: the input, tool calls and results, the answer. */
 export async function saveExchange(
   threads: ThreadStore | undefined,
   request: AgentRunRequest,
-  output: string,
+  transcript: readonly ThreadMessage[],
 ): Promise<void> {
   if (!threads || !request.tenant) return;
-  await threads.append(request.tenant, request.threadUuid, [
-    { role: 'user', content: request.input },
-    { role: 'assistant', content: output },
-  ]);
+  await threads.append(request.tenant, request.threadUuid, transcript);
 }

@@ -1,9 +1,12 @@
 import OpenAI from 'openai';
-import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { guardOutcome } from '../governance/runtime-hooks.js';
 import type { ThreadStore } from '../threads/store.js';
-import { usageFromOpenAI } from '../usage/model.js';
+import type { ModelTurn } from '../tools/conversation.js';
+import { type LoopOutcome, runToolLoop } from '../tools/loop.js';
+import { addUsage, emptyUsage, type ModelUsage, usageFromOpenAI } from '../usage/model.js';
 import type { CredentialSource } from './credentials.js';
 import { loadHistory, saveExchange } from './history.js';
+import { createToolCallAccumulator, fromChatToolCalls, toChatMessages, toChatTools } from './openai-wire.js';
 import { type AgentRunRequest, type AgentRunResult, type AgentRuntime, AgentRuntimeError } from './port.js';
 import { modelSettingsOf } from './settings.js';
 
@@ -15,7 +18,8 @@ export interface OpenAIRuntimeDeps {
 
 /**
  * OpenAI-compatible chat completions (OpenAI, Azure OpenAI's v1 API, vLLM,
- * Ollama, ...) through the official `openai` package. Tool-free. The SDK
+ * Ollama, ...) through the official `openai` package, tools run by the
+ * engine's tool loop (src/tools/loop.ts). The SDK
  * retries 408/409/429/5xx and connection errors with exponential backoff
  * (honouring retry-after headers); what still fails is mapped to
  * AgentRuntimeError with `retryable` set for the caller's own policy.
@@ -43,55 +47,81 @@ export function createOpenAIRuntime(deps: OpenAIRuntimeDeps): AgentRuntime {
       const settings = modelSettingsOf(request.agent);
       if (!settings.model)
         throw new AgentRuntimeError(`agent ${request.agent.agent_uuid} has no model`, false);
+      const model = settings.model;
       const client = await clientFor(settings.credentials ?? 'default');
       const history = await loadHistory(deps.threads, request, settings);
-      const messages: ChatCompletionMessageParam[] = [
-        ...(settings.system_prompt ? [{ role: 'system' as const, content: settings.system_prompt }] : []),
-        ...history.map((m) => ({ role: m.role, content: m.content })),
-        { role: 'user', content: request.input },
-      ];
-      const body = {
-        model: settings.model,
-        messages,
-        ...(settings.temperature !== undefined && { temperature: settings.temperature }),
-        ...(settings.max_tokens !== undefined && { max_tokens: settings.max_tokens }),
-      };
       const options = {
         timeout: settings.timeout_ms ?? deps.defaults?.timeoutMs ?? 60_000,
         maxRetries: settings.max_retries ?? deps.defaults?.maxRetries ?? 2,
         ...(request.signal && { signal: request.signal }),
       };
 
-      let output = '';
-      let usage: unknown;
-      try {
-        if (request.onChunk) {
+      let used: ModelUsage | undefined;
+      const report = async (usage: unknown) => {
+        if (usage === undefined || usage === null) return;
+        const call = usageFromOpenAI(model, usage);
+        used = addUsage(used ?? emptyUsage(model), call);
+        await request.onUsage?.(call);
+      };
+      const turn: ModelTurn = async ({ messages, tools, outputSchema, stream }) => {
+        await request.beforeModelCall?.();
+        const body = {
+          model,
+          messages: [
+            ...(settings.system_prompt ? [{ role: 'system' as const, content: settings.system_prompt }] : []),
+            ...toChatMessages(messages),
+          ],
+          ...(settings.temperature !== undefined && { temperature: settings.temperature }),
+          ...(settings.max_tokens !== undefined && { max_tokens: settings.max_tokens }),
+          ...(tools.length > 0 && { tools: toChatTools(tools) }),
+          ...(outputSchema && {
+            response_format: {
+              type: 'json_schema' as const,
+              json_schema: { name: 'output', schema: outputSchema },
+            },
+          }),
+        };
+        if (stream && request.onChunk) {
+          let text = '';
+          const calls = createToolCallAccumulator();
           // include_usage: the last chunk (no choices) carries the call's usage.
-          const stream = await client.chat.completions.create(
+          const chunks = await client.chat.completions.create(
             { ...body, stream: true, stream_options: { include_usage: true } },
             options,
           );
-          for await (const chunk of stream) {
+          let usage: unknown;
+          for await (const chunk of chunks) {
             if (chunk.usage) usage = chunk.usage;
-            const text = chunk.choices[0]?.delta?.content;
-            if (text) {
-              output += text;
-              await request.onChunk(text);
+            const delta = chunk.choices[0]?.delta;
+            calls.add(delta?.tool_calls);
+            if (delta?.content) {
+              text += delta.content;
+              await request.onChunk(delta.content);
             }
           }
-        } else {
-          const completion = await client.chat.completions.create({ ...body, stream: false }, options);
-          output = completion.choices[0]?.message?.content ?? '';
-          usage = completion.usage;
+          await report(usage);
+          return { text, toolCalls: calls.calls() };
         }
+        const completion = await client.chat.completions.create({ ...body, stream: false }, options);
+        await report(completion.usage);
+        const message = completion.choices[0]?.message;
+        return { text: message?.content ?? '', toolCalls: fromChatToolCalls(message?.tool_calls) };
+      };
+
+      let outcome: LoopOutcome;
+      try {
+        outcome = await runToolLoop(request, history, turn);
       } catch (error) {
         throw toRuntimeError(error);
       }
-      const used = usage === undefined ? undefined : usageFromOpenAI(settings.model, usage);
-      if (used) await request.onUsage?.(used);
-      if (request.guardOutput) output = await request.guardOutput(output);
-      await saveExchange(deps.threads, request, output);
-      return { output, threadUuid: request.threadUuid, ...(used && { usage: used }) };
+      outcome = await guardOutcome(request, outcome);
+      if (!outcome.pendingToolCalls) await saveExchange(deps.threads, request, outcome.transcript);
+      return {
+        output: outcome.output,
+        threadUuid: request.threadUuid,
+        ...(outcome.pendingToolCalls && { pendingToolCalls: outcome.pendingToolCalls }),
+        ...(used && { usage: used }),
+      };
     },
   };
 }

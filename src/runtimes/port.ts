@@ -1,5 +1,7 @@
 import type { Agent } from '../domain/coordination/model.js';
 import type { Tenant } from '../tenant.js';
+import type { ToolRunContext } from '../tools/context.js';
+import type { PendingToolCall } from '../tools/events.js';
 import type { ModelUsage } from '../usage/model.js';
 
 /**
@@ -19,15 +21,22 @@ export interface AgentRunRequest {
   readonly tenant?: Tenant;
   /** Aborted when the per-agent timeout passes or the run is cancelled. */
   readonly signal?: AbortSignal;
-  /** Called with each streamed chunk, in order; the chunks joined equal the returned output. */
+  /**
+   * Called with each streamed chunk, in order; the chunks joined equal the returned output
+   * (with tools, text the model wrote beside its tool calls streams too).
+   */
   readonly onChunk?: (chunk: string) => void | Promise<void>;
   readonly inputFiles?: readonly unknown[];
+  /** The engine's tool services for this run (needed when the agent has `tools`). */
+  readonly tools?: ToolRunContext;
   /**
    * Output guardrails: called with the whole answer before the runtime keeps
    * it in the thread; returns the text to keep and return (redacted), or
    * throws, and then nothing of the answer is kept.
    */
   readonly guardOutput?: (output: string) => Promise<string>;
+  /** Called before each model call (turn of the tool loop): budgets refuse it by throwing. */
+  readonly beforeModelCall?: () => Promise<void>;
   /** Called with each model call's usage as soon as it is known (before guardOutput, which may throw). */
   readonly onUsage?: (usage: ModelUsage) => void | Promise<void>;
 }
@@ -38,6 +47,8 @@ export interface AgentRunResult {
   readonly threadUuid: string;
   /** Set by runtimes that run asynchronously on their side (AI Agent Core Engine). */
   readonly asyncTaskUuid?: string;
+  /** Calls that wait for a person's approval: the run stopped before them (output is empty). */
+  readonly pendingToolCalls?: readonly PendingToolCall[];
   /** What the model calls of this run used, where the runtime reports it (absent: unknown, not zero). */
   readonly usage?: ModelUsage;
 }

@@ -1,6 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
 import type { Agent } from '../domain/coordination/model.js';
+import { guardOutcome } from '../governance/runtime-hooks.js';
+import type { ModelTurn } from '../tools/conversation.js';
+import { actsWithTools, runToolLoop } from '../tools/loop.js';
+import type { ModelUsage } from '../usage/model.js';
 import { type AgentRunRequest, type AgentRunResult, type AgentRuntime, AgentRuntimeError } from './port.js';
 
 /**
@@ -20,7 +24,7 @@ export const ScriptSchema = z
     always_fail: z.boolean().default(false),
     /** Stream the answer in chunks of N characters. */
     chunk_size: z.number().int().min(1).optional(),
-    /** Usage reported for each call (the ledger and budgets tests and demos): tokens per call. */
+    /** Usage reported for each model call (the ledger and budgets tests and demos). */
     usage: z
       .object({
         model: z.string().default('scripted'),
@@ -29,6 +33,14 @@ export const ScriptSchema = z
         cached_tokens: z.number().int().min(0).default(0),
       })
       .optional(),
+    /**
+     * Tools the first model turn asks for (run through the engine's tool loop like any model's);
+     * the answer then reads their results as {tool:NAME}.
+     */
+    tool_calls: z
+      .array(z.object({ name: z.string().min(1), arguments: z.unknown().default({}) }))
+      .max(32)
+      .default([]),
   })
   .default({
     answer: '{agent_name}: done',
@@ -36,6 +48,7 @@ export const ScriptSchema = z
     delay_ms: 0,
     fail_times: 0,
     always_fail: false,
+    tool_calls: [],
   });
 export type Script = z.infer<typeof ScriptSchema>;
 
@@ -46,12 +59,42 @@ export interface ScriptedRuntime extends AgentRuntime {
   reset(): void;
 }
 
-export function renderAnswer(script: Script, agent: Agent, input: string): string {
+export function renderAnswer(
+  script: Script,
+  agent: Agent,
+  input: string,
+  toolResults: ReadonlyMap<string, string> = new Map(),
+): string {
   const rule = script.answers.find((r) => new RegExp(r.match).test(input));
   const template = rule?.answer ?? script.answer;
-  return template.replace(/\{(input|agent_name|agent_uuid)\}/g, (_, name: string) =>
-    name === 'input' ? input : name === 'agent_name' ? agent.agent_name : agent.agent_uuid,
-  );
+  return template
+    .replace(/\{(input|agent_name|agent_uuid)\}/g, (_, name: string) =>
+      name === 'input' ? input : name === 'agent_name' ? agent.agent_name : agent.agent_uuid,
+    )
+    .replace(/\{tool:([A-Za-z0-9_-]+)\}/g, (_, name: string) => toolResults.get(name) ?? '');
+}
+
+/**
+ * The scripted model: the first turn asks for `script.tool_calls` (ids call_1, call_2, ...),
+ * the next one answers with the tool results in the template.
+ */
+export function scriptedTurn(script: Script, agent: Agent, input: string): ModelTurn {
+  return async ({ messages }) => {
+    const lastUser = messages.findLastIndex((m) => m.role === 'user');
+    const results = messages.slice(lastUser + 1).filter((m) => m.role === 'tool');
+    if (results.length === 0 && script.tool_calls.length > 0) {
+      return {
+        text: '',
+        toolCalls: script.tool_calls.map((c, i) => ({
+          id: `call_${i + 1}`,
+          name: c.name,
+          arguments: c.arguments,
+        })),
+      };
+    }
+    const byName = new Map(results.map((m) => [m.name, m.is_error ? `error: ${m.content}` : m.content]));
+    return { text: renderAnswer(script, agent, input, byName), toolCalls: [] };
+  };
 }
 
 export function createScriptedRuntime(): ScriptedRuntime {
@@ -79,23 +122,33 @@ export function createScriptedRuntime(): ScriptedRuntime {
           true,
         );
       }
-      const rendered = renderAnswer(script, agent, request.input);
-      const usage = script.usage && {
-        model: script.usage.model,
-        inputTokens: script.usage.input_tokens,
-        outputTokens: script.usage.output_tokens,
-        cachedTokens: script.usage.cached_tokens,
-        reasoningTokens: 0,
-        modelCalls: 1,
+      const modelTurn = scriptedTurn(script, agent, request.input);
+      // Each turn is a model call: budgets are asked before it, its scripted usage reported after.
+      const turn: typeof modelTurn = async (input) => {
+        await request.beforeModelCall?.();
+        const answer = await modelTurn(input);
+        const usage = scriptedUsage(script);
+        if (usage) await request.onUsage?.(usage);
+        return answer;
       };
-      if (usage) await request.onUsage?.(usage);
-      const output = request.guardOutput ? await request.guardOutput(rendered) : rendered;
+      if (script.tool_calls.length > 0 || actsWithTools(request)) {
+        const outcome = await guardOutcome(request, await runToolLoop(request, [], turn));
+        return {
+          output: outcome.output,
+          threadUuid: request.threadUuid,
+          ...(outcome.pendingToolCalls && { pendingToolCalls: outcome.pendingToolCalls }),
+        };
+      }
+      const answered = (
+        await turn({ messages: [{ role: 'user', content: request.input }], tools: [], stream: false })
+      ).text;
+      const output = request.guardOutput ? await request.guardOutput(answered) : answered;
       if (script.chunk_size && request.onChunk) {
         for (let i = 0; i < output.length; i += script.chunk_size) {
           await request.onChunk(output.slice(i, i + script.chunk_size));
         }
       }
-      return { output, threadUuid: request.threadUuid, ...(usage && { usage }) };
+      return { output, threadUuid: request.threadUuid };
     } finally {
       stats.running--;
     }
@@ -113,5 +166,17 @@ export function createScriptedRuntime(): ScriptedRuntime {
       stats.running = 0;
       stats.maxRunning = 0;
     },
+  };
+}
+
+function scriptedUsage(script: Script): ModelUsage | undefined {
+  if (!script.usage) return undefined;
+  return {
+    model: script.usage.model,
+    inputTokens: script.usage.input_tokens,
+    outputTokens: script.usage.output_tokens,
+    cachedTokens: script.usage.cached_tokens,
+    reasoningTokens: 0,
+    modelCalls: 1,
   };
 }

@@ -3,6 +3,7 @@ import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/
 import * as z from 'zod';
 import type { TableNames } from '../db/tables.js';
 import type { Tenant } from '../tenant.js';
+import { type ConversationMessage, ConversationMessageSchema } from '../tools/conversation.js';
 
 /**
  * Thread history for runtimes that keep none of their own (chat completions,
@@ -10,13 +11,11 @@ import type { Tenant } from '../tenant.js';
  * `seq` within the thread. Rows carry the tenant; a thread of another tenant
  * reads as empty and cannot be appended to.
  */
-export const ThreadRoleSchema = z.enum(['user', 'assistant']);
+export const ThreadRoleSchema = z.enum(['user', 'assistant', 'tool']);
 export type ThreadRole = z.infer<typeof ThreadRoleSchema>;
 
-export interface ThreadMessage {
-  readonly role: ThreadRole;
-  readonly content: string;
-}
+/** A message of the neutral conversation (tool calls and tool results included). */
+export type ThreadMessage = ConversationMessage;
 
 /** How much history a model call gets: the newest messages that fit both limits. */
 export interface HistoryBudget {
@@ -32,7 +31,18 @@ const RowSchema = z.object({
   partition_key: z.string(),
   role: ThreadRoleSchema,
   content: z.string(),
+  tool_calls: z.array(z.unknown()).optional(),
+  tool_call_id: z.string().optional(),
+  name: z.string().optional(),
+  is_error: z.boolean().optional(),
 });
+type Row = z.infer<typeof RowSchema>;
+
+/** A stored row as the conversation message it holds. */
+function messageOf(row: Row): ThreadMessage {
+  const { thread_uuid: _t, seq: _s, partition_key: _p, ...message } = row;
+  return ConversationMessageSchema.parse(message);
+}
 
 export interface ThreadStoreDeps {
   readonly doc: DynamoDBDocumentClient;
@@ -61,7 +71,9 @@ export function trimHistory(newestFirst: readonly ThreadMessage[], budget: Histo
     chars += message.content.length;
   }
   kept.reverse();
-  while (kept[0]?.role === 'assistant') kept.shift();
+  // Never start on an answer or a tool result: the provider expects the user first, and a tool
+  // result without the call that asked for it is an invalid conversation.
+  while (kept[0] && kept[0].role !== 'user') kept.shift();
   return kept;
 }
 
@@ -93,7 +105,7 @@ export function createThreadStore(deps: ThreadStoreDeps): ThreadStore {
       if (full.maxMessages <= 0) return [];
       const rows = await newestRows(threadUuid, full.maxMessages);
       if (rows.some((row) => row.partition_key !== tenant.partitionKey)) return [];
-      return trimHistory(rows, full);
+      return trimHistory(rows.map(messageOf), full);
     },
 
     async append(tenant, threadUuid, messages) {
@@ -112,8 +124,7 @@ export function createThreadStore(deps: ThreadStoreDeps): ThreadStore {
                   thread_uuid: threadUuid,
                   seq: (last?.seq ?? 0) + 1,
                   partition_key: tenant.partitionKey,
-                  role: message.role,
-                  content: message.content,
+                  ...message,
                   created_at: stamp.toISOString(),
                   ...(ttlDays > 0 && { expires_at: Math.floor(stamp.getTime() / 1000) + ttlDays * 86_400 }),
                 },

@@ -79,9 +79,14 @@ export function createUsageLedger(deps: LedgerDeps) {
     });
     if (!counted) {
       const { Item } = await doc.send(
-        new GetCommand({ TableName: tables.sessions, Key: sessionKey, ProjectionExpression: 'partition_key' }),
+        new GetCommand({
+          TableName: tables.sessions,
+          Key: sessionKey,
+          ProjectionExpression: 'partition_key',
+        }),
       );
-      if (Item?.partition_key !== pk) throw new Error(`session ${call.sessionUuid} not found for this tenant`);
+      if (Item?.partition_key !== pk)
+        throw new Error(`session ${call.sessionUuid} not found for this tenant`);
       // Already counted on the session: the other items are added again where a crash left them out.
     }
     const writes: Promise<boolean>[] = [];

@@ -35,4 +35,27 @@ describe('camelCase <-> snake_case', () => {
     expect(api).toEqual({ agent_one: { primaryPath: true }, '0123': { userInTheLoop: null } });
     expect(toSnakeDeep(api, { keepTopKeys: true })).toEqual(stored);
   });
+
+  it('never rewrites the insides of JSON Schemas and tool arguments', () => {
+    const schema = {
+      type: 'object',
+      properties: { orderId: { type: 'string' }, line_items: { type: 'array' } },
+      required: ['orderId'],
+      additionalProperties: false,
+    };
+    const api = {
+      agentUuid: 'a1',
+      tools: [{ type: 'http', name: 'lookup', headersProfile: 'crm', parameters: schema }],
+      outputSchema: schema,
+      script: { toolCalls: [{ name: 'lookup', arguments: { orderId: 'A-1' } }] },
+    };
+    const stored = toSnakeDeep(api) as Record<string, unknown>;
+    expect(stored).toEqual({
+      agent_uuid: 'a1',
+      tools: [{ type: 'http', name: 'lookup', headers_profile: 'crm', parameters: schema }],
+      output_schema: schema,
+      script: { tool_calls: [{ name: 'lookup', arguments: { orderId: 'A-1' } }] },
+    });
+    expect(toCamelDeep(stored)).toEqual(api);
+  });
 });

@@ -84,7 +84,7 @@ export function governAgentRun(
           cached_tokens: totals.usage.cachedTokens,
           reasoning_tokens: totals.usage.reasoningTokens,
           model_calls: totals.usage.modelCalls,
-          tool_calls: 0,
+          tool_calls: totals.toolCalls,
           cost_usd: totals.costUsd,
         }),
         ...(reports.length && { guardrail_findings: reports.map((r) => ({ ...r })) }),
