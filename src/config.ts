@@ -43,6 +43,8 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   MAX_QUERY_COST: z.coerce.number().int().min(100).default(5000),
+  /** Model prices (USD per 1M input / cached / output tokens): inline JSON or a path to a JSON file, over the defaults. */
+  ACE_MODEL_PRICES: z.preprocess(emptyToUndefined, z.string().optional()),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;

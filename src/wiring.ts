@@ -6,8 +6,10 @@ import type { Config } from './config.js';
 import { createRepositories, type Repositories } from './domain/repositories.js';
 import { createEventLog } from './events/event-log.js';
 import type { EventPublisher } from './events/publisher.js';
+import { createGovernance } from './governance/governance.js';
 import type { Caller, GraphQLContext, Services } from './graphql/context.js';
 import { createGraphQLServer, type YogaOptions } from './graphql/yoga.js';
+import { createBedrockGuardrail } from './guardrails/bedrock-guardrail.js';
 import { createOperationHub } from './hubs/operation/hub.js';
 import { createSessionLock } from './hubs/operation/session-lock.js';
 import { operationHubSettingsFromEnv } from './hubs/operation/settings.js';
@@ -16,6 +18,7 @@ import { createProcedureHub, type ProcedureHub } from './hubs/procedure/hub.js';
 import { createLogger } from './logger.js';
 import { createSqsWorkQueue, type WorkQueue } from './queue/port.js';
 import { createDlqHandler, createSqsHandler } from './queue/work-queue-handler.js';
+import { envCredentials } from './runtimes/credentials.js';
 import type { RuntimeResolver } from './runtimes/port.js';
 import { createRuntimeResolver } from './runtimes/resolver.js';
 import { createScriptedRuntime } from './runtimes/scripted.js';
@@ -38,6 +41,7 @@ import {
   type WsOperationRuntime,
   type WsProtocol,
 } from './transport/ws-protocol.js';
+import { loadPriceTable } from './usage/prices.js';
 
 /**
  * The composition root: everything the handlers and the local stack run on,
@@ -133,6 +137,13 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
       ),
   });
   const publisher = createFanOutPublisher({ store, delivery, logger });
+  const governance = createGovernance({
+    doc: clients.doc,
+    tables: clients.tables,
+    prices: loadPriceTable(config.ACE_MODEL_PRICES),
+    bedrock: createBedrockGuardrail({ credentials: envCredentials(), region: config.AWS_REGION }),
+  });
+  services.usage = { doc: clients.doc, tables: clients.tables };
   const runtimes =
     options.runtimes ??
     createRuntimeResolver({
@@ -151,6 +162,8 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     events: sessionEventLog,
     logger,
     settings: operationHubSettingsFromEnv(),
+    governance,
+    tables: clients.tables,
   });
   const procedure = createProcedureHub({
     repos,
@@ -162,6 +175,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     // `{type: "lambda", function_name}` action functions invoke other Lambdas by name.
     actions: createActionRegistry({ lambda: new LambdaClient({ region: config.AWS_REGION }) }),
     logger,
+    governance,
   });
   services.procedure = procedure;
   services.scheduleSync = createScheduleSync(config);

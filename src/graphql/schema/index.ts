@@ -13,5 +13,6 @@ import './subscription.js';
 import './session-events.js';
 import './procedure.js';
 import './operation.js';
+import './usage.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

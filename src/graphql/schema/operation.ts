@@ -1,9 +1,10 @@
 import * as z from 'zod';
+import { type Budget, BudgetSchema } from '../../budgets/model.js';
 import { IdSchema, QueryTextSchema } from '../../domain/common/fields.js';
 import type { AskResult, OperationHub } from '../../hubs/operation/hub.js';
 import type { TriageDecision } from '../../hubs/operation/triage.js';
 import { builder } from '../builder.js';
-import { OptionalId } from '../inputs.js';
+import { jsonInput, OptionalId } from '../inputs.js';
 import { SessionRef, sessionKey } from './session.js';
 
 declare module '../context.js' {
@@ -44,7 +45,8 @@ const AskOperationHubRef = builder.objectRef<AskResult>('AskOperationHubResult')
     asyncTaskUuid: t.exposeString('asyncTaskUuid'),
     status: t.exposeString('status', {
       nullable: false,
-      description: 'completed | failed | timeout | cancelled (interrupted) | unassigned (no agent fits)',
+      description:
+        'completed | failed | timeout | cancelled (interrupted) | unassigned (no agent fits) | budget_exceeded | blocked (by a guardrail) | escalated (held for a person)',
     }),
     answer: t.exposeString('answer'),
     error: t.exposeString('error'),
@@ -69,6 +71,8 @@ const AskArgs = z.object({
   stream: z.boolean().nullish(),
   threadLifeMinutes: z.number().int().min(0).max(525_600).nullish(),
   doubleTexting: z.enum(['reject', 'enqueue', 'interrupt']).nullish(),
+  budget: jsonInput(BudgetSchema.strict()),
+  sessionBudget: jsonInput(BudgetSchema.strict()),
 });
 
 builder.queryField('askOperationHub', (t) =>
@@ -98,6 +102,16 @@ builder.queryField('askOperationHub', (t) =>
           description:
             'Policy of a session this ask creates (default reject); an existing session keeps its own.',
         }),
+        budget: t.arg({
+          type: 'JSON',
+          description:
+            'Limits of this ask: {maxTokens, maxCostUsd, maxModelCalls, maxToolCalls, maxDurationMs, onBudgetExceeded}.',
+        }),
+        sessionBudget: t.arg({
+          type: 'JSON',
+          description:
+            'The same limits for the whole session this ask creates (an existing session keeps its own).',
+        }),
       },
       AskArgs,
     ),
@@ -118,6 +132,8 @@ builder.queryField('askOperationHub', (t) =>
           stream: args.stream ?? null,
           threadLifeMinutes: args.threadLifeMinutes ?? null,
           doubleTexting: args.doubleTexting ?? null,
+          budget: (args.budget as Budget | null | undefined) ?? null,
+          sessionBudget: (args.sessionBudget as Budget | null | undefined) ?? null,
         },
         emit && args.stream !== false
           ? { onChunk: (chunk, meta) => emit({ extensions: { askOperationHub: { ...meta, chunk } } }) }

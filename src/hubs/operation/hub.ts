@@ -1,9 +1,11 @@
 import type { Coordination } from '../../domain/coordination/model.js';
 import type { Session } from '../../domain/session/model.js';
+import { GuardrailEscalation } from '../../guardrails/evaluate.js';
 import { newId } from '../../ids.js';
 import { AgentRuntimeError } from '../../runtimes/port.js';
 import type { Tenant } from '../../tenant.js';
 import { takeSession } from './double-texting.js';
+import { governAsk, governedStatus } from './governed-run.js';
 import { runAgent } from './run-agent.js';
 import { chooseThread } from './thread-choice.js';
 import { decideAgent, noAgentAnswer } from './triage.js';
@@ -37,7 +39,16 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
     }
   };
 
-  const hub: HubInternals = { repos, locks, runtimes: deps.runtimes, settings, inFlight: new Map(), record };
+  const hub: HubInternals = {
+    repos,
+    locks,
+    runtimes: deps.runtimes,
+    settings,
+    inFlight: new Map(),
+    record,
+    ...(deps.governance && { governance: deps.governance }),
+    ...(deps.tables && { tables: deps.tables }),
+  };
 
   async function findOrCreateSession(caller: AskCaller, input: AskInput, userId: string): Promise<Session> {
     if (input.sessionUuid)
@@ -52,7 +63,10 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
       subtask_queries: [],
       // The Python engine's meaning: `active` when the caller named the agent, `in_transit` while triage decides.
       status: input.agentUuid ? 'active' : 'in_transit',
-      execution_policy: { double_texting: input.doubleTexting ?? settings.doubleTexting },
+      execution_policy: {
+        double_texting: input.doubleTexting ?? settings.doubleTexting,
+        ...input.sessionBudget,
+      },
       updated_by: userId,
     });
   }
@@ -138,12 +152,22 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
           triage,
         });
 
+        const governed = governAsk(
+          hub,
+          caller,
+          coordination,
+          agent,
+          session,
+          runUuid,
+          input.budget ?? undefined,
+        );
         const outcome = await runAgent(
           hub,
           caller,
           agent,
           session,
           {
+            runtime: governed.runtime,
             runUuid,
             threadUuid: thread.threadUuid,
             newThread: thread.newThread,
@@ -168,6 +192,8 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
         } else {
           error = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
           status = outcome.interrupted || !stillOwner ? 'cancelled' : outcome.timedOut ? 'timeout' : 'failed';
+          status = governedStatus(outcome.error) ?? status;
+          if (outcome.error instanceof GuardrailEscalation) answer = null;
           if (!(outcome.error instanceof AgentRuntimeError)) {
             deps.logger?.error({ err: outcome.error, runUuid }, 'agent run failed unexpectedly');
           }
@@ -178,6 +204,10 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
           thread_uuid: threadUuid,
           async_task_uuid: asyncTaskUuid,
           updated_by: userId,
+          ...governed.runFields(),
+          // An escalated answer waits on the run for a person; it is not the ask's answer.
+          ...(outcome.ok === false &&
+            outcome.error instanceof GuardrailEscalation && { answer: outcome.error.heldOutput }),
         });
         await record(tenant, session.session_uuid, `run_${status}`, {
           run_uuid: runUuid,
@@ -187,7 +217,14 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
           ...(answer !== null && { answer_chars: answer.length }),
         });
         if (stillOwner) {
-          const sessionStatus = status === 'failed' ? 'failed' : status === 'timeout' ? 'timeout' : 'active';
+          const sessionStatus =
+            status === 'failed'
+              ? 'failed'
+              : status === 'timeout'
+                ? 'timeout'
+                : status === 'budget_exceeded' && governed.sessionBudgetSpent()
+                  ? 'budget_exceeded'
+                  : 'active';
           const previousStatus = session.status;
           session = await repos.sessions.update(tenant, session.coordination_uuid, session.session_uuid, {
             status: sessionStatus,

@@ -1,9 +1,11 @@
 import type { Agent } from '../../domain/coordination/model.js';
 import type { Session } from '../../domain/session/model.js';
-import type { AgentRunResult } from '../../runtimes/port.js';
+import type { AgentRunResult, AgentRuntime } from '../../runtimes/port.js';
 import type { AskCaller, AskOptions, HubInternals } from './types.js';
 
 export interface RunSpec {
+  /** The agent's runtime as this ask runs it (metered, guarded). */
+  readonly runtime?: AgentRuntime;
   readonly runUuid: string;
   readonly threadUuid: string;
   readonly newThread: boolean;
@@ -65,7 +67,7 @@ export async function runAgent(
     });
   };
   try {
-    const result = await hub.runtimes.forAgent(agent).run({
+    const result = await (run.runtime ?? hub.runtimes.forAgent(agent)).run({
       agent,
       threadUuid: run.threadUuid,
       newThread: run.newThread,
