@@ -4,8 +4,8 @@ import { createGovernance } from '../../src/governance/governance.js';
 import { newId } from '../../src/ids.js';
 import { createUsageLedger } from '../../src/usage/ledger.js';
 import { usageReport } from '../../src/usage/report.js';
-import { createTestEnv, tenantA, tenantB } from '../support/env.js';
 import { createDirectBed, drain, seedTask } from '../procedure/support.js';
+import { createTestEnv, tenantA, tenantB } from '../support/env.js';
 
 const prices = { 'm-small': { input: 1, cachedInput: 0.5, output: 2 }, 'm-big': { input: 10, output: 20 } };
 const usage = (model: string, inputTokens: number, outputTokens: number, cachedTokens = 0) => ({
@@ -102,7 +102,10 @@ describe('usage ledger: exact totals under duplicates and retries', () => {
     });
     expect(report.rows).toEqual([]);
     const { Item } = await env.clients.doc.send(
-      new GetCommand({ TableName: env.clients.tables.sessions, Key: { coordination_uuid: 'c1', session_uuid: sessionUuid } }),
+      new GetCommand({
+        TableName: env.clients.tables.sessions,
+        Key: { coordination_uuid: 'c1', session_uuid: sessionUuid },
+      }),
     );
     expect(Item).toBeUndefined();
   });
@@ -161,10 +164,17 @@ describe('usage ledger: exact totals under duplicates and retries', () => {
     expect(agents.map((a) => a.model_calls)).toEqual([1, 1, 1, 1, 1, 1]);
     const runs = await env.repos.sessionRuns.list(tenantA, { sessionUuid: session.session_uuid });
     expect(runs).toHaveLength(6);
-    expect(runs.every((r) => r.input_tokens === 100 && r.output_tokens === 40 && r.model_calls === 1)).toBe(true);
+    expect(runs.every((r) => r.input_tokens === 100 && r.output_tokens === 40 && r.model_calls === 1)).toBe(
+      true,
+    );
     const today = new Date().toISOString().slice(0, 10);
     const report = (groupBy: 'AGENT' | 'MODEL' | 'DAY' | 'TASK') =>
-      usageReport(env.clients, tenantA, { coordinationUuid: seeded.coordinationUuid, from: today, to: today, groupBy });
+      usageReport(env.clients, tenantA, {
+        coordinationUuid: seeded.coordinationUuid,
+        from: today,
+        to: today,
+        groupBy,
+      });
     const [byAgent, byModel, byDay, byTask] = await Promise.all([
       report('AGENT'),
       report('MODEL'),
@@ -179,7 +189,8 @@ describe('usage ledger: exact totals under duplicates and retries', () => {
     ]);
     expect(byDay.rows).toEqual([expect.objectContaining({ key: today, modelCalls: 6, inputTokens: 600 })]);
     expect(byTask.rows).toEqual([expect.objectContaining({ key: seeded.taskUuid, modelCalls: 6 })]);
-    for (const r of [byAgent, byModel, byDay, byTask]) expect(r.total.costUsd).toBeCloseTo(stored.cost_usd ?? 0, 12);
+    for (const r of [byAgent, byModel, byDay, byTask])
+      expect(r.total.costUsd).toBeCloseTo(stored.cost_usd ?? 0, 12);
     // Read from rollups, not runs: one item per group (and day).
     expect(byAgent.itemsRead).toBe(6);
     expect(byDay.itemsRead).toBe(1);
