@@ -25,7 +25,6 @@ describe('built-in guardrail checks', () => {
       'phone',
       'card',
       'iban',
-      'phone',
     ]);
     const outcome = runLocalCheck(check({ type: 'pii', kinds: ['email', 'card', 'iban'] }), text, {});
     expect(outcome.redacted).toBe(
