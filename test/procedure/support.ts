@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createLogger } from '../../src/clients.js';
 import { createEventLog, type EventLog } from '../../src/events/event-log.js';
+import type { Governance } from '../../src/governance/governance.js';
 import type { ActionRegistry } from '../../src/hubs/procedure/actions.js';
 import type { Clock } from '../../src/hubs/procedure/context.js';
 import type { Faults } from '../../src/hubs/procedure/faults.js';
@@ -17,7 +18,6 @@ import {
 } from '../../src/queue/port.js';
 import { createWorkQueues } from '../../src/queue/setup.js';
 import { createSqsHandler } from '../../src/queue/work-queue-handler.js';
-import type { Governance } from '../../src/governance/governance.js';
 import type { RuntimeResolver } from '../../src/runtimes/port.js';
 import { createScriptedRuntime, type ScriptedRuntime } from '../../src/runtimes/scripted.js';
 import type { Tenant } from '../../src/tenant.js';

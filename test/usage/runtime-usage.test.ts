@@ -89,7 +89,7 @@ describe('usage reported by the runtimes, per model call', () => {
     expect(streamed.usage).toEqual(expected);
     expect(plain.usage).toEqual(expected);
     expect(reported).toEqual([expected, expected]);
-    expect((server.requests[0]?.json as Record<string, unknown>).stream_options).toEqual({
+    expect((server.requests[0]?.json as Record<string, unknown> | undefined)?.stream_options).toEqual({
       include_usage: true,
     });
     // gpt-4o-mini defaults: 20 uncached * 0.15 + 100 cached * 0.075 + 30 * 0.6 per 1M
