@@ -3,6 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { pageTokenKey } from './db/page-token.js';
 import { type TableNames, tableNames } from './db/tables.js';
 import { createLogger } from './logger.js';
 
@@ -20,6 +21,8 @@ export interface Clients {
   readonly sqs: SQSClient;
   readonly tables: TableNames;
   readonly logger: Logger;
+  /** Signs list nextTokens (see ACE_PAGE_TOKEN_SECRET). */
+  readonly pageTokenKey: Uint8Array;
 }
 
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -36,5 +39,6 @@ export function createClients(config: Config, logger: Logger = createLogger(conf
   const doc = DynamoDBDocumentClient.from(dynamo, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
-  return { dynamo, doc, sqs, tables: tableNames(config.ACE_TABLE_PREFIX), logger };
+  const pageKey = pageTokenKey(config.ACE_PAGE_TOKEN_SECRET ?? config.JWT_SECRET);
+  return { dynamo, doc, sqs, tables: tableNames(config.ACE_TABLE_PREFIX), logger, pageTokenKey: pageKey };
 }

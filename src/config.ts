@@ -28,10 +28,16 @@ export const ConfigSchema = z.object({
   SCHEDULER_ENDPOINT: z.preprocess(emptyToUndefined, optionalUrl),
   /** API Gateway management endpoint, https://{api}.execute-api.{region}.amazonaws.com/{stage}. */
   WS_CALLBACK_URL: z.preprocess(emptyToUndefined, optionalUrl),
+  /** Secrets Manager secrets (names or ARNs) read at init; their JSON holds JWT_SECRET and ACE_<RUNTIME>_* credentials. */
+  ACE_SECRET_IDS: z.preprocess(emptyToUndefined, z.string().optional()),
   JWT_SECRET: z.preprocess(emptyToUndefined, z.string().min(16).optional()),
   JWKS_URL: z.preprocess(emptyToUndefined, optionalUrl),
   JWT_ISSUER: z.preprocess(emptyToUndefined, z.string().optional()),
   JWT_AUDIENCE: z.preprocess(emptyToUndefined, z.string().optional()),
+  /** Longest token lifetime accepted (exp - iat), in seconds. */
+  JWT_MAX_AGE_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(86_400),
+  /** Clock skew tolerated on exp/nbf/iat, in seconds. */
+  JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
   /** Local development only: a fixed tenant "endpoint#part" used when no token is sent. Off unless set. */
   DEV_TENANT: z.preprocess(
     emptyToUndefined,
@@ -40,6 +46,39 @@ export const ConfigSchema = z.object({
       .regex(/^[^#]+#[^#]+$/)
       .optional(),
   ),
+  /** Egress guard (src/egress/): where the engine may connect on a tenant's behalf; empty: nowhere. */
+  ACE_TOOL_ALLOWED_HOSTS: z.string().default(''),
+  /** Lambda action functions: only names starting with this (per stage); unset: Lambda actions refused. */
+  ACE_TOOL_LAMBDA_PREFIX: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,63}$/)
+      .optional(),
+  ),
+  ACE_TOOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(900_000).default(10_000),
+  ACE_TOOL_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  ACE_TOOL_MAX_REDIRECTS: z.coerce.number().int().min(0).max(10).default(3),
+  /** Extra header names tenants may set on outbound calls (comma-separated). */
+  ACE_TOOL_ALLOWED_HEADERS: z.string().default(''),
+  /** Operator model policy (src/limits/model-policy.ts): comma-separated model ids per runtime; unset: any. */
+  ACE_OPENAI_ALLOWED_MODELS: z.preprocess(emptyToUndefined, z.string().optional()),
+  ACE_BEDROCK_ALLOWED_MODELS: z.preprocess(emptyToUndefined, z.string().optional()),
+  ACE_CORE_ENGINE_ALLOWED_MODELS: z.preprocess(emptyToUndefined, z.string().optional()),
+  ACE_BEDROCK_ALLOWED_REGIONS: z.preprocess(emptyToUndefined, z.string().optional()),
+  ACE_MAX_TOKENS_CAP: z.coerce.number().int().min(1).max(200_000).default(32_768),
+  ACE_MAX_RETRIES_CAP: z.coerce.number().int().min(0).max(10).default(3),
+  /**
+   * Per-tenant calls per minute of the operations that start work; 0: no limit. Off by default for the
+   * local stack and benchmarks; the CDK stack sets them (settings rateLimitAskPerMinute/ExecutePerMinute).
+   */
+  ACE_RATE_LIMIT_ASK_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  ACE_RATE_LIMIT_EXECUTE_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  /**
+   * Signs list nextTokens (any string of 32+ characters; the same on every function of a stage).
+   * Unset: derived from JWT_SECRET; neither set: a random key, so tokens hold within one process only.
+   */
+  ACE_PAGE_TOKEN_SECRET: z.preprocess(emptyToUndefined, z.string().min(32).optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   MAX_QUERY_COST: z.coerce.number().int().min(100).default(5000),

@@ -3,7 +3,13 @@
  * layer returns as `extensions.code`; anything that is not an AppError is
  * masked before it reaches a client.
  */
-export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN' | 'UNAUTHENTICATED';
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'FORBIDDEN'
+  | 'UNAUTHENTICATED'
+  | 'RATE_LIMITED';
 
 export class AppError extends Error {
   constructor(
@@ -43,5 +49,16 @@ export class ForbiddenError extends AppError {
 export class UnauthenticatedError extends AppError {
   constructor(message: string) {
     super('UNAUTHENTICATED', message);
+  }
+}
+
+/** A per-tenant rate limit was reached; `details.retryAfterSeconds` says when the window reopens. */
+export class RateLimitedError extends AppError {
+  constructor(operation: string, limit: number, windowSeconds: number, retryAfterSeconds: number) {
+    super(
+      'RATE_LIMITED',
+      `${operation}: at most ${limit} per ${windowSeconds} s for this tenant; retry after ${retryAfterSeconds} s`,
+      { operation, limit, windowSeconds, retryAfterSeconds },
+    );
   }
 }

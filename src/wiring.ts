@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { type Clients, createClients } from './clients.js';
 import type { Config } from './config.js';
 import { createRepositories, type Repositories } from './domain/repositories.js';
+import { createEgressGuard, type EgressGuard } from './egress/guard.js';
+import { egressSettingsFromConfig } from './egress/settings.js';
 import { createEventLog } from './events/event-log.js';
 import type { EventPublisher } from './events/publisher.js';
 import { createGovernance } from './governance/governance.js';
@@ -15,10 +17,12 @@ import { createSessionLock } from './hubs/operation/session-lock.js';
 import { operationHubSettingsFromEnv } from './hubs/operation/settings.js';
 import { createActionRegistry } from './hubs/procedure/actions.js';
 import { createProcedureHub, type ProcedureHub } from './hubs/procedure/hub.js';
+import { modelPolicyFromConfig, withModelPolicy } from './limits/model-policy.js';
+import { createRateLimiter } from './limits/rate-limit.js';
 import { createLogger } from './logger.js';
 import { createSqsWorkQueue, type WorkQueue } from './queue/port.js';
 import { createDlqHandler, createSqsHandler } from './queue/work-queue-handler.js';
-import { envCredentials } from './runtimes/credentials.js';
+import { type CredentialSource, envCredentials } from './runtimes/credentials.js';
 import type { RuntimeResolver } from './runtimes/port.js';
 import { createRuntimeResolver } from './runtimes/resolver.js';
 import { createScriptedRuntime } from './runtimes/scripted.js';
@@ -28,6 +32,8 @@ import type { FireScheduleMessage } from './schedules/messages.js';
 import { createOccurrenceClaims } from './schedules/occurrence-claim.js';
 import { tenantFromPartitionKey } from './tenant.js';
 import { createThreadStore } from './threads/store.js';
+import type { BuiltinTool } from './tools/builtins.js';
+import { createEngineTools, type EngineTools } from './tools/engine-tools.js';
 import { createTokenVerifier, type TokenVerifier } from './transport/auth.js';
 import { type ConnectionStore, createConnectionStore } from './transport/connection-store.js';
 import { createDelivery, createFanOutPublisher, type Delivery } from './transport/delivery.js';
@@ -65,6 +71,10 @@ export interface Engine {
   readonly ws: WsProtocol;
   /** Agent runtimes by `agent.runtime`: shared by the operation and procedure hubs. */
   readonly runtimes: RuntimeResolver;
+  /** The one egress guard: every outbound call made on a tenant's behalf (webhooks, tools) goes through it. */
+  readonly egress: EgressGuard;
+  /** Agents' tools: the toolbox, the exactly-once call store, the write-time check. */
+  readonly tools: EngineTools;
   readonly procedure: ProcedureHub;
   readonly queue: WorkQueue;
   /** The work-queue consumer (SQS Lambda, local poller): procedure messages and `graphql_operation`. */
@@ -73,6 +83,8 @@ export interface Engine {
   /** Fires one schedule occurrence (idempotent): the local scheduler calls it. */
   readonly fireSchedule: (message: FireScheduleMessage) => Promise<unknown>;
   readonly httpContext: (caller: Caller) => GraphQLContext;
+  /** Whether the HTTP endpoint serves the GraphiQL page (the only request answered without a token). */
+  readonly graphiql: boolean;
 }
 
 /** Where no queue is configured (an HTTP-only deployment), a dispatch is an error, never a silent skip. */
@@ -88,6 +100,12 @@ export interface EngineOptions {
   readonly graphiql?: YogaOptions['graphiql'];
   /** Agent runtimes; by default the built-in adapters with credentials from the environment. */
   readonly runtimes?: RuntimeResolver;
+  /** Runtime secrets and endpoints per (runtime, profile); the environment by default (Lambda: plus Secrets Manager). */
+  readonly credentials?: CredentialSource;
+  /** The egress guard; by default built from the config's ACE_TOOL_* settings. */
+  readonly egress?: EgressGuard;
+  /** More builtin tools for agents (on top of current_time and session_outputs). */
+  readonly extraBuiltins?: readonly BuiltinTool[];
 }
 
 export function createEngine(config: Config, options: EngineOptions = {}): Engine {
@@ -141,17 +159,35 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     doc: clients.doc,
     tables: clients.tables,
     prices: loadPriceTable(config.ACE_MODEL_PRICES),
-    bedrock: createBedrockGuardrail({ credentials: envCredentials(), region: config.AWS_REGION }),
+    bedrock: createBedrockGuardrail({
+      credentials: options.credentials ?? envCredentials(),
+      region: config.AWS_REGION,
+    }),
   });
   services.usage = { doc: clients.doc, tables: clients.tables };
-  const runtimes =
+  // The operator's model list and caps apply to every runtime, the built-in and the injected alike.
+  const runtimes = withModelPolicy(
     options.runtimes ??
-    createRuntimeResolver({
-      threads: createThreadStore(clients),
-      runtimes: { scripted: createScriptedRuntime() },
-    });
+      createRuntimeResolver({
+        threads: createThreadStore(clients),
+        runtimes: { scripted: createScriptedRuntime() },
+        ...(options.credentials && { credentials: options.credentials }),
+      }),
+    modelPolicyFromConfig(config),
+  );
   // One event log for both hubs: it numbers each session's events and hands them to the fan-out.
   const sessionEventLog = createEventLog({ ...clients, publisher, logger });
+  const egress = options.egress ?? createEgressGuard(egressSettingsFromConfig(config));
+  const lambda = new LambdaClient({ region: config.AWS_REGION });
+  const tools = createEngineTools({
+    doc: clients.doc,
+    tables: clients.tables,
+    repos,
+    egress,
+    lambda,
+    ...(options.extraBuiltins && { extraBuiltins: options.extraBuiltins }),
+  });
+  services.tools = tools;
   const queue = config.WORK_QUEUE_URL
     ? createSqsWorkQueue({ sqs: clients.sqs, queueUrl: config.WORK_QUEUE_URL })
     : missingQueue;
@@ -164,6 +200,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     settings: operationHubSettingsFromEnv(),
     governance,
     tables: clients.tables,
+    tools,
   });
   const procedure = createProcedureHub({
     repos,
@@ -173,12 +210,21 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     queue,
     runtimes,
     // `{type: "lambda", function_name}` action functions invoke other Lambdas by name.
-    actions: createActionRegistry({ lambda: new LambdaClient({ region: config.AWS_REGION }) }),
+    actions: createActionRegistry({ lambda, egress }),
+    toolbox: tools.toolbox,
     logger,
     governance,
   });
   services.procedure = procedure;
   services.scheduleSync = createScheduleSync(config);
+  services.rateLimiter = createRateLimiter({
+    doc: clients.doc,
+    tableName: clients.tables.rateLimits,
+    limits: {
+      askOperationHub: config.ACE_RATE_LIMIT_ASK_PER_MINUTE,
+      executeProcedureTaskSession: config.ACE_RATE_LIMIT_EXECUTE_PER_MINUTE,
+    },
+  });
   const enqueue = config.WORK_QUEUE_URL
     ? (message: Parameters<typeof handleGraphqlOperation>[0]) => queue.send([message])
     : undefined;
@@ -229,11 +275,14 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     publisher,
     ws,
     runtimes,
+    egress,
+    tools,
     procedure,
     queue,
     handleQueueEvent,
     handleDeadLetters: createDlqHandler({ procedure, logger }),
     fireSchedule,
     httpContext: (caller) => ({ transport: 'http', caller, repos, logger, services }),
+    graphiql: options.graphiql !== undefined && options.graphiql !== false,
   };
 }

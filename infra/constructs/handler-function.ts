@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import {
   type BundlingOptions,
   Charset,
@@ -39,7 +39,8 @@ export const bundlingOptions = (bundleAwsSdk: boolean) =>
     format: OutputFormat.ESM,
     mainFields: ['module', 'main'],
     banner: ESM_REQUIRE_BANNER,
-    externalModules: bundleAwsSdk ? [] : ['@aws-sdk/*'],
+    // Secrets Manager is read once at init and only where secretIds are set: the runtime's SDK serves it.
+    externalModules: bundleAwsSdk ? ['@aws-sdk/client-secrets-manager'] : ['@aws-sdk/*'],
     // Non-ASCII text as UTF-8 rather than \u escapes. It saved about 4 % while zod's locale messages
     // were bundled; since `import * as z` (biome enforces it) lets esbuild drop them, only a few hundred bytes.
     charset: Charset.UTF8,
@@ -58,6 +59,8 @@ export interface HandlerFunctionProps {
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
   readonly bundleAwsSdk: boolean;
+  /** Reserved concurrency: a ceiling on what one function can take (and cost); undefined: none. */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 export function createHandlerFunction(
@@ -84,6 +87,11 @@ export function createHandlerFunction(
     depsLockFilePath: `${repoRoot}package-lock.json`,
     loggingFormat: LoggingFormat.JSON,
     logGroup,
+    // X-Ray: API Gateway v2 (HTTP and WebSocket) cannot trace, so each invocation is traced here.
+    tracing: Tracing.ACTIVE,
+    ...(props.reservedConcurrentExecutions && {
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+    }),
   });
   // Stack traces point at the TypeScript sources (the bundle ships its .map).
   fn.addEnvironment('NODE_OPTIONS', '--enable-source-maps');

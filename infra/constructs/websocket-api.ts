@@ -1,4 +1,9 @@
-import { WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  type IAccessLogSettings,
+  type ThrottleSettings,
+  WebSocketApi,
+  WebSocketStage,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -18,6 +23,8 @@ export interface EngineWebSocketApiProps {
   readonly authorizer: IFunction;
   /** Must be present on every connect request, or API Gateway refuses it before the authorizer runs. */
   readonly identitySource: string;
+  readonly throttle: ThrottleSettings;
+  readonly accessLogSettings: IAccessLogSettings;
 }
 
 export class EngineWebSocketApi extends Construct {
@@ -43,6 +50,8 @@ export class EngineWebSocketApi extends Construct {
       webSocketApi: this.api,
       stageName: props.stageName,
       autoDeploy: true,
+      throttle: props.throttle,
+      accessLogSettings: props.accessLogSettings,
     });
   }
 }

@@ -1,11 +1,18 @@
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { CorsHttpMethod, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { EngineAlarms } from '../constructs/alarms.js';
 import { EngineTables } from '../constructs/engine-tables.js';
@@ -14,6 +21,7 @@ import { ScheduleTarget } from '../constructs/schedule-target.js';
 import { EngineWebSocketApi } from '../constructs/websocket-api.js';
 import { WorkQueue } from '../constructs/work-queue.js';
 import { type LambdaEnvironment, lambdaEnvironment } from './environment.js';
+import { grantBedrockModels, grantSecrets, namedSecrets, restrictQueueSenders } from './security.js';
 import type { EngineSettings } from './settings.js';
 
 /**
@@ -34,10 +42,13 @@ export class EngineStack extends Stack {
     super(scope, id, props);
     const s = props.settings;
     const prefix = `ace-${s.stage}-`;
+    const actionFunctionPrefix = s.actionFunctionPrefix ?? `${prefix}action-`;
     const removalPolicy = s.removalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
 
+    // Derived from the stage unless set: two stages in one account never share tables.
+    const tablePrefix = s.tablePrefix ?? prefix;
     const tables = new EngineTables(this, 'Tables', {
-      tablePrefix: s.tablePrefix,
+      tablePrefix,
       removalPolicy,
       deletionProtection: s.deletionProtection,
     });
@@ -56,12 +67,14 @@ export class EngineStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY, // logs of a deleted stack are not worth keeping
       bundleAwsSdk: s.bundleAwsSdk,
     };
+    // JWT_SECRET never appears here: it comes from a Secrets Manager secret (ACE_SECRET_IDS) at init.
+    const secrets = namedSecrets(this, s.secretIds);
     const auth: LambdaEnvironment = {
       LOG_LEVEL: s.logLevel,
       JWKS_URL: s.jwksUrl,
-      JWT_SECRET: s.jwtSecret,
       JWT_ISSUER: s.jwtIssuer,
       JWT_AUDIENCE: s.jwtAudience,
+      ACE_SECRET_IDS: secrets.length ? secrets.map((secret) => secret.secretArn).join(',') : undefined,
     };
     const authorizer = createHandlerFunction(this, 'AuthorizerFunction', {
       ...common,
@@ -70,24 +83,51 @@ export class EngineStack extends Stack {
       memorySize: 256,
       timeout: Duration.seconds(10),
       environment: lambdaEnvironment(auth),
+      reservedConcurrentExecutions: s.apiReservedConcurrency || undefined,
+    });
+
+    // Signs list nextTokens: one key for every engine function of the stage (a per-process random key
+    // would refuse a token issued by another instance). Read at init like every other secret
+    // (ACE_SECRET_IDS), so neither the template nor the functions' environment holds its value.
+    const pageTokenSecret = new Secret(this, 'PageTokenSecret', {
+      description: 'Signs GraphQL list nextTokens (ACE_PAGE_TOKEN_SECRET)',
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'ACE_PAGE_TOKEN_SECRET',
+        passwordLength: 48,
+        excludePunctuation: true,
+      },
+      removalPolicy,
     });
 
     // The ws function must exist before the API (it is the API's integration), and needs the API's
     // callback URL; the URL is added to the environments once the API exists.
     const engineEnvironment: LambdaEnvironment = {
       ...auth,
-      ACE_TABLE_PREFIX: s.tablePrefix,
+      ACE_TABLE_PREFIX: tablePrefix,
+      // The operator's secrets plus the page-token key, all read at init (never in the environment).
+      ACE_SECRET_IDS: [...secrets, pageTokenSecret].map((secret) => secret.secretArn).join(','),
       WORK_QUEUE_URL: work.queue.queueUrl,
       WORK_QUEUE_MAX_RECEIVE_COUNT: String(s.maxReceiveCount),
       WORK_QUEUE_ARN: work.queue.queueArn,
       SCHEDULE_GROUP_NAME: schedules.group.scheduleGroupName,
       SCHEDULER_ROLE_ARN: schedules.role.roleArn,
+      // The egress guard's operator settings (src/egress/): the same prefix as the IAM grant below.
+      ACE_TOOL_LAMBDA_PREFIX: actionFunctionPrefix,
+      ACE_TOOL_ALLOWED_HOSTS: s.toolAllowedHosts || undefined,
+      ACE_BEDROCK_ALLOWED_MODELS: s.bedrockModels.join(',') || undefined,
+      ACE_OPENAI_ALLOWED_MODELS: s.openaiModels.join(',') || undefined,
+      ACE_MAX_TOKENS_CAP: String(s.maxTokensCap),
+      ACE_MAX_RETRIES_CAP: String(s.maxRetriesCap),
+      ACE_RATE_LIMIT_ASK_PER_MINUTE: String(s.rateLimitAskPerMinute),
+      ACE_RATE_LIMIT_EXECUTE_PER_MINUTE: String(s.rateLimitExecutePerMinute),
     };
     const engineFunction = (
       name: 'ws' | 'http' | 'sqs',
       id: string,
       timeoutSeconds: number,
       exportName?: string,
+      reservedConcurrentExecutions?: number,
     ) =>
       createHandlerFunction(this, id, {
         ...common,
@@ -96,34 +136,73 @@ export class EngineStack extends Stack {
         functionName: `${prefix}${exportName === 'dlqHandler' ? 'dlq' : name}`,
         timeout: Duration.seconds(timeoutSeconds),
         environment: lambdaEnvironment(engineEnvironment),
+        ...(reservedConcurrentExecutions && { reservedConcurrentExecutions }),
       });
-    const ws = engineFunction('ws', 'WsFunction', s.apiTimeoutSeconds);
-    const http = engineFunction('http', 'HttpFunction', s.apiTimeoutSeconds);
-    const sqs = engineFunction('sqs', 'SqsFunction', s.workerTimeoutSeconds);
+    const apiReserved = s.apiReservedConcurrency || undefined;
+    const ws = engineFunction('ws', 'WsFunction', s.apiTimeoutSeconds, undefined, apiReserved);
+    const http = engineFunction('http', 'HttpFunction', s.apiTimeoutSeconds, undefined, apiReserved);
+    // The queue consumer's ceiling is the event source's maximum concurrency: no throttled batches.
+    const sqs = engineFunction(
+      'sqs',
+      'SqsFunction',
+      s.workerTimeoutSeconds,
+      undefined,
+      s.queueMaxConcurrency,
+    );
     const dlq = s.consumeDeadLetters
       ? engineFunction('sqs', 'DeadLetterFunction', s.workerTimeoutSeconds, 'dlqHandler')
       : undefined;
     this.functions = { ws, http, sqs, authorizer, ...(dlq && { dlq }) };
 
+    const throttle = { rateLimit: s.throttleRateLimit, burstLimit: s.throttleBurstLimit };
+    const accessLogs = (id: string, name: string) => ({
+      destination: new LogGroupLogDestination(
+        new LogGroup(this, id, {
+          logGroupName: `/aws/apigateway/${prefix}${name}`,
+          retention: s.logRetentionDays as RetentionDays,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+      ),
+    });
     const webSocket = new EngineWebSocketApi(this, 'WebSocket', {
       apiName: `${prefix}ws`,
       stageName: s.stage,
       handler: ws,
       authorizer,
       identitySource: s.wsIdentitySource,
+      throttle,
+      accessLogSettings: accessLogs('WebSocketAccessLogs', 'ws'),
     });
     const httpApi = new HttpApi(this, 'HttpApi', {
       apiName: `${prefix}http`,
-      corsPreflight: {
-        allowOrigins: ['*'],
-        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
-        allowHeaders: ['authorization', 'content-type'],
-      },
+      createDefaultStage: false,
+      // No CORS unless origins are listed: browsers elsewhere cannot call the API with a user's token.
+      ...(s.corsOrigins.length && {
+        corsPreflight: {
+          allowOrigins: s.corsOrigins,
+          allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+          allowHeaders: ['authorization', 'content-type'],
+        },
+      }),
     });
+    new HttpStage(this, 'HttpStage', {
+      httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle,
+      accessLogSettings: accessLogs('HttpAccessLogs', 'http'),
+    });
+    // A second wall where the token issuer supports OIDC discovery (a JWKS with issuer and audience):
+    // API Gateway refuses a request without a valid token before the function runs.
+    const jwtAuthorizer =
+      s.jwksUrl && s.jwtIssuer && s.jwtAudience
+        ? new HttpJwtAuthorizer('JwtAuthorizer', s.jwtIssuer, { jwtAudience: [s.jwtAudience] })
+        : undefined;
     httpApi.addRoutes({
       path: '/graphql',
       methods: [HttpMethod.GET, HttpMethod.POST],
       integration: new HttpLambdaIntegration('Graphql', http),
+      ...(jwtAuthorizer && { authorizer: jwtAuthorizer }),
     });
 
     sqs.addEventSource(
@@ -155,8 +234,14 @@ export class EngineStack extends Stack {
       work.queue.grantSendMessages(fn);
       webSocket.api.grantManageConnections(fn);
       schedules.grantManageSchedules(fn);
-      this.grantBedrock(fn, s.bedrockModels);
+      grantBedrockModels(this, fn, s.bedrockModels);
     }
+    grantSecrets(secrets, [ws, http, sqs, authorizer, ...(dlq ? [dlq] : [])]);
+    grantSecrets([pageTokenSecret], [ws, http, sqs]);
+    restrictQueueSenders(work.queue, [
+      ...[ws, http, sqs, ...(dlq ? [dlq] : [])].map((fn) => fn.role!),
+      schedules.role,
+    ]);
     // Action functions run from the executor, which runs from the queue.
     sqs.addToRolePolicy(
       new PolicyStatement({
@@ -165,15 +250,26 @@ export class EngineStack extends Stack {
           this.formatArn({
             service: 'lambda',
             resource: 'function',
-            resourceName: `${s.actionFunctionPrefix}*`,
+            resourceName: `${actionFunctionPrefix}*`,
             arnFormat: ArnFormat.COLON_RESOURCE_NAME,
           }),
         ],
       }),
     );
 
-    new EngineAlarms(this, 'Alarms', {
+    const alarms = new EngineAlarms(this, 'Alarms', {
       prefix,
+      ...(s.alarmEmail && { alarmEmail: s.alarmEmail }),
+      workQueue: work.queue,
+      httpApi,
+      webSocketApi: webSocket.api,
+      timeouts: {
+        ws: s.apiTimeoutSeconds,
+        http: s.apiTimeoutSeconds,
+        sqs: s.workerTimeoutSeconds,
+        authorizer: 10,
+        dlq: s.workerTimeoutSeconds,
+      },
       deadLetterQueue: work.deadLetterQueue,
       deadLettersConsumed: s.consumeDeadLetters,
       functions: this.functions,
@@ -181,30 +277,12 @@ export class EngineStack extends Stack {
 
     new CfnOutput(this, 'WebSocketUrl', { value: webSocket.stage.url });
     new CfnOutput(this, 'HttpGraphqlUrl', { value: `${httpApi.apiEndpoint}/graphql` });
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
     new CfnOutput(this, 'WorkQueueUrl', { value: work.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: work.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'ScheduleGroupName', { value: schedules.group.scheduleGroupName });
     for (const [key, table] of Object.entries(tables.byKey)) {
       new CfnOutput(this, `Table${key[0]?.toUpperCase()}${key.slice(1)}`, { value: table.tableName });
     }
-  }
-
-  /** Converse / ConverseStream on the chosen foundation models and this account's inference profiles. */
-  private grantBedrock(fn: IFunction, models: readonly string[]): void {
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'],
-        resources: [
-          // Cross-region inference profiles route to the model in other regions, hence region "*".
-          ...models.map((model) => `arn:${this.partition}:bedrock:*::foundation-model/${model}`),
-          this.formatArn({
-            service: 'bedrock',
-            resource: 'inference-profile',
-            resourceName: '*',
-            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-          }),
-        ],
-      }),
-    );
   }
 }

@@ -8,6 +8,16 @@ const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v 
 const count = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 const optionalText = z.string().min(1).optional();
+/** A list from cdk.json (an array) or -c key=a,b (a string). */
+const list = z.union([
+  z.array(z.string().min(1)),
+  z.string().transform((v) =>
+    v
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean),
+  ),
+]);
 
 export const BUNDLE_AWS_SDK_DEFAULT = true;
 
@@ -15,61 +25,107 @@ const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
-export const SettingsSchema = z.object({
-  /** Names the stack (`AceEngine-{stage}`), the API stages and the schedule group. */
-  stage: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,20}$/)
-    .default('dev'),
-  /** Table names are `{tablePrefix}{name}`: `ace-` keeps the Python engine's names. */
-  tablePrefix: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]*$/)
-    .default('ace-'),
-  /** Deploy region; unset = the CLI's default region (an environment-agnostic template). */
-  region: optionalText,
-  /** `retain` (default) keeps tables when the stack is deleted; `destroy` removes them (dev stacks). */
-  removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
-  deletionProtection: flag.default(true),
-  /** Receives of a message before it moves to the dead-letter queue. */
-  maxReceiveCount: count(1, 1000, 5),
-  /** Concurrent SQS handler invocations (Lambda's event-source maximum concurrency, 2-1000). */
-  queueMaxConcurrency: count(2, 1000, 20),
-  queueBatchSize: count(1, 10, 10),
-  /**
-   * A consumer on the DLQ fails the session of each dead-lettered message with a reason, then drops
-   * the message (src/handlers/sqs.ts dlqHandler). false: dead letters stay for inspection and redrive.
-   */
-  consumeDeadLetters: flag.default(true),
-  /** Timeouts in seconds; the queue's visibility timeout is 6 x the worker's, as AWS recommends. */
-  workerTimeoutSeconds: count(10, 900, 120),
-  apiTimeoutSeconds: count(3, 29, 29),
-  memorySize: count(128, 10_240, 1024),
-  /** A retention CloudWatch Logs accepts. */
-  logRetentionDays: z.coerce
-    .number()
-    .refine((days) => LOG_RETENTION_DAYS.includes(days), `one of ${LOG_RETENTION_DAYS.join(', ')}`)
-    .default(30),
-  /** Bundle the AWS SDK into each function (see docs/BENCHMARKS.md "Bundles") instead of using the runtime's. */
-  bundleAwsSdk: flag.default(BUNDLE_AWS_SDK_DEFAULT),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Token verification: a JWKS URL (recommended) or an HS256 secret (16+ chars). */
-  jwksUrl: z.string().url().optional(),
-  jwtSecret: z.string().min(16).optional(),
-  jwtIssuer: optionalText,
-  jwtAudience: optionalText,
-  /** Where $connect reads the token for API Gateway's identity check (graphql-ws always sends this header). */
-  wsIdentitySource: z.string().default('route.request.header.Sec-WebSocket-Protocol'),
-  /** Lambda functions the executor may invoke as action functions: names starting with this. */
-  actionFunctionPrefix: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+$/)
-    .default('ace-action-'),
-  /** Bedrock models the runtimes may call (foundation-model ids; `*` = every model in the region). */
-  bedrockModels: z
-    .union([z.array(z.string().min(1)), z.string().transform((v) => v.split(',').map((m) => m.trim()))])
-    .default(['*']),
-});
+export const SettingsSchema = z
+  .object({
+    /** Names the stack (`AceEngine-{stage}`), the API stages and the schedule group. */
+    stage: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,20}$/)
+      .default('dev'),
+    /**
+     * Table names are `{tablePrefix}{name}`. Unset: `ace-{stage}-`, so two stages in one account never
+     * share tables. `ace-` keeps the Python engine's names (one stage per account only).
+     */
+    tablePrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]*$/)
+      .optional(),
+    /** Deploy region; unset = the CLI's default region (an environment-agnostic template). */
+    region: optionalText,
+    /** `retain` (default) keeps tables when the stack is deleted; `destroy` removes them (dev stacks). */
+    removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
+    deletionProtection: flag.default(true),
+    /** Receives of a message before it moves to the dead-letter queue. */
+    maxReceiveCount: count(1, 1000, 5),
+    /** Concurrent SQS handler invocations (Lambda's event-source maximum concurrency, 2-1000). */
+    queueMaxConcurrency: count(2, 1000, 20),
+    queueBatchSize: count(1, 10, 10),
+    /**
+     * A consumer on the DLQ fails the session of each dead-lettered message with a reason, then drops
+     * the message (src/handlers/sqs.ts dlqHandler). false: dead letters stay for inspection and redrive.
+     */
+    consumeDeadLetters: flag.default(true),
+    /** Timeouts in seconds; the queue's visibility timeout is 6 x the worker's, as AWS recommends. */
+    workerTimeoutSeconds: count(10, 900, 120),
+    apiTimeoutSeconds: count(3, 29, 29),
+    memorySize: count(128, 10_240, 1024),
+    /** A retention CloudWatch Logs accepts. */
+    logRetentionDays: z.coerce
+      .number()
+      .refine((days) => LOG_RETENTION_DAYS.includes(days), `one of ${LOG_RETENTION_DAYS.join(', ')}`)
+      .default(30),
+    /** Bundle the AWS SDK into each function (see docs/BENCHMARKS.md "Bundles") instead of using the runtime's. */
+    bundleAwsSdk: flag.default(BUNDLE_AWS_SDK_DEFAULT),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /**
+     * Token verification: a JWKS URL (recommended; https, with jwtIssuer and jwtAudience), or JWT_SECRET
+     * (HS256) inside a Secrets Manager secret listed in secretIds. A secret given here would land in the
+     * template in plain text, so `jwtSecret` is refused.
+     */
+    jwksUrl: z.string().url().optional(),
+    jwtSecret: z.string().optional(),
+    jwtIssuer: optionalText,
+    jwtAudience: optionalText,
+    /** Where $connect reads the token for API Gateway's identity check (graphql-ws always sends this header). */
+    wsIdentitySource: z.string().default('route.request.header.Sec-WebSocket-Protocol'),
+    /**
+     * Lambda functions the executor may invoke as action functions: names starting with this
+     * (ACE_TOOL_LAMBDA_PREFIX and the IAM grant). Unset: `ace-{stage}-action-`, so stages never share.
+     */
+    actionFunctionPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .optional(),
+    /** ACE_TOOL_ALLOWED_HOSTS: where webhooks and tools may connect (see docs/SECURITY.md); empty: nowhere. */
+    toolAllowedHosts: z
+      .union([z.array(z.string().min(1)).transform((v) => v.join(',')), z.string()])
+      .default(''),
+    /**
+     * Bedrock models the runtimes may call (foundation-model ids): the IAM grant covers exactly these
+     * (and their cross-region inference profiles), and ACE_BEDROCK_ALLOWED_MODELS refuses others. Empty: no Bedrock.
+     */
+    bedrockModels: list.default([]),
+    openaiModels: list.default([]),
+    /** Secrets Manager secrets (names or full ARNs) holding JWT_SECRET and runtime credentials as JSON. */
+    secretIds: list.default([]),
+    /** Browser origins allowed by CORS on the HTTP API (https://app.example.com); empty: no CORS. */
+    corsOrigins: list.default([]),
+    /** Stage throttling of both APIs (requests per second, burst). */
+    throttleRateLimit: count(1, 10_000, 50),
+    throttleBurstLimit: count(1, 5_000, 100),
+    /** Reserved concurrency of each API function (ws, http, authorizer); 0: none. The sqs function reserves queueMaxConcurrency. */
+    apiReservedConcurrency: count(0, 1000, 25),
+    /** Per-tenant calls per minute (0: no limit). */
+    rateLimitAskPerMinute: count(0, 100_000, 60),
+    rateLimitExecutePerMinute: count(0, 100_000, 30),
+    /** Operator caps on what an agent entry may ask of a model. */
+    maxTokensCap: count(1, 200_000, 8192),
+    maxRetriesCap: count(0, 10, 3),
+    /** Alarm notifications: the SNS topic always exists; with an address it gets an e-mail subscription. */
+    alarmEmail: z.string().email().optional(),
+  })
+  .superRefine((s, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (s.jwtSecret !== undefined)
+      issue(
+        'jwtSecret',
+        'would be stored in the template in plain text: put JWT_SECRET in a Secrets Manager secret and list it in secretIds',
+      );
+    if (s.jwksUrl && !s.jwksUrl.startsWith('https://')) issue('jwksUrl', 'must be an https URL');
+    if (s.jwksUrl && (!s.jwtIssuer || !s.jwtAudience)) issue('jwksUrl', 'needs jwtIssuer and jwtAudience');
+    if (s.bedrockModels.includes('*'))
+      issue('bedrockModels', 'list the model ids; "*" would grant every model');
+  });
 
 export type EngineSettings = z.infer<typeof SettingsSchema>;
 

@@ -12,12 +12,16 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import type { Tenant } from '../tenant.js';
 import { batchGet } from './batch-get.js';
 import { buildUpdate, type Condition, ExpressionBuilder } from './expressions.js';
-import type { TableKey, TableNames } from './tables.js';
+import { createPageTokenCodec, type PageTokenCodec, pageTokenKey, queryIdentity } from './page-token.js';
+import { type Page, type PageRequest, queryPage } from './paginate.js';
+import { type TableKey, type TableNames, tableDefinitions } from './tables.js';
 
 export interface RepositoryDeps {
   readonly doc: DynamoDBDocumentClient;
   readonly tables: TableNames;
   readonly now?: () => Date;
+  /** Signs list `nextToken`s; without one, a random key valid for this process only. */
+  readonly pageTokenKey?: Uint8Array;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a zod object of any shape
@@ -39,7 +43,22 @@ export interface QueryOptions {
   readonly conditions?: readonly Condition[];
 }
 
+/**
+ * What a list reads: equality on the key attributes of the table or of one
+ * index (hash, and range where pinned), then filter conditions. The tenant
+ * filter is added unless `partition_key` is part of the key.
+ */
+export interface QueryTarget {
+  readonly index?: string;
+  readonly key: readonly { readonly name: string; readonly value: string }[];
+  readonly conditions?: readonly Condition[];
+}
+
 const TENANT_INDEX = 'partition_key-index';
+
+const isGlobalIndex = (table: TableKey, index: string | undefined) =>
+  index !== undefined &&
+  (tableDefinitions[table].globalIndexes as readonly { name: string }[]).some((i) => i.name === index);
 
 /**
  * Get / batch get / query / insert / update / delete for one entity, every
@@ -63,6 +82,7 @@ export function createEntityRepository<S extends AnyObjectSchema>(
   });
   const owned = (item: Record<string, unknown> | undefined, tenant: Tenant) =>
     item !== undefined && item.partition_key === tenant.partitionKey;
+  const codec: PageTokenCodec = createPageTokenCodec(deps.pageTokenKey ?? pageTokenKey(undefined));
 
   async function queryAll(input: ConstructorParameters<typeof QueryCommand>[0]): Promise<T[]> {
     const items: T[] = [];
@@ -96,16 +116,54 @@ export function createEntityRepository<S extends AnyObjectSchema>(
       ExpressionAttributeNames: b.names,
       ExpressionAttributeValues: b.values,
       // GSIs cannot be read consistently; tables and LSIs can.
-      ...(options.index !== TENANT_INDEX && { ConsistentRead: true }),
+      ...(!isGlobalIndex(spec.table, options.index) && { ConsistentRead: true }),
     };
   }
 
   const runQuery = (tenant: Tenant, keyCondition: { name: string; value: string }[], options: QueryOptions) =>
     queryAll(queryInput(tenant, keyCondition, options));
 
+  const tenantTarget = (conditions: readonly Condition[] = [], rangeEquals?: string): QueryTarget => ({
+    index: spec.tenantIsHashKey ? undefined : TENANT_INDEX,
+    key: [
+      { name: 'partition_key', value: '' },
+      ...(rangeEquals !== undefined ? [{ name: spec.rangeKey, value: rangeEquals }] : []),
+    ],
+    conditions,
+  });
+  const targetInput = (tenant: Tenant, target: QueryTarget) =>
+    queryInput(
+      tenant,
+      target.key.map((k) => (k.name === 'partition_key' ? { name: k.name, value: tenant.partitionKey } : k)),
+      { index: target.index, conditions: target.conditions },
+    );
+
   return {
     entity: spec.entity,
     tableName,
+
+    /** The target of every row of the caller's tenant (the table or the tenant GSI). */
+    tenantTarget,
+
+    /** Every row the target matches. */
+    all: (tenant: Tenant, target: QueryTarget): Promise<T[]> => queryAll(targetInput(tenant, target)),
+
+    /**
+     * One page of the target; `filter` is what the client asked (it binds the
+     * token to this query). `total` counts only when called.
+     */
+    page: (tenant: Tenant, target: QueryTarget, filter: object, request: PageRequest): Promise<Page<T>> =>
+      queryPage(
+        {
+          doc,
+          input: targetInput(tenant, target),
+          table: spec.table,
+          parse,
+          codec,
+          binding: { tenant: tenant.partitionKey, query: queryIdentity(spec.entity, filter) },
+        },
+        request,
+      ),
 
     async find(tenant: Tenant, key: Key): Promise<T | undefined> {
       const { Item } = await doc.send(
@@ -141,11 +199,7 @@ export function createEntityRepository<S extends AnyObjectSchema>(
      * `rangeEquals` pins the index's range key (the entity's own uuid), which a filter may not name.
      */
     queryTenant(tenant: Tenant, conditions: readonly Condition[] = [], rangeEquals?: string): Promise<T[]> {
-      const key = [{ name: 'partition_key', value: tenant.partitionKey }];
-      if (rangeEquals !== undefined) key.push({ name: spec.rangeKey, value: rangeEquals });
-      return spec.tenantIsHashKey
-        ? runQuery(tenant, key, { conditions })
-        : runQuery(tenant, key, { index: TENANT_INDEX, conditions });
+      return queryAll(targetInput(tenant, tenantTarget(conditions, rangeEquals)));
     },
 
     /** A row by its own uuid alone (the tenant index), for callers that lack its parent's id. */

@@ -67,7 +67,11 @@ export const tableDefinitions = {
       { name: 'user_id-index', rangeKey: s('user_id') },
       { name: 'task_uuid-index', rangeKey: s('task_uuid') },
     ],
-    globalIndexes: [tenantIndex('session_uuid')],
+    globalIndexes: [
+      tenantIndex('session_uuid'),
+      // A user's sessions across coordinations (sessionList(userId)); tenant-filtered.
+      { name: 'user_id-session_uuid-index', hashKey: s('user_id'), rangeKey: s('session_uuid') },
+    ],
   },
   sessionAgents: {
     name: 'session_agents',
@@ -84,7 +88,12 @@ export const tableDefinitions = {
       { name: 'thread_uuid-index', rangeKey: s('thread_uuid') },
       { name: 'agent_uuid-index', rangeKey: s('agent_uuid') },
     ],
-    globalIndexes: [tenantIndex('run_uuid')],
+    globalIndexes: [
+      tenantIndex('run_uuid'),
+      // A thread's runs across sessions (sessionRunList(threadUuid)). CloudFormation adds one GSI
+      // per table per deployment, so the agent filter without a session stays a filter expression.
+      { name: 'thread_uuid-run_uuid-index', hashKey: s('thread_uuid'), rangeKey: s('run_uuid') },
+    ],
   },
   /** Append-only, ordered log of every transition of a session (replay, resumable subscriptions). */
   sessionEvents: {
@@ -152,6 +161,14 @@ export const tableDefinitions = {
     rangeKey: s('bucket'),
     localIndexes: [],
     globalIndexes: [],
+  },
+  /** Per-tenant rate-limit counters: one item per (tenant, operation, window), conditional ADD, TTL-expired. */
+  rateLimits: {
+    name: 'rate_limits',
+    hashKey: s('limit_key'),
+    localIndexes: [],
+    globalIndexes: [],
+    ttlAttribute: 'expires_at',
   },
 } as const satisfies Record<string, TableDefinition>;
 

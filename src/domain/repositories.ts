@@ -8,11 +8,12 @@ import { createTaskScheduleRepository } from './task-schedule/repository.js';
 
 /** The six entity repositories, built from the same clients. */
 export function createRepositories(deps: RepositoryDeps) {
+  const tasks = createTaskRepository(deps);
   return {
     coordinations: createCoordinationRepository(deps),
-    tasks: createTaskRepository(deps),
+    tasks,
     taskSchedules: createTaskScheduleRepository(deps),
-    sessions: createSessionRepository(deps),
+    sessions: createSessionRepository(deps, { coordinationOfTask: tasks.coordinationOf }),
     sessionAgents: createSessionAgentRepository(deps),
     sessionRuns: createSessionRunRepository(deps),
   };

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { MAX_TOKEN_LENGTH } from '../db/page-token.js';
 import { IdSchema } from '../domain/common/fields.js';
 import { ValidationError } from '../errors.js';
 import { type ConvertOptions, toSnakeDeep } from './case.js';
@@ -15,7 +16,14 @@ export const PageArgsSchema = {
     .min(1)
     .max(1_000_000)
     .nullish()
-    .transform((v) => v ?? 1),
+    .transform((v) => v ?? undefined),
+  /** The previous page's nextToken (opaque; bound to the caller's tenant and this query). */
+  nextToken: z
+    .string()
+    .min(1)
+    .max(MAX_TOKEN_LENGTH)
+    .nullish()
+    .transform((v) => v ?? undefined),
   limit: z
     .number()
     .int()

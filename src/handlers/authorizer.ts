@@ -1,6 +1,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
+import { environmentWithSecrets } from '../secrets/secret-environment.js';
 import { createTokenVerifier, type TokenVerifier, tokenFromRequest } from '../transport/auth.js';
 
 /**
@@ -39,11 +40,13 @@ export function createAuthorizer(verifier: TokenVerifier) {
   };
 }
 
+// JWT_SECRET may come from Secrets Manager (ACE_SECRET_IDS): read once, while the container initialises.
+const env = await environmentWithSecrets();
 let verifier: TokenVerifier | undefined;
 
 export const handler = (event: APIGatewayRequestAuthorizerEvent) => {
   if (!verifier) {
-    const config = loadConfig();
+    const config = loadConfig(env);
     verifier = createTokenVerifier(config, createLogger(config));
   }
   return createAuthorizer(verifier)(event);

@@ -1,16 +1,31 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { tokenFromRequest } from '../transport/auth.js';
+import { selectsLongField } from '../transport/operation.js';
 import type { Engine } from '../wiring.js';
 import { lambdaEngine } from './lazy-engine.js';
 
+export interface GraphQLRequestOptions {
+  /** Behind API Gateway (29 s): operations that can outlast it are refused with a pointer to the WebSocket. */
+  readonly refuseLongOperations?: boolean;
+}
+
 /**
  * GraphQL over HTTP with the caller from `Authorization: Bearer <jwt>`.
- * The GraphiQL page (a browser GET, when enabled) needs no token; every
- * operation does. Used by the Lambda handler below and the local stack.
+ * The GraphiQL page (a browser GET, only where GraphiQL is on) needs no token
+ * and runs nothing: it is served from a request stripped of its query string.
+ * Every operation needs a token. Used by the Lambda handler below and the local stack.
  */
-export async function handleGraphQLRequest(engine: Engine, request: Request): Promise<Response> {
-  const isPage = request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html');
-  if (isPage) return engine.yoga.fetch(request, engine.httpContext(anonymous));
+export async function handleGraphQLRequest(
+  engine: Engine,
+  request: Request,
+  options: GraphQLRequestOptions = {},
+): Promise<Response> {
+  const wantsPage = request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html');
+  if (wantsPage && engine.graphiql) {
+    const page = new URL(request.url);
+    page.search = '';
+    return engine.yoga.fetch(new Request(page, { headers: request.headers }), engine.httpContext(anonymous));
+  }
   let caller: Awaited<ReturnType<Engine['verifier']['verify']>>;
   try {
     const headers = Object.fromEntries(request.headers.entries());
@@ -21,7 +36,38 @@ export async function handleGraphQLRequest(engine: Engine, request: Request): Pr
       { status: 401, headers: { 'www-authenticate': 'Bearer' } },
     );
   }
+  if (options.refuseLongOperations && selectsLongField(...(await operationOf(request)))) {
+    return Response.json(
+      {
+        errors: [
+          {
+            message:
+              "askOperationHub can outlast the HTTP API's 29-second limit: send it over the WebSocket endpoint, where it runs from the queue and streams its answer.",
+            extensions: { code: 'USE_WEBSOCKET' },
+          },
+        ],
+      },
+      { status: 400 },
+    );
+  }
   return engine.yoga.fetch(request, engine.httpContext(caller));
+}
+
+/** The query text and operation name of a GET or a JSON POST (yoga parses it again to run it). */
+async function operationOf(request: Request): Promise<[string, string | null]> {
+  if (request.method === 'GET') {
+    const params = new URL(request.url).searchParams;
+    return [params.get('query') ?? '', params.get('operationName')];
+  }
+  try {
+    const body = (await request.clone().json()) as { query?: unknown; operationName?: unknown };
+    return [
+      typeof body.query === 'string' ? body.query : '',
+      typeof body.operationName === 'string' ? body.operationName : null,
+    ];
+  } catch {
+    return ['', null];
+  }
 }
 
 // The GraphiQL page runs no operation; this placeholder caller is never used to read data.
@@ -46,7 +92,9 @@ export function createHttpHandler(getEngine: () => Engine) {
           ? Buffer.from(event.body, 'base64')
           : event.body
         : undefined;
-    const response = await handleGraphQLRequest(engine, new Request(url, { method, headers, body }));
+    const response = await handleGraphQLRequest(engine, new Request(url, { method, headers, body }), {
+      refuseLongOperations: true,
+    });
     return {
       statusCode: response.status,
       headers: Object.fromEntries(response.headers.entries()),

@@ -3,6 +3,7 @@ import type { Repositories } from '../domain/repositories.js';
 import { ConflictError } from '../errors.js';
 import { demoCoordinations } from '../hubs/operation/demo-coordinations.js';
 import type { Tenant } from '../tenant.js';
+import { ORDER_DESK, orderDeskAgents } from './demo-tools.js';
 
 /**
  * The demo the local stack seeds (fixed ids, so the README can name them):
@@ -82,7 +83,8 @@ export const demoLaunchAgents: Agent[] = [
   ),
 ];
 
-export async function seedDemo(repos: Repositories, tenant: Tenant): Promise<void> {
+/** `origin`: where the local stack serves the demo's http tools (the Order desk's URLs point there). */
+export async function seedDemo(repos: Repositories, tenant: Tenant, origin?: string): Promise<void> {
   const ignoreExisting = (error: unknown) => {
     if (!(error instanceof ConflictError)) throw error;
   };
@@ -122,6 +124,7 @@ export async function seedDemo(repos: Repositories, tenant: Tenant): Promise<voi
       updated_by: 'seed',
     })
     .catch(ignoreExisting);
+  if (origin) await seedOrderDesk(repos, tenant, origin);
   for (const demo of demoCoordinations) {
     await repos.coordinations
       .insert(tenant, {
@@ -133,4 +136,43 @@ export async function seedDemo(repos: Repositories, tenant: Tenant): Promise<voi
       })
       .catch(ignoreExisting);
   }
+}
+
+/** The Order desk (agents that act): its tool URLs follow the port of this start, so it is rewritten each time. */
+async function seedOrderDesk(repos: Repositories, tenant: Tenant, origin: string): Promise<void> {
+  const agents = orderDeskAgents(origin);
+  await repos.coordinations
+    .insert(tenant, {
+      coordination_uuid: ORDER_DESK.coordinationUuid,
+      coordination_name: 'Order desk',
+      coordination_description:
+        'Agents that act: an order lookup (builtin + http tool) and a refund that needs approval.',
+      agents,
+      updated_by: 'seed',
+    })
+    .catch(async (error: unknown) => {
+      if (!(error instanceof ConflictError)) throw error;
+      await repos.coordinations.update(tenant, ORDER_DESK.coordinationUuid, { agents, updated_by: 'seed' });
+    });
+  const { lookup, refund } = ORDER_DESK.agents;
+  await repos.tasks
+    .insert(tenant, {
+      coordination_uuid: ORDER_DESK.coordinationUuid,
+      task_uuid: ORDER_DESK.taskUuid,
+      task_name: 'Damaged order',
+      task_description: 'Look the order up, then refund it once a person approves the refund call.',
+      initial_task_query: 'Order A-1001 arrived damaged.',
+      subtask_queries: [
+        { agent_uuid: lookup, subtask_query: 'Look up order A-1001.' },
+        { agent_uuid: refund, subtask_query: 'Refund order A-1001 if it is damaged.' },
+      ],
+      agent_actions: {
+        [lookup]: { predecessors: [], primary_path: true },
+        [refund]: { predecessors: [lookup], primary_path: true },
+      },
+      updated_by: 'seed',
+    })
+    .catch((error: unknown) => {
+      if (!(error instanceof ConflictError)) throw error;
+    });
 }

@@ -14,6 +14,7 @@ import { createLocalScheduler } from '../schedules/local-scheduler.js';
 import { type Tenant, tenantOf } from '../tenant.js';
 import { signToken } from '../transport/auth.js';
 import { createEngine, type Engine } from '../wiring.js';
+import { DEMO_TOOLS_PATH, handleDemoTool } from './demo-tools.js';
 import { startLocalDynamo } from './dynamo-server.js';
 import { createLocalGateway } from './gateway.js';
 import { toFetchRequest, writeFetchResponse } from './http-bridge.js';
@@ -113,6 +114,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     JWT_SECRET: jwtSecret,
     LOG_LEVEL: options.logLevel ?? 'info',
     ...options.env,
+    // The demo's http tools are served here: the operator (this process) allows its own origin.
+    ACE_TOOL_ALLOWED_HOSTS: [options.env?.ACE_TOOL_ALLOWED_HOSTS, origin].filter(Boolean).join(','),
   });
   const token: LocalStack['token'] = (claims = { ...DEMO_TENANT, sub: 'demo-user' }, expiresIn = '12h') =>
     signToken(jwtSecret, claims, { expiresIn });
@@ -127,7 +130,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   await createTables(engine.clients.dynamo, engine.clients.tables);
   const demoTenant = tenantOf(DEMO_TENANT.endpoint_id, DEMO_TENANT.part_id);
-  if (options.seed) await seedDemo(engine.repos, demoTenant);
+  if (options.seed) await seedDemo(engine.repos, demoTenant, origin);
 
   // Lambda's event source mappings and EventBridge Scheduler, played in-process.
   const pollers = [
@@ -168,6 +171,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             await handleGraphQLRequest(engine, await toFetchRequest(request, origin)),
             response,
           );
+          return;
+        }
+        if (url.pathname.startsWith(DEMO_TOOLS_PATH) && request.method === 'POST') {
+          await handleDemoTool(request, response);
           return;
         }
         if (url.pathname === '/dev-token' && request.method === 'GET') {

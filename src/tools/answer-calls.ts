@@ -163,6 +163,9 @@ async function answerOne(
   if (!opened.created) return continueFrom(opened.record, false);
   const events = [toolCallEvent({ ...identity, arguments: call.arguments, status })];
   if (problem) events.push(toolResultEvent(identity, { ok: false, value: problem }));
-  await context.record(events);
-  return continueFrom(opened.record, true);
+  // The event is appended while the tool runs (the record, written first, is what makes the call
+  // exactly-once); the log keeps it before the result's event, which is appended after it.
+  const recorded = context.record(events);
+  const [answer] = await Promise.all([continueFrom(opened.record, true), recorded]);
+  return answer;
 }

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -223,6 +224,33 @@ export function createToolCallStore(deps: ToolCallStoreDeps) {
         if (error instanceof ConditionalCheckFailedException) return false;
         throw error;
       }
+    },
+
+    /** Writes `itemKey` of the run once: true for the one writer that created it (a gate). */
+    async claimOnce(tenant: Tenant, runUuid: string, itemKey: string, data: Record<string, unknown>) {
+      return create('tool_gate', {
+        run_uuid: runUuid,
+        item_key: itemKey,
+        partition_key: tenant.partitionKey,
+        ...data,
+        ...stamp(),
+      });
+    },
+
+    /** Gives a gate back (its holder could not go on: nothing was decided). */
+    async releaseOnce(tenant: Tenant, runUuid: string, itemKey: string): Promise<void> {
+      await write('tool_gate_release', () =>
+        doc.send(
+          new DeleteCommand({
+            TableName,
+            Key: { run_uuid: runUuid, item_key: itemKey },
+            ConditionExpression: 'partition_key = :pk',
+            ExpressionAttributeValues: { ':pk': tenant.partitionKey },
+          }),
+        ),
+      ).catch((error: unknown) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
     },
 
     async getCall(tenant: Tenant, runUuid: string, callId: string): Promise<CallRecord | undefined> {

@@ -1,21 +1,7 @@
-/**
- * What the tools need of the egress guard (src/egress/guard.ts, issue 9):
- * every http and MCP call goes through its fetch; specs are checked with it
- * when a coordination is written. Typed here as the contract's subset so the
- * tool executors depend on the interface, never on how the guard is built.
- */
-export interface ToolEgressInit extends RequestInit {
-  timeoutMs?: number;
-  maxResponseBytes?: number;
-  /** Headers the operator configured (headers profiles): exempt from the tenant header allow-list. */
-  operatorHeaders?: Record<string, string>;
-}
+import type { EgressGuard } from '../egress/guard.js';
 
-export interface ToolEgress {
-  fetch(url: string | URL, init?: ToolEgressInit): Promise<Response>;
-  checkUrl(url: string): string | null;
-  checkLambdaFunctionName(name: string): string | null;
-}
+/** Every http and MCP tool call goes through the egress guard's fetch; specs are checked with it when written. */
+export type ToolEgress = EgressGuard;
 
 /** Operator-configured secret headers by profile name (ACE_TOOL_HEADERS_<PROFILE>, a JSON object). */
 export type HeadersProfiles = (profile: string) => Record<string, string> | undefined;

@@ -1,5 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { ToolOutcome } from './call-store.js';
 import type { ToolDefinition } from './conversation.js';
 import type { HeadersProfiles, ToolEgress } from './egress.js';
@@ -42,21 +41,34 @@ export function createMcpConnector(deps: McpConnectorDeps): McpConnector {
       if (spec.headers_profile && !operatorHeaders) {
         return Promise.reject(new Error(`headers profile "${spec.headers_profile}" is not configured`));
       }
-      const transport = new StreamableHTTPClientTransport(new URL(spec.url), {
-        fetch: (url, init) =>
-          deps.egress.fetch(url, {
-            ...init,
-            timeoutMs: spec.timeout_ms ?? DEFAULT_TOOL_TIMEOUT_MS,
-            maxResponseBytes: MAX_TOOL_RESPONSE_BYTES,
-            ...(operatorHeaders && { operatorHeaders }),
-          }),
-      });
-      const fresh = new Client({ name: 'ai-coordination-engine', version: '0.1.0' });
-      client = fresh.connect(transport).then(() => fresh);
+      client = openClient(spec, operatorHeaders);
       clients.set(key, client);
       client.catch(() => clients.delete(key));
     }
     return client;
+  }
+
+  /** The SDK is imported on the first MCP connection: a cold start that never uses MCP does not evaluate it. */
+  async function openClient(spec: McpToolSpec, operatorHeaders: Record<string, string> | undefined) {
+    const [{ Client }, { StreamableHTTPClientTransport }] = await Promise.all([
+      import('@modelcontextprotocol/sdk/client/index.js'),
+      import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+    ]);
+    const transport = new StreamableHTTPClientTransport(new URL(spec.url), {
+      fetch: (url, init) => {
+        const { tenant, protocol } = splitProtocolHeaders(init?.headers);
+        return deps.egress.fetch(url, {
+          ...init,
+          headers: tenant,
+          timeoutMs: spec.timeout_ms ?? DEFAULT_TOOL_TIMEOUT_MS,
+          maxResponseBytes: MAX_TOOL_RESPONSE_BYTES,
+          operatorHeaders: { ...protocol, ...operatorHeaders },
+        });
+      },
+    });
+    const fresh = new Client({ name: 'ai-coordination-engine', version: '0.1.0' });
+    await fresh.connect(transport);
+    return fresh;
   }
 
   async function withClient<T>(spec: McpToolSpec, use: (client: Client) => Promise<T>): Promise<T> {
@@ -119,4 +131,19 @@ export function createMcpConnector(deps: McpConnectorDeps): McpConnector {
       await Promise.all(all.map(async (c) => (await c.catch(() => undefined))?.close()));
     },
   };
+}
+
+/**
+ * The MCP client's own protocol headers (mcp-session-id, mcp-protocol-version,
+ * last-event-id) are the engine's, not the tenant's: they pass as operator
+ * headers, outside the guard's tenant header allow-list.
+ */
+function splitProtocolHeaders(init: HeadersInit | undefined) {
+  const tenant = new Headers();
+  const protocol: Record<string, string> = {};
+  new Headers(init).forEach((value, name) => {
+    if (name.startsWith('mcp-') || name === 'last-event-id') protocol[name] = value;
+    else tenant.set(name, value);
+  });
+  return { tenant, protocol };
 }

@@ -3,6 +3,7 @@ import {
   type ExecutionResult,
   execute,
   type FieldNode,
+  type FragmentDefinitionNode,
   GraphQLError,
   type GraphQLFormattedError,
   type GraphQLSchema,
@@ -12,6 +13,7 @@ import {
   Kind,
   type OperationDefinitionNode,
   parse,
+  type SelectionNode,
 } from 'graphql';
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
@@ -26,6 +28,44 @@ export interface OperationPayload {
 
 /** Root fields whose work can outlast API Gateway's 29 s integration timeout: they run from the queue. */
 export const LONG_FIELDS = new Set(['askOperationHub']);
+
+/**
+ * The root field names an operation selects once fragments are expanded:
+ * `{ ... on Query { askOperationHub } }` and named fragment spreads count like
+ * a plain selection (directives are ignored: a field that might run counts).
+ */
+export function rootFieldsOf(document: DocumentNode, operation: OperationDefinitionNode): string[] {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions)
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  const names = new Set<string>();
+  const visited = new Set<string>();
+  const walk = (selections: readonly SelectionNode[]) => {
+    for (const selection of selections) {
+      if (selection.kind === Kind.FIELD) names.add(selection.name.value);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) walk(selection.selectionSet.selections);
+      else if (!visited.has(selection.name.value)) {
+        visited.add(selection.name.value);
+        const fragment = fragments.get(selection.name.value);
+        if (fragment) walk(fragment.selectionSet.selections);
+      }
+    }
+  };
+  walk(operation.selectionSet.selections);
+  return [...names];
+}
+
+/** Whether a query text selects a LONG_FIELDS root field (false when it does not parse: validation answers that). */
+export function selectsLongField(query: string, operationName?: string | null): boolean {
+  let document: DocumentNode;
+  try {
+    document = parse(query);
+  } catch {
+    return false;
+  }
+  const operation = getOperationAST(document, operationName ?? undefined);
+  return !!operation && rootFieldsOf(document, operation).some((field) => LONG_FIELDS.has(field));
+}
 
 export type PreparedOperation =
   | { readonly ok: false; readonly errors: readonly GraphQLFormattedError[] }
@@ -78,9 +118,7 @@ export function prepareOperation(
       errors: [{ message: 'Must provide a single operation, or the operationName of one.' }],
     };
   }
-  const rootFields = operation.selectionSet.selections.flatMap((s) =>
-    s.kind === Kind.FIELD ? [s.name.value] : [],
-  );
+  const rootFields = rootFieldsOf(document, operation);
   return {
     ok: true,
     kind: operation.operation,

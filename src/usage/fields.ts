@@ -29,6 +29,8 @@ export const RunUsageFields = {
   model_calls: Total,
   tool_calls: Total,
   cost_usd: z.number().min(0).optional().nullable(),
+  /** The ask's own budget (askOperationHub `budget`), kept so a run continued after tool decisions stays under it. */
+  ask_budget: z.looseObject({}).optional().nullable(),
   /** Guardrail findings of the run (input and output checks), as stored. */
   guardrail_findings: z.array(z.looseObject({})).max(200).optional().nullable(),
 };

@@ -14,10 +14,11 @@ type Statement = { Effect: string; Action: string | string[]; Resource: unknown;
 
 /**
  * IAM statements allowed to use "*" as Action or Resource, because AWS offers
- * no narrower form. Empty today: every statement names its resources. Keep in
- * sync with docs/DEPLOY.md ("Permissions").
+ * no narrower form. Keep in sync with docs/SECURITY.md ("Permissions").
  */
-const STAR_ALLOWED: readonly { action: string; reason: string }[] = [];
+const STAR_ALLOWED: readonly { action: string; reason: string }[] = [
+  { action: 'xray:PutTraceSegments', reason: 'X-Ray active tracing: the action takes no resource' },
+];
 
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
@@ -190,6 +191,16 @@ describe('EngineStack template (default context, bundled with esbuild)', () => {
     });
   });
 
+  it('signs list nextTokens with one generated secret, read at init (never in the template or the environment)', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    const [secretId] = resourcesOf(template, 'AWS::SecretsManager::Secret')[0] ?? [];
+    for (const name of ['ws', 'http', 'sqs'] as const) {
+      const env = template.toJSON().Resources[functionId(stack, name)].Properties.Environment.Variables;
+      expect(env.ACE_PAGE_TOKEN_SECRET).toBeUndefined();
+      expect(JSON.stringify(env.ACE_SECRET_IDS)).toContain(String(secretId));
+    }
+  });
+
   it('serves GraphQL over HTTP on /graphql', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /graphql' });
@@ -210,6 +221,7 @@ describe('EngineStack template (default context, bundled with esbuild)', () => {
     expect(Object.keys(ws.Properties.Environment.Variables)).toEqual(
       expect.arrayContaining([
         'ACE_TABLE_PREFIX',
+        'ACE_SECRET_IDS',
         'WORK_QUEUE_URL',
         'WS_CALLBACK_URL',
         'SCHEDULE_GROUP_NAME',
@@ -230,8 +242,10 @@ describe('EngineStack template (default context, bundled with esbuild)', () => {
   });
 
   it('grants each function only what it uses', () => {
-    const authorizer = roleStatements(template, stack, 'authorizer');
-    expect(authorizer).toEqual([]); // it verifies tokens from its configuration and touches nothing
+    const authorizer = roleStatements(template, stack, 'authorizer').filter(
+      (statement) => !actionsOf([statement]).every((a) => a.startsWith('xray:')),
+    );
+    expect(authorizer).toEqual([]); // it verifies tokens from its configuration and touches nothing (but traces)
     for (const name of ['ws', 'http', 'sqs'] as const) {
       const actions = actionsOf(roleStatements(template, stack, name));
       expect(actions, name).toEqual(

@@ -36,6 +36,9 @@ describe('README', () => {
     });
     expect(stdout).toContain('"coordinationName":"Product launch"');
     expect(stdout).toMatch(/approving Announcement draft/);
+    expect(stdout).toMatch(/order_status -> \{"order_id":"A-1001","status":"delivered damaged"/);
+    expect(stdout).toMatch(/approving issue_refund \(decideToolCalls\)/);
+    expect(stdout).toMatch(/issue_refund -> \{"refund_id":"RF-A-1001"/);
     expect(stdout.trim().split('\n').at(-1)).toBe('session completed');
   });
 });

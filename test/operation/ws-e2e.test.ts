@@ -10,6 +10,7 @@ import { envCredentials } from '../../src/runtimes/credentials.js';
 import { createRuntimeResolver } from '../../src/runtimes/resolver.js';
 import { tenantOf } from '../../src/tenant.js';
 import { createThreadStore } from '../../src/threads/store.js';
+import { waitUntil } from '../support/wait.js';
 import { request, wsClient } from '../transport/support.js';
 import { llmAgent, triageAgent } from './support/hub-env.js';
 import { type LlmServer, startLlmServer } from './support/llm-server.js';
@@ -192,43 +193,67 @@ describe('askOperationHub end to end: graphql-ws client, local API Gateway, loca
   });
 
   describe('double texting', () => {
-    async function textTwice(policy: string) {
-      const slow = llmAgent('Slow', 'slow', 'slow:500:Slow');
+    /**
+     * The first text's model call is held at the LLM server's gate until the
+     * second text has had its effect (`settled`), so the order does not depend
+     * on how fast this machine is.
+     */
+    async function textTwice(
+      policy: string,
+      settled: (second: ReturnType<typeof ask>, s: string) => Promise<unknown>,
+    ) {
+      const slow = llmAgent('Slow', 'slow', 'held:Slow');
       const c = await coordinationWith([slow]);
       const opening = (await ask(client, { c, a: slow.agent_uuid, q: 'open', dt: policy })).data;
-      const s = opening?.sessionUuid;
+      const s = opening?.sessionUuid ?? '';
+      llm.closeGate();
       const first = ask(client, { c, a: slow.agent_uuid, s, q: 'first' });
-      // The second text is sent once the first one is recorded as running.
-      for (let i = 0; i < 200; i++) {
-        const runs = await stack.engine.repos.sessionRuns.list(tenant, { sessionUuid: s });
-        if (runs.some((r) => r.status === 'running')) break;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      // The second text is sent once the first one is running and waits at the model.
+      await waitUntil(
+        async () => ({
+          held: llm.held,
+          running: (await stack.engine.repos.sessionRuns.list(tenant, { sessionUuid: s })).some(
+            (r) => r.status === 'running',
+          ),
+        }),
+        (state) => state.held === 1 && state.running,
+        'the first text running, its model call held',
+      );
       // The second text comes from another connection (a second tab): the local gateway runs one
       // connection's messages in order, while API Gateway would invoke them concurrently.
       const other = wsClient(stack, await stack.token());
       try {
         const second = ask(other, { c, a: slow.agent_uuid, s, q: 'second' });
+        await settled(second, s);
+        llm.openGate();
         return await Promise.all([first, second]);
       } finally {
+        llm.openGate();
         await other.dispose();
       }
     }
 
     it('reject: the second text gets CONFLICT', async () => {
-      const [first, second] = await textTwice('reject');
+      const [first, second] = await textTwice('reject', (second) => second);
       expect(first.data?.status).toBe('completed');
       expect(second.errors?.[0]?.extensions?.code).toBe('CONFLICT');
     });
 
     it('enqueue: the second text runs after the first', async () => {
-      const [first, second] = await textTwice('enqueue');
+      // The second waits for the first's turn: both held calls answer once the gate opens.
+      const [first, second] = await textTwice('enqueue', async () => undefined);
       expect(first.data?.answer).toBe('Slow says: first (turn 2)');
       expect(second.data?.answer).toBe('Slow says: second (turn 3)');
     });
 
     it('interrupt: the first text is cancelled, the second answers', async () => {
-      const [first, second] = await textTwice('interrupt');
+      const [first, second] = await textTwice('interrupt', (_, s) =>
+        waitUntil(
+          () => stack.engine.repos.sessionRuns.list(tenant, { sessionUuid: s }),
+          (runs) => runs.some((r) => r.status === 'cancelled'),
+          'the first text cancelled',
+        ),
+      );
       expect(first.data).toMatchObject({ status: 'cancelled', answer: null });
       expect(second.data).toMatchObject({ status: 'completed', answer: 'Slow says: second (turn 2)' });
     });

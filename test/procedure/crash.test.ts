@@ -5,6 +5,7 @@ import type { ProcedureMessage } from '../../src/queue/messages.js';
 import { createRecordingQueue, type Envelope } from '../../src/queue/port.js';
 import { createScriptedRuntime } from '../../src/runtimes/scripted.js';
 import { createTestEnv, type TestEnv, tenantA } from '../support/env.js';
+import { trackInFlight } from '../support/wait.js';
 import { agentsByName, createHub, type SeededTask, seedTask } from './support.js';
 
 /** A diamond with a merge action and a tail, under max_parallel: every kind of write the executor makes. */
@@ -23,6 +24,7 @@ async function runSession(env: TestEnv, task: SeededTask, crashAt?: number) {
   const queue = createRecordingQueue();
   const clock = { offset: 0, now: () => Date.now() + clock.offset };
   const faults = crashAfterWrite(crashAt);
+  const wire = trackInFlight(env.clients.dynamo);
   // A dead process enqueues nothing either.
   const guarded = {
     send: async (messages: readonly Envelope[]) => {
@@ -52,7 +54,7 @@ async function runSession(env: TestEnv, task: SeededTask, crashAt?: number) {
     crashed = true;
   }
   if (crashed) {
-    await new Promise((r) => setTimeout(r, 50)); // requests that were on the wire land
+    await wire.settled(); // requests that were on the wire land
     queue.take(); // messages the dead process had not handled are lost
     clock.offset += 3_600_000; // its leases expire
     const restarted = createHub(env, queue, { clock, runtime }).hub;
@@ -61,6 +63,7 @@ async function runSession(env: TestEnv, task: SeededTask, crashAt?: number) {
     await drain(restarted);
     await restarted.resumeProcedureTaskSession(tenantA, sessionUuid); // after the end: fills a lost final event
   }
+  wire.stop();
   return { crashed, sessionUuid, writes: faults.count, label: faults.labels[(crashAt ?? 1) - 1] };
 }
 

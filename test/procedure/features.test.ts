@@ -1,10 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEgressGuard } from '../../src/egress/guard.js';
 import { createActionRegistry } from '../../src/hubs/procedure/actions.js';
 import { tenantA, tenantB } from '../support/env.js';
-import { agentsByName, createSqsBed, seedTask, waitFor, waitForStatus } from './support.js';
+import { agentsByName, createSqsBed, queueDrained, seedTask, waitFor, waitForStatus } from './support.js';
 
 /** A local stand-in for the Lambda Invoke API: POST /2015-03-31/functions/{name}/invocations. */
 async function startLambdaStandIn() {
@@ -20,7 +22,7 @@ async function startLambdaStandIn() {
       const payload = JSON.parse(body || '{}') as Record<string, unknown>;
       calls.push({ functionName, payload });
       res.setHeader('content-type', 'application/json');
-      if (functionName === 'broken') {
+      if (functionName === 'ace-test-broken') {
         res.setHeader('x-amz-function-error', 'Unhandled');
         res.end(JSON.stringify({ errorMessage: 'boom', errorType: 'Error' }));
         return;
@@ -44,7 +46,9 @@ describe('procedure hub features (local SQS + dynalite)', () => {
       endpoint: lambdaServer.endpoint,
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
-    bed = await createSqsBed({ actions: createActionRegistry({ lambda }) });
+    // Lambda actions only under the stage's prefix (ACE_TOOL_LAMBDA_PREFIX).
+    const egress = createEgressGuard({ lambdaPrefix: 'ace-test-' });
+    bed = await createSqsBed({ actions: createActionRegistry({ lambda, egress }) });
   });
   afterAll(async () => {
     await bed.stop();
@@ -115,7 +119,11 @@ describe('procedure hub features (local SQS + dynalite)', () => {
         actionFunction: { name: 'merge_outputs' },
         script: { answer: '' },
       },
-      { name: 'post', preds: ['merge'], actionFunction: { type: 'lambda', function_name: 'publisher' } },
+      {
+        name: 'post',
+        preds: ['merge'],
+        actionFunction: { type: 'lambda', function_name: 'ace-test-publisher' },
+      },
     ]);
     const session = await start(task);
     expect((await finished(task, session.session_uuid)).status).toBe('completed');
@@ -123,8 +131,8 @@ describe('procedure hub features (local SQS + dynalite)', () => {
     expect(agents.get('merge')?.agent_output).toBe(
       '# Report\n\n## alpha\n\nIntro\n\nShared point\n\n## beta\n\nBeta detail',
     );
-    expect(agents.get('post')?.agent_output).toBe('lambda(publisher): post: done');
-    const call = lambdaServer.calls.find((c) => c.functionName === 'publisher');
+    expect(agents.get('post')?.agent_output).toBe('lambda(ace-test-publisher): post: done');
+    const call = lambdaServer.calls.find((c) => c.functionName === 'ace-test-publisher');
     expect((call?.payload.predecessors as { agent_name: string }[] | undefined)?.[0]?.agent_name).toBe(
       'merge',
     );
@@ -133,13 +141,24 @@ describe('procedure hub features (local SQS + dynalite)', () => {
 
   it('a failing Lambda action fails the agent and (fail_fast) the session, with the reason', async () => {
     const task = await seedTask(bed.env, [
-      { name: 'only', actionFunction: { type: 'lambda', function_name: 'broken' } },
+      { name: 'only', actionFunction: { type: 'lambda', function_name: 'ace-test-broken' } },
     ]);
     const session = await start(task);
     const done = await finished(task, session.session_uuid);
     expect(done.status).toBe('failed');
     expect(done.logs).toContain('boom');
     expect((await agentsByName(bed.env, session.session_uuid)).get('only')?.state).toBe('failed');
+  });
+
+  it('a Lambda outside ACE_TOOL_LAMBDA_PREFIX is refused with the reason and never invoked', async () => {
+    const task = await seedTask(bed.env, [
+      { name: 'only', actionFunction: { type: 'lambda', function_name: 'billing-prod-delete-all' } },
+    ]);
+    const session = await start(task);
+    const done = await finished(task, session.session_uuid);
+    expect(done.status).toBe('failed');
+    expect(done.logs).toContain('billing-prod-delete-all\\" is outside the allowed prefix');
+    expect(lambdaServer.calls.some((c) => c.functionName === 'billing-prod-delete-all')).toBe(false);
   });
 
   it('a decompose agent writes the subtask queries; {placeholders} are filled from a JSON task query', async () => {
@@ -217,8 +236,8 @@ describe('procedure hub features (local SQS + dynalite)', () => {
       expect(agents.get('flaky')?.state).toBe('completed'); // retried twice, then succeeded
       expect(agents.get('bad-child')?.notes).toContain('skipped');
     } else {
-      // fail fast: nothing new starts once the session failed
-      await new Promise((r) => setTimeout(r, 400));
+      // fail fast: nothing new starts once the session failed, also once every message was handled
+      await queueDrained(bed);
       expect((await agentsByName(bed.env, session.session_uuid)).get('slow-child')?.state).toBe(
         independentState,
       );
@@ -226,7 +245,6 @@ describe('procedure hub features (local SQS + dynalite)', () => {
   });
 
   it('max_parallel bounds the running agents of a session', async () => {
-    const runtimeBefore = bed.runtime.stats.maxRunning;
     bed.runtime.reset();
     const wide = Array.from({ length: 12 }, (_, i) => ({ name: `w${i}`, script: { delay_ms: 40 } }));
     const task = await seedTask(bed.env, [...wide, { name: 'end', preds: wide.map((w) => w.name) }], {
@@ -239,7 +257,16 @@ describe('procedure hub features (local SQS + dynalite)', () => {
     expect(bed.runtime.stats.maxRunning).toBeGreaterThanOrEqual(2);
     const stored = await bed.env.repos.sessions.get(tenantA, task.coordinationUuid, session.session_uuid);
     expect(stored.status).toBe('completed');
-    expect(runtimeBefore).toBeGreaterThanOrEqual(0);
+    // Every slot was given back: nothing holds one once the session completed and its messages were handled.
+    await queueDrained(bed);
+    const { Item } = await bed.env.clients.doc.send(
+      new GetCommand({
+        TableName: bed.env.clients.tables.sessions,
+        Key: { coordination_uuid: task.coordinationUuid, session_uuid: session.session_uuid },
+        ConsistentRead: true,
+      }),
+    );
+    expect(Item?.running_agents ?? new Set()).toEqual(new Set());
   });
 
   it('execute_task idempotency: a repeated key returns the first session, and nothing else starts', async () => {
@@ -271,7 +298,7 @@ describe('procedure hub features (local SQS + dynalite)', () => {
       () => bed.env.repos.sessions.list(tenantA, { coordinationUuid: task.coordinationUuid }),
       (list) => list.length >= 2 && list.every((s) => s.status === 'completed'),
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await queueDrained(bed); // both deliveries handled to their end
     expect(
       await bed.env.repos.sessions.list(tenantA, { coordinationUuid: task.coordinationUuid }),
     ).toHaveLength(2);
@@ -286,12 +313,22 @@ describe('procedure hub features (local SQS + dynalite)', () => {
       { name: 'r3', preds: ['r2'] },
     ]);
     const session = await start(task);
-    for (let i = 0; i < 5; i++) {
-      await bed.hub.resumeProcedureTaskSession(tenantA, session.session_uuid).catch((e: Error) => {
+    const resume = () =>
+      bed.hub.resumeProcedureTaskSession(tenantA, session.session_uuid).catch((e: Error) => {
         if (!/not found/i.test(e.message)) throw e; // before the first agent row exists the session is still found
       });
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const reached = (name: string, states: string[]) =>
+      waitFor(
+        () => agentsByName(bed.env, session.session_uuid),
+        (m) => states.includes(m.get(name)?.state ?? ''),
+      );
+    await resume(); // while it starts
+    await reached('r1', ['executing', 'completed']);
+    await resume(); // while the first agent runs (or has just finished)
+    await reached('r2', ['executing', 'completed']);
+    await Promise.all([resume(), resume()]); // concurrently, while the second runs
+    await reached('r3', ['executing', 'completed']);
+    await resume();
     expect((await finished(task, session.session_uuid)).status).toBe('completed');
     const report = await bed.hub.resumeProcedureTaskSession(tenantA, session.session_uuid);
     expect(report).toMatchObject({ status: 'completed', dispatched: 0 });

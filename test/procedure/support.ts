@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createLogger } from '../../src/clients.js';
 import { createEventLog, type EventLog } from '../../src/events/event-log.js';
@@ -21,6 +22,7 @@ import { createSqsHandler } from '../../src/queue/work-queue-handler.js';
 import type { RuntimeResolver } from '../../src/runtimes/port.js';
 import { createScriptedRuntime, type ScriptedRuntime } from '../../src/runtimes/scripted.js';
 import type { Tenant } from '../../src/tenant.js';
+import type { Toolbox } from '../../src/tools/toolbox.js';
 import { createTestEnv, type TestEnv, tenantA } from '../support/env.js';
 
 export const logger = createLogger({ LOG_LEVEL: (process.env.LOG_LEVEL as 'silent') ?? 'silent' });
@@ -29,14 +31,14 @@ export interface AgentSpec {
   readonly name: string;
   readonly preds?: readonly string[];
   readonly script?: Record<string, unknown>;
-  /** More fields of the coordination's agent entry (runtime, model, guardrails...). */
-  readonly agent?: Record<string, unknown>;
   readonly userInTheLoop?: boolean;
   readonly actionFunction?: Record<string, unknown>;
   readonly primaryPath?: boolean;
   readonly type?: 'task' | 'decompose' | 'planning' | 'triage';
   /** No subtask query for this agent (decompose writes them). */
   readonly noSubtask?: boolean;
+  /** More keys of the coordination's agent entry (tools, output_schema, runtime, model, guardrails...). */
+  readonly extra?: Record<string, unknown>;
 }
 
 export interface SeededTask {
@@ -68,7 +70,7 @@ export async function seedTask(
       agent_type: s.type ?? 'task',
       runtime: 'scripted',
       ...(s.script && { script: s.script }),
-      ...s.agent,
+      ...s.extra,
     })),
     updated_by: 'test',
   });
@@ -108,6 +110,7 @@ export interface HubBedOptions {
   /** Runtimes by agent (the default: every agent on the scripted runtime). */
   readonly runtimes?: RuntimeResolver;
   readonly governance?: Governance;
+  readonly toolbox?: Toolbox;
 }
 
 export function createHub(env: TestEnv, queue: WorkQueue, options: HubBedOptions = {}) {
@@ -127,6 +130,7 @@ export function createHub(env: TestEnv, queue: WorkQueue, options: HubBedOptions
     policyDefaults: options.policyDefaults,
     retryBaseMs: 5,
     faults: options.faults,
+    ...(options.toolbox && { toolbox: options.toolbox }),
   });
   return { hub, runtime, eventLog };
 }
@@ -255,6 +259,28 @@ export async function drain(
     );
   }
   throw new Error('drain did not settle');
+}
+
+/**
+ * The bed's work queue holds no message, visible, in flight or delayed: every
+ * message sent so far has been handled to its end (a handler holds its message
+ * until it returns), so whatever it would have caused has happened.
+ */
+export async function queueDrained(bed: { env: TestEnv; urls: { queueUrl: string } }): Promise<void> {
+  const names = [
+    'ApproximateNumberOfMessages',
+    'ApproximateNumberOfMessagesNotVisible',
+    'ApproximateNumberOfMessagesDelayed',
+  ] as const;
+  await waitFor(
+    async () => {
+      const { Attributes = {} } = await bed.env.clients.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: bed.urls.queueUrl, AttributeNames: [...names] }),
+      );
+      return names.reduce((sum, name) => sum + Number(Attributes[name] ?? 0), 0);
+    },
+    (pending) => pending === 0,
+  );
 }
 
 export async function waitFor<T>(

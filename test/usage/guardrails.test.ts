@@ -78,7 +78,7 @@ describe('guardrail actions in the procedure hub', () => {
     const governance = createGovernance({ doc: env.clients.doc, tables: env.clients.tables });
     const bed = await createDirectBed({ env, governance });
     const seeded = await seedTask(env, [
-      { name: 'writer', script, agent: agentFields },
+      { name: 'writer', script, extra: agentFields },
       { name: 'next', preds: ['writer'], script: { answer: 'got: {input}' } },
     ]);
     const session = await bed.hub.executeProcedureTaskSession(tenantA, {

@@ -35,6 +35,11 @@ export const SessionAgentSchema = z.object({
   thread_uuid: z.string().max(128).optional().nullable(),
   attempts: z.number().int().min(0).optional(),
   ...UsageTotalFields,
+  /** Tool calls waiting for a person's approval (state wait_for_user_input): {call_id, tool, arguments}. */
+  pending_tool_calls: z
+    .array(z.object({ call_id: z.string(), tool: z.string(), arguments: z.unknown() }))
+    .optional()
+    .nullable(),
   ...AuditFields,
 });
 export type SessionAgent = z.infer<typeof SessionAgentSchema>;

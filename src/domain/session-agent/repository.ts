@@ -1,6 +1,7 @@
-import { createEntityRepository, type RepositoryDeps } from '../../db/entity-repository.js';
+import { createEntityRepository, type QueryTarget, type RepositoryDeps } from '../../db/entity-repository.js';
 import type { Condition } from '../../db/expressions.js';
 import { inCondition } from '../../db/expressions.js';
+import type { PageRequest } from '../../db/paginate.js';
 import type { Tenant } from '../../tenant.js';
 import { type SessionAgent, SessionAgentSchema } from './model.js';
 
@@ -29,6 +30,37 @@ export function createSessionAgentRepository(deps: RepositoryDeps) {
     session_uuid: sessionUuid,
     session_agent_uuid: sessionAgentUuid,
   });
+  /** A session is the table's hash key; every other filter is a filter expression (a session has few agents). */
+  function target(filter: SessionAgentFilter): QueryTarget {
+    const conditions: Condition[] = [];
+    if (filter.coordinationUuid) {
+      conditions.push({ kind: 'eq', path: ['coordination_uuid'], value: filter.coordinationUuid });
+    }
+    if (filter.primaryPath !== undefined) {
+      conditions.push({ kind: 'eq', path: ['agent_action', 'primary_path'], value: filter.primaryPath });
+    }
+    if (filter.userInTheLoop !== undefined) {
+      conditions.push({
+        kind: 'eq',
+        path: ['agent_action', 'user_in_the_loop'],
+        value: filter.userInTheLoop,
+      });
+    }
+    if (filter.predecessor) {
+      conditions.push({
+        kind: 'contains',
+        path: ['agent_action', 'predecessors'],
+        value: filter.predecessor,
+      });
+    }
+    if (filter.predecessors?.length) conditions.push(inCondition(['agent_uuid'], filter.predecessors));
+    if (filter.inDegree !== undefined)
+      conditions.push({ kind: 'eq', path: ['in_degree'], value: filter.inDegree });
+    if (filter.states?.length) conditions.push(inCondition(['state'], filter.states));
+    return filter.sessionUuid
+      ? { key: [{ name: 'session_uuid', value: filter.sessionUuid }], conditions }
+      : base.tenantTarget(conditions);
+  }
   return {
     base,
     find: (tenant: Tenant, sessionUuid: string, sessionAgentUuid: string) =>
@@ -40,36 +72,11 @@ export function createSessionAgentRepository(deps: RepositoryDeps) {
         tenant,
         keys.map((k) => key(k.sessionUuid, k.sessionAgentUuid)),
       ),
-    list(tenant: Tenant, filter: SessionAgentFilter = {}): Promise<SessionAgent[]> {
-      const conditions: Condition[] = [];
-      if (filter.coordinationUuid) {
-        conditions.push({ kind: 'eq', path: ['coordination_uuid'], value: filter.coordinationUuid });
-      }
-      if (filter.primaryPath !== undefined) {
-        conditions.push({ kind: 'eq', path: ['agent_action', 'primary_path'], value: filter.primaryPath });
-      }
-      if (filter.userInTheLoop !== undefined) {
-        conditions.push({
-          kind: 'eq',
-          path: ['agent_action', 'user_in_the_loop'],
-          value: filter.userInTheLoop,
-        });
-      }
-      if (filter.predecessor) {
-        conditions.push({
-          kind: 'contains',
-          path: ['agent_action', 'predecessors'],
-          value: filter.predecessor,
-        });
-      }
-      if (filter.predecessors?.length) conditions.push(inCondition(['agent_uuid'], filter.predecessors));
-      if (filter.inDegree !== undefined)
-        conditions.push({ kind: 'eq', path: ['in_degree'], value: filter.inDegree });
-      if (filter.states?.length) conditions.push(inCondition(['state'], filter.states));
-      return filter.sessionUuid
-        ? base.queryByHash(tenant, filter.sessionUuid, { conditions })
-        : base.queryTenant(tenant, conditions);
-    },
+    /** Every match (internal callers); GraphQL lists read one page with `page`. */
+    list: (tenant: Tenant, filter: SessionAgentFilter = {}): Promise<SessionAgent[]> =>
+      base.all(tenant, target(filter)),
+    page: (tenant: Tenant, filter: SessionAgentFilter, request: PageRequest) =>
+      base.page(tenant, target(filter), filter, request),
     countBySession: (tenant: Tenant, sessionUuid: string) => base.countByHash(tenant, sessionUuid),
     insert: (tenant: Tenant, fields: Parameters<typeof base.insert>[1]) => base.insert(tenant, fields),
     update: (

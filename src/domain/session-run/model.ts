@@ -17,6 +17,11 @@ export const SessionRunSchema = z.object({
   triage: z.looseObject({}).optional().nullable(),
   user_id: z.string().max(256).optional().nullable(),
   ...RunUsageFields,
+  /** Operation hub, status waiting_for_approval: the tool calls to decide ({call_id, tool, arguments}). */
+  pending_tool_calls: z
+    .array(z.object({ call_id: z.string(), tool: z.string(), arguments: z.unknown() }))
+    .optional()
+    .nullable(),
   ...AuditFields,
 });
 export type SessionRun = z.infer<typeof SessionRunSchema>;

@@ -1,7 +1,11 @@
-import { createEntityRepository, type RepositoryDeps } from '../../db/entity-repository.js';
+import { createEntityRepository, type QueryTarget, type RepositoryDeps } from '../../db/entity-repository.js';
 import type { Condition } from '../../db/expressions.js';
+import type { PageRequest } from '../../db/paginate.js';
 import type { Tenant } from '../../tenant.js';
 import { type SessionRun, SessionRunSchema } from './model.js';
+
+/** A thread's runs across sessions (tenant-filtered). */
+const THREAD_INDEX = 'thread_uuid-run_uuid-index';
 
 export interface SessionRunFilter {
   readonly sessionUuid?: string;
@@ -19,41 +23,45 @@ export function createSessionRunRepository(deps: RepositoryDeps) {
     rangeKey: 'run_uuid',
   });
   const key = (sessionUuid: string, runUuid: string) => ({ session_uuid: sessionUuid, run_uuid: runUuid });
+  /**
+   * A session is the table's hash key and pins the thread / agent LSIs; a thread
+   * alone has its GSI (tenant-filtered); an agent alone is a filter on the tenant GSI.
+   */
+  function target(filter: SessionRunFilter): QueryTarget {
+    const conditions: Condition[] = [];
+    if (filter.coordinationUuid) {
+      conditions.push({ kind: 'eq', path: ['coordination_uuid'], value: filter.coordinationUuid });
+    }
+    if (filter.sessionUuid) {
+      const hash = { name: 'session_uuid', value: filter.sessionUuid };
+      if (filter.threadUuid) {
+        if (filter.agentUuid) conditions.push({ kind: 'eq', path: ['agent_uuid'], value: filter.agentUuid });
+        const key = [hash, { name: 'thread_uuid', value: filter.threadUuid }];
+        return { index: 'thread_uuid-index', key, conditions };
+      }
+      if (filter.agentUuid) {
+        const key = [hash, { name: 'agent_uuid', value: filter.agentUuid }];
+        return { index: 'agent_uuid-index', key, conditions };
+      }
+      return { key: [hash], conditions };
+    }
+    if (filter.agentUuid) conditions.push({ kind: 'eq', path: ['agent_uuid'], value: filter.agentUuid });
+    if (filter.threadUuid) {
+      return { index: THREAD_INDEX, key: [{ name: 'thread_uuid', value: filter.threadUuid }], conditions };
+    }
+    return base.tenantTarget(conditions);
+  }
   return {
     base,
     find: (tenant: Tenant, sessionUuid: string, runUuid: string) =>
       base.find(tenant, key(sessionUuid, runUuid)),
     get: (tenant: Tenant, sessionUuid: string, runUuid: string) =>
       base.get(tenant, key(sessionUuid, runUuid)),
-    /** Uses the thread / agent LSIs when a session is given. */
-    list(tenant: Tenant, filter: SessionRunFilter = {}): Promise<SessionRun[]> {
-      const conditions: Condition[] = [];
-      if (filter.coordinationUuid) {
-        conditions.push({ kind: 'eq', path: ['coordination_uuid'], value: filter.coordinationUuid });
-      }
-      if (filter.sessionUuid) {
-        if (filter.threadUuid) {
-          if (filter.agentUuid)
-            conditions.push({ kind: 'eq', path: ['agent_uuid'], value: filter.agentUuid });
-          return base.queryByHash(tenant, filter.sessionUuid, {
-            index: 'thread_uuid-index',
-            rangeEquals: filter.threadUuid,
-            conditions,
-          });
-        }
-        if (filter.agentUuid) {
-          return base.queryByHash(tenant, filter.sessionUuid, {
-            index: 'agent_uuid-index',
-            rangeEquals: filter.agentUuid,
-            conditions,
-          });
-        }
-        return base.queryByHash(tenant, filter.sessionUuid, { conditions });
-      }
-      if (filter.agentUuid) conditions.push({ kind: 'eq', path: ['agent_uuid'], value: filter.agentUuid });
-      if (filter.threadUuid) conditions.push({ kind: 'eq', path: ['thread_uuid'], value: filter.threadUuid });
-      return base.queryTenant(tenant, conditions);
-    },
+    /** Every match (internal callers); GraphQL lists read one page with `page`. */
+    list: (tenant: Tenant, filter: SessionRunFilter = {}): Promise<SessionRun[]> =>
+      base.all(tenant, target(filter)),
+    page: (tenant: Tenant, filter: SessionRunFilter, request: PageRequest) =>
+      base.page(tenant, target(filter), filter, request),
     countBySession: (tenant: Tenant, sessionUuid: string) => base.countByHash(tenant, sessionUuid),
     insert: (tenant: Tenant, fields: Parameters<typeof base.insert>[1]) => base.insert(tenant, fields),
     update: (

@@ -1,6 +1,7 @@
-import { createEntityRepository, type RepositoryDeps } from '../../db/entity-repository.js';
+import { createEntityRepository, type QueryTarget, type RepositoryDeps } from '../../db/entity-repository.js';
 import type { Condition } from '../../db/expressions.js';
 import { inCondition } from '../../db/expressions.js';
+import type { PageRequest } from '../../db/paginate.js';
 import type { Tenant } from '../../tenant.js';
 import { type TaskSchedule, TaskScheduleSchema } from './model.js';
 
@@ -22,21 +23,27 @@ export function createTaskScheduleRepository(deps: RepositoryDeps) {
     task_uuid: taskUuid,
     schedule_uuid: scheduleUuid,
   });
+  /** A task is the table's hash key; coordination and statuses are filters (a tenant has few schedules). */
+  function target(filter: TaskScheduleFilter): QueryTarget {
+    const conditions: Condition[] = [];
+    if (filter.coordinationUuid) {
+      conditions.push({ kind: 'eq', path: ['coordination_uuid'], value: filter.coordinationUuid });
+    }
+    if (filter.statuses?.length) conditions.push(inCondition(['status'], filter.statuses));
+    return filter.taskUuid
+      ? { key: [{ name: 'task_uuid', value: filter.taskUuid }], conditions }
+      : base.tenantTarget(conditions);
+  }
   return {
     find: (tenant: Tenant, taskUuid: string, scheduleUuid: string) =>
       base.find(tenant, key(taskUuid, scheduleUuid)),
     get: (tenant: Tenant, taskUuid: string, scheduleUuid: string) =>
       base.get(tenant, key(taskUuid, scheduleUuid)),
-    list(tenant: Tenant, filter: TaskScheduleFilter = {}): Promise<TaskSchedule[]> {
-      const conditions: Condition[] = [];
-      if (filter.coordinationUuid) {
-        conditions.push({ kind: 'eq', path: ['coordination_uuid'], value: filter.coordinationUuid });
-      }
-      if (filter.statuses?.length) conditions.push(inCondition(['status'], filter.statuses));
-      return filter.taskUuid
-        ? base.queryByHash(tenant, filter.taskUuid, { conditions })
-        : base.queryTenant(tenant, conditions);
-    },
+    /** Every match (internal callers); GraphQL lists read one page with `page`. */
+    list: (tenant: Tenant, filter: TaskScheduleFilter = {}): Promise<TaskSchedule[]> =>
+      base.all(tenant, target(filter)),
+    page: (tenant: Tenant, filter: TaskScheduleFilter, request: PageRequest) =>
+      base.page(tenant, target(filter), filter, request),
     countByTask: (tenant: Tenant, taskUuid: string) => base.countByHash(tenant, taskUuid),
     insert: (tenant: Tenant, fields: Parameters<typeof base.insert>[1]) => base.insert(tenant, fields),
     update: (

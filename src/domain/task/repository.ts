@@ -1,5 +1,6 @@
-import { createEntityRepository, type RepositoryDeps } from '../../db/entity-repository.js';
+import { createEntityRepository, type QueryTarget, type RepositoryDeps } from '../../db/entity-repository.js';
 import type { Condition } from '../../db/expressions.js';
+import type { PageRequest } from '../../db/paginate.js';
 import type { Tenant } from '../../tenant.js';
 import { type Task, TaskSchema } from './model.js';
 
@@ -22,6 +23,20 @@ export function createTaskRepository(deps: RepositoryDeps) {
     coordination_uuid: coordinationUuid,
     task_uuid: taskUuid,
   });
+  /** A coordination is the table's hash key; text filters match by "contains" (a filter). */
+  function target(filter: TaskFilter): QueryTarget {
+    const conditions: Condition[] = [];
+    if (filter.taskName) conditions.push({ kind: 'contains', path: ['task_name'], value: filter.taskName });
+    if (filter.taskDescription) {
+      conditions.push({ kind: 'contains', path: ['task_description'], value: filter.taskDescription });
+    }
+    if (filter.initialTaskQuery) {
+      conditions.push({ kind: 'contains', path: ['initial_task_query'], value: filter.initialTaskQuery });
+    }
+    return filter.coordinationUuid
+      ? { key: [{ name: 'coordination_uuid', value: filter.coordinationUuid }], conditions }
+      : base.tenantTarget(conditions);
+  }
   return {
     find: (tenant: Tenant, coordinationUuid: string, taskUuid: string) =>
       base.find(tenant, key(coordinationUuid, taskUuid)),
@@ -32,19 +47,13 @@ export function createTaskRepository(deps: RepositoryDeps) {
         tenant,
         keys.map((k) => key(k.coordinationUuid, k.taskUuid)),
       ),
-    list(tenant: Tenant, filter: TaskFilter = {}): Promise<Task[]> {
-      const conditions: Condition[] = [];
-      if (filter.taskName) conditions.push({ kind: 'contains', path: ['task_name'], value: filter.taskName });
-      if (filter.taskDescription) {
-        conditions.push({ kind: 'contains', path: ['task_description'], value: filter.taskDescription });
-      }
-      if (filter.initialTaskQuery) {
-        conditions.push({ kind: 'contains', path: ['initial_task_query'], value: filter.initialTaskQuery });
-      }
-      return filter.coordinationUuid
-        ? base.queryByHash(tenant, filter.coordinationUuid, { conditions })
-        : base.queryTenant(tenant, conditions);
-    },
+    /** Every match (internal callers); GraphQL lists read one page with `page`. */
+    list: (tenant: Tenant, filter: TaskFilter = {}): Promise<Task[]> => base.all(tenant, target(filter)),
+    page: (tenant: Tenant, filter: TaskFilter, request: PageRequest) =>
+      base.page(tenant, target(filter), filter, request),
+    /** A task's coordination from the tenant index (undefined if there is no such task). */
+    coordinationOf: async (tenant: Tenant, uuid: string): Promise<string | undefined> =>
+      (await base.all(tenant, base.tenantTarget([], uuid)))[0]?.coordination_uuid,
     /** A row by its uuid alone (the tenant index), for callers that lack its coordination. */
     getByUuid: (tenant: Tenant, uuid: string) => base.getByRange(tenant, uuid),
     countByCoordination: (tenant: Tenant, coordinationUuid: string) =>

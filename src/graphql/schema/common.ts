@@ -10,14 +10,25 @@ export const DeletePayloadRef = builder.objectRef<{ ok: boolean }>('DeletePayloa
   fields: (t) => ({ ok: t.exposeBoolean('ok', { nullable: false }) }),
 });
 
-/** `{<x>List, pageSize, pageNumber, total}`: the Python engine's page shape. */
+/**
+ * `{<x>List, pageSize, pageNumber, total, nextToken}`: the Python engine's page
+ * shape plus a cursor. `total` is counted (a COUNT query) only when selected.
+ */
 export function listType<T, K extends string>(name: string, listField: K, ref: ObjectRef<Types, T>) {
   return builder.objectRef<Page<T>>(name).implement({
     fields: (t) => ({
       [listField]: t.field({ type: [ref], nullable: false, resolve: (page) => page.items }),
       pageSize: t.exposeInt('pageSize', { nullable: false }),
       pageNumber: t.exposeInt('pageNumber', { nullable: false }),
-      total: t.exposeInt('total', { nullable: false }),
+      total: t.int({
+        nullable: false,
+        description: 'Every match before paging; counted by its own query, only when selected.',
+        resolve: (page) => (typeof page.total === 'function' ? page.total() : page.total),
+      }),
+      nextToken: t.string({
+        description: 'Pass as nextToken for the next page; null on the last page.',
+        resolve: (page) => page.nextToken ?? null,
+      }),
     }),
   });
 }

@@ -1,14 +1,31 @@
 import * as z from 'zod';
-import { paginate } from '../../db/paginate.js';
 import { DescriptionSchema, IdSchema, NameSchema, UpdatedBySchema } from '../../domain/common/fields.js';
 import type { Coordination } from '../../domain/coordination/model.js';
 import { AgentSchema } from '../../domain/coordination/model.js';
 import { deleteCoordination } from '../../domain/delete-protection.js';
+import { ValidationError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { builder } from '../builder.js';
 import { toCamelDeep } from '../case.js';
 import { FilterText, jsonInput, OptionalId, PageArgsSchema, requireForInsert, supplied } from '../inputs.js';
 import { DeletePayloadRef, listType, payloadType } from './common.js';
+
+declare module '../context.js' {
+  interface Services {
+    /** Checks agents' tool specs when a coordination is written (egress allow-list, Lambda prefix, builtins). */
+    tools?: { check(agents: readonly Record<string, unknown>[]): string[] };
+  }
+}
+
+/** A refused tool is a BAD_USER_INPUT naming the agent, the tool and why; nothing is written. */
+function assertToolsAllowed(
+  ctx: { services: { tools?: { check(agents: readonly Record<string, unknown>[]): string[] } } },
+  agents: readonly Record<string, unknown>[] | null | undefined,
+) {
+  if (!agents || !ctx.services.tools) return;
+  const problems = ctx.services.tools.check(agents);
+  if (problems.length > 0) throw new ValidationError(`tools refused: ${problems.join('; ')}`, { problems });
+}
 
 /** Loaded by uuid within the caller's tenant; BatchGetItem behind a per-request DataLoader. */
 export const CoordinationRef = builder.loadableObjectRef('Coordination', {
@@ -80,18 +97,15 @@ builder.queryField('coordinationList', (t) =>
       {
         pageNumber: t.arg.int(),
         limit: t.arg.int(),
+        nextToken: t.arg.string(),
         coordinationName: t.arg.string(),
         coordinationDescription: t.arg.string(),
       },
       ListArgs,
     ),
-    resolve: async (_, raw, ctx) => {
-      const args = raw as z.output<typeof ListArgs>;
-      const items = await ctx.repos.coordinations.list(ctx.caller.tenant, {
-        coordinationName: args.coordinationName,
-        coordinationDescription: args.coordinationDescription,
-      });
-      return paginate(items, args.pageNumber, args.limit);
+    resolve: (_, raw, ctx) => {
+      const { pageNumber, limit, nextToken, ...filter } = raw as z.output<typeof ListArgs>;
+      return ctx.repos.coordinations.page(ctx.caller.tenant, filter, { pageNumber, limit, nextToken });
     },
   }),
 );
@@ -119,6 +133,7 @@ builder.mutationField('insertUpdateCoordination', (t) =>
     resolve: async (_, raw, ctx) => {
       const args = raw as z.output<typeof InsertUpdateArgs>;
       const tenant = ctx.caller.tenant;
+      assertToolsAllowed(ctx, args.agents);
       const fields = supplied({
         coordination_name: args.coordinationName,
         coordination_description: args.coordinationDescription,

@@ -14,5 +14,6 @@ import './session-events.js';
 import './procedure.js';
 import './operation.js';
 import './usage.js';
+import './tool-calls.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -4,6 +4,7 @@ import { IdSchema, QueryTextSchema } from '../../domain/common/fields.js';
 import type { AskResult, OperationHub } from '../../hubs/operation/hub.js';
 import type { TriageDecision } from '../../hubs/operation/triage.js';
 import { builder } from '../builder.js';
+import { toCamelDeep } from '../case.js';
 import { jsonInput, OptionalId } from '../inputs.js';
 import { SessionRef, sessionKey } from './session.js';
 
@@ -34,7 +35,7 @@ const TriageDecisionRef = builder.objectRef<TriageDecision>('TriageDecision').im
   }),
 });
 
-const AskOperationHubRef = builder.objectRef<AskResult>('AskOperationHubResult').implement({
+export const AskOperationHubRef = builder.objectRef<AskResult>('AskOperationHubResult').implement({
   description: 'The routed, answered and recorded ask.',
   fields: (t) => ({
     coordinationUuid: t.exposeID('coordinationUuid', { nullable: false }),
@@ -46,7 +47,15 @@ const AskOperationHubRef = builder.objectRef<AskResult>('AskOperationHubResult')
     status: t.exposeString('status', {
       nullable: false,
       description:
-        'completed | failed | timeout | cancelled (interrupted) | unassigned (no agent fits) | budget_exceeded | blocked (by a guardrail) | escalated (held for a person)',
+        'completed | failed | timeout | cancelled (interrupted) | unassigned (no agent fits) | ' +
+        'budget_exceeded | blocked (by a guardrail) | escalated (held for a person) | ' +
+        'waiting_for_approval (decide pendingToolCalls with decideToolCalls(sessionUuid, runUuid, decisions))',
+    }),
+    pendingToolCalls: t.field({
+      type: 'JSON',
+      description:
+        'With waiting_for_approval: [{callId, tool, arguments}] (arguments kept as the model sent them).',
+      resolve: (r) => (r.pendingToolCalls ? toCamelDeep(r.pendingToolCalls) : null),
     }),
     answer: t.exposeString('answer'),
     error: t.exposeString('error'),
@@ -118,6 +127,7 @@ builder.queryField('askOperationHub', (t) =>
     resolve: async (_, args, ctx) => {
       const hub = ctx.services.operation;
       if (!hub) throw new Error('askOperationHub: the operation hub is not wired on this transport');
+      await ctx.services.rateLimiter?.consume(ctx.caller.tenant, 'askOperationHub');
       const emit = ctx.transport === 'ws' ? ctx.emit : undefined;
       return hub.ask(
         ctx.caller,
@@ -135,8 +145,19 @@ builder.queryField('askOperationHub', (t) =>
           budget: (args.budget as Budget | null | undefined) ?? null,
           sessionBudget: (args.sessionBudget as Budget | null | undefined) ?? null,
         },
-        emit && args.stream !== false
-          ? { onChunk: (chunk, meta) => emit({ extensions: { askOperationHub: { ...meta, chunk } } }) }
+        emit
+          ? {
+              ...(args.stream !== false && {
+                onChunk: (chunk, meta) => emit({ extensions: { askOperationHub: { ...meta, chunk } } }),
+              }),
+              // Tool activity as it happens: {extensions: {askOperationHub: {toolEvent: {type, data}}}}.
+              onToolEvent: (event) =>
+                emit({
+                  extensions: {
+                    askOperationHub: { toolEvent: { type: event.type, data: toCamelDeep(event.data) } },
+                  },
+                }),
+            }
           : {},
       );
     },

@@ -16,7 +16,7 @@ declare module '../context.js' {
   }
 }
 
-function procedureHub(services: { procedure?: ProcedureHub }): ProcedureHub {
+export function procedureHub(services: { procedure?: ProcedureHub }): ProcedureHub {
   if (!services.procedure) throw new Error('the procedure hub is not wired on this transport');
   return services.procedure;
 }
@@ -96,6 +96,7 @@ builder.mutationField('executeProcedureTaskSession', (t) =>
     ),
     resolve: async (_root, raw, ctx) => {
       const args = raw as unknown as z.output<typeof ExecuteArgs>;
+      await ctx.services.rateLimiter?.consume(ctx.caller.tenant, 'executeProcedureTaskSession');
       const session = await procedureHub(ctx.services).executeProcedureTaskSession(ctx.caller.tenant, {
         coordinationUuid: args.coordinationUuid,
         taskUuid: args.taskUuid,

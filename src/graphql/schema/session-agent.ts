@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { paginate } from '../../db/paginate.js';
 import { IdSchema, UpdatedBySchema } from '../../domain/common/fields.js';
 import {
   type SessionAgent,
@@ -60,6 +59,12 @@ SessionAgentRef.implement({
     notes: t.exposeString('notes'),
     subtaskQuery: t.exposeString('subtask_query'),
     threadUuid: t.exposeString('thread_uuid'),
+    pendingToolCalls: t.field({
+      type: 'JSON',
+      description:
+        'Tool calls waiting for approval (state waitForUserInput): [{callId, tool, arguments}]; answer with decideToolCalls.',
+      resolve: (a) => (a.pending_tool_calls?.length ? toCamelDeep(a.pending_tool_calls) : null),
+    }),
     createdAt: t.expose('created_at', { type: 'DateTime' }),
     updatedAt: t.expose('updated_at', { type: 'DateTime' }),
     updatedBy: t.exposeString('updated_by'),
@@ -100,6 +105,7 @@ builder.queryField('sessionAgentList', (t) =>
       {
         pageNumber: t.arg.int(),
         limit: t.arg.int(),
+        nextToken: t.arg.string(),
         sessionUuid: t.arg.string(),
         coordinationUuid: t.arg.string(),
         primaryPath: t.arg.boolean(),
@@ -111,9 +117,9 @@ builder.queryField('sessionAgentList', (t) =>
       },
       ListArgs,
     ),
-    resolve: async (_, raw, ctx) => {
-      const { pageNumber, limit, ...filter } = raw as z.output<typeof ListArgs>;
-      return paginate(await ctx.repos.sessionAgents.list(ctx.caller.tenant, filter), pageNumber, limit);
+    resolve: (_, raw, ctx) => {
+      const { pageNumber, limit, nextToken, ...filter } = raw as z.output<typeof ListArgs>;
+      return ctx.repos.sessionAgents.page(ctx.caller.tenant, filter, { pageNumber, limit, nextToken });
     },
   }),
 );

@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { paginate } from '../../db/paginate.js';
 import { IdSchema, UpdatedBySchema } from '../../domain/common/fields.js';
 import type { SessionRun } from '../../domain/session-run/model.js';
 import { AppError, NotFoundError } from '../../errors.js';
@@ -63,6 +62,7 @@ builder.queryField('sessionRunList', (t) =>
       {
         pageNumber: t.arg.int(),
         limit: t.arg.int(),
+        nextToken: t.arg.string(),
         sessionUuid: t.arg.string(),
         coordinationUuid: t.arg.string(),
         agentUuid: t.arg.string(),
@@ -70,9 +70,9 @@ builder.queryField('sessionRunList', (t) =>
       },
       ListArgs,
     ),
-    resolve: async (_, raw, ctx) => {
-      const { pageNumber, limit, ...filter } = raw as z.output<typeof ListArgs>;
-      return paginate(await ctx.repos.sessionRuns.list(ctx.caller.tenant, filter), pageNumber, limit);
+    resolve: (_, raw, ctx) => {
+      const { pageNumber, limit, nextToken, ...filter } = raw as z.output<typeof ListArgs>;
+      return ctx.repos.sessionRuns.page(ctx.caller.tenant, filter, { pageNumber, limit, nextToken });
     },
   }),
 );

@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { paginate } from '../../db/paginate.js';
 import { IdSchema, QueryTextSchema, UpdatedBySchema } from '../../domain/common/fields.js';
 import { deleteSession } from '../../domain/delete-protection.js';
 import { type Session, SessionSchema, SessionStatusSchema } from '../../domain/session/model.js';
@@ -87,6 +86,7 @@ builder.queryField('sessionList', (t) =>
       {
         pageNumber: t.arg.int(),
         limit: t.arg.int(),
+        nextToken: t.arg.string(),
         coordinationUuid: t.arg.string(),
         taskUuid: t.arg.string(),
         userId: t.arg.string(),
@@ -94,9 +94,9 @@ builder.queryField('sessionList', (t) =>
       },
       ListArgs,
     ),
-    resolve: async (_, raw, ctx) => {
-      const { pageNumber, limit, ...filter } = raw as z.output<typeof ListArgs>;
-      return paginate(await ctx.repos.sessions.list(ctx.caller.tenant, filter), pageNumber, limit);
+    resolve: (_, raw, ctx) => {
+      const { pageNumber, limit, nextToken, ...filter } = raw as z.output<typeof ListArgs>;
+      return ctx.repos.sessions.page(ctx.caller.tenant, filter, { pageNumber, limit, nextToken });
     },
   }),
 );

@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { paginate } from '../../db/paginate.js';
 import { IdSchema, QueryTextSchema, UpdatedBySchema } from '../../domain/common/fields.js';
 import { ScheduleStatusSchema, type TaskSchedule } from '../../domain/task-schedule/model.js';
 import { newId } from '../../ids.js';
@@ -68,15 +67,16 @@ builder.queryField('taskScheduleList', (t) =>
       {
         pageNumber: t.arg.int(),
         limit: t.arg.int(),
+        nextToken: t.arg.string(),
         taskUuid: t.arg.string(),
         coordinationUuid: t.arg.string(),
         statuses: t.arg.stringList(),
       },
       ListArgs,
     ),
-    resolve: async (_, raw, ctx) => {
-      const { pageNumber, limit, ...filter } = raw as z.output<typeof ListArgs>;
-      return paginate(await ctx.repos.taskSchedules.list(ctx.caller.tenant, filter), pageNumber, limit);
+    resolve: (_, raw, ctx) => {
+      const { pageNumber, limit, nextToken, ...filter } = raw as z.output<typeof ListArgs>;
+      return ctx.repos.taskSchedules.page(ctx.caller.tenant, filter, { pageNumber, limit, nextToken });
     },
   }),
 );

@@ -1,5 +1,4 @@
 import * as z from 'zod';
-import { paginate } from '../../db/paginate.js';
 import {
   DescriptionSchema,
   IdSchema,
@@ -101,6 +100,7 @@ builder.queryField('taskList', (t) =>
       {
         pageNumber: t.arg.int(),
         limit: t.arg.int(),
+        nextToken: t.arg.string(),
         coordinationUuid: t.arg.string(),
         taskName: t.arg.string(),
         taskDescription: t.arg.string(),
@@ -108,10 +108,9 @@ builder.queryField('taskList', (t) =>
       },
       ListArgs,
     ),
-    resolve: async (_, raw, ctx) => {
-      const { pageNumber, limit, ...filter } = raw as z.output<typeof ListArgs>;
-      const items = await ctx.repos.tasks.list(ctx.caller.tenant, filter);
-      return paginate(items, pageNumber, limit);
+    resolve: (_, raw, ctx) => {
+      const { pageNumber, limit, nextToken, ...filter } = raw as z.output<typeof ListArgs>;
+      return ctx.repos.tasks.page(ctx.caller.tenant, filter, { pageNumber, limit, nextToken });
     },
   }),
 );

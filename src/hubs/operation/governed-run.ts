@@ -2,6 +2,7 @@ import type { Budget } from '../../budgets/model.js';
 import { BudgetExceededError } from '../../budgets/model.js';
 import type { Agent, Coordination } from '../../domain/coordination/model.js';
 import type { Session } from '../../domain/session/model.js';
+import type { SessionRun } from '../../domain/session-run/model.js';
 import { guardrailsOf, outputSchemaOf } from '../../governance/governance.js';
 import { type BudgetScope, type MeteredRuntime, meteredRuntime } from '../../governance/metered-runtime.js';
 import { GuardrailBlockedError, GuardrailEscalation } from '../../guardrails/evaluate.js';
@@ -23,6 +24,7 @@ export function governAsk(
   session: Session,
   runUuid: string,
   askBudget: Budget | undefined,
+  continued?: { readonly run: SessionRun; readonly key: string },
 ) {
   const { tenant } = caller;
   const gov = hub.governance;
@@ -54,7 +56,7 @@ export function governAsk(
           tableName: tables.sessionRuns,
           key: { session_uuid: session.session_uuid, run_uuid: runUuid },
           partitionKey: tenant.partitionKey,
-          startedMs: Date.now(),
+          startedMs: continued ? Date.parse(continued.run.created_at) : Date.now(),
         },
         budget: askBudget,
         onExceeded: (error) => endForBudget(hub, caller, session, runUuid, 'ask', error),
@@ -66,7 +68,8 @@ export function governAsk(
       sessionUuid: session.session_uuid,
       agentUuid: agent.agent_uuid,
       taskUuid: null,
-      callIdPrefix: runUuid,
+      // A continued run makes new model calls under the same run uuid: its own prefix keeps their ids new.
+      callIdPrefix: continued ? `${runUuid}:${continued.key}` : runUuid,
       now: () => Date.now(),
       budgets,
       ...(gov.abortPollMs !== undefined && { abortPollMs: gov.abortPollMs }),
@@ -95,18 +98,24 @@ export function governAsk(
     sessionBudgetSpent: () => sessionBudgetSpent,
     runFields() {
       const totals = metered?.totals();
+      // A continued run's row already holds what it used before it waited for approval.
+      const prior = continued?.run;
+      const plus = (a: number | null | undefined, b: number | null | undefined) =>
+        a == null && b == null ? null : Math.round(((a ?? 0) + (b ?? 0)) * 1e10) / 1e10;
       return {
         ...(totals && {
-          model: totals.usage.model,
-          input_tokens: totals.usage.inputTokens,
-          output_tokens: totals.usage.outputTokens,
-          cached_tokens: totals.usage.cachedTokens,
-          reasoning_tokens: totals.usage.reasoningTokens,
-          model_calls: totals.usage.modelCalls,
-          tool_calls: totals.toolCalls,
-          cost_usd: totals.costUsd,
+          model: totals.usage.model ?? prior?.model ?? null,
+          input_tokens: (prior?.input_tokens ?? 0) + totals.usage.inputTokens,
+          output_tokens: (prior?.output_tokens ?? 0) + totals.usage.outputTokens,
+          cached_tokens: (prior?.cached_tokens ?? 0) + totals.usage.cachedTokens,
+          reasoning_tokens: (prior?.reasoning_tokens ?? 0) + totals.usage.reasoningTokens,
+          model_calls: (prior?.model_calls ?? 0) + totals.usage.modelCalls,
+          tool_calls: (prior?.tool_calls ?? 0) + totals.toolCalls,
+          cost_usd: plus(prior?.cost_usd, totals.costUsd),
         }),
-        ...(reports.length && { guardrail_findings: reports.map((r) => ({ ...r })) }),
+        ...(reports.length && {
+          guardrail_findings: [...(prior?.guardrail_findings ?? []), ...reports.map((r) => ({ ...r }))],
+        }),
       };
     },
   };

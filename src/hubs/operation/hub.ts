@@ -1,12 +1,9 @@
 import type { Coordination } from '../../domain/coordination/model.js';
 import type { Session } from '../../domain/session/model.js';
-import { GuardrailEscalation } from '../../guardrails/evaluate.js';
 import { newId } from '../../ids.js';
-import { AgentRuntimeError } from '../../runtimes/port.js';
 import type { Tenant } from '../../tenant.js';
-import { takeSession } from './double-texting.js';
-import { governAsk, governedStatus } from './governed-run.js';
-import { runAgent } from './run-agent.js';
+import { continueAfterDecisions } from './continue-run.js';
+import { runAndRecord } from './run-and-record.js';
 import { chooseThread } from './thread-choice.js';
 import { decideAgent, noAgentAnswer } from './triage.js';
 import {
@@ -16,7 +13,6 @@ import {
   type HubInternals,
   type OperationHub,
   type OperationHubDeps,
-  type RunStatus,
 } from './types.js';
 
 export type * from './types.js';
@@ -48,6 +44,8 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
     record,
     ...(deps.governance && { governance: deps.governance }),
     ...(deps.tables && { tables: deps.tables }),
+    ...(deps.tools && { tools: deps.tools }),
+    ...(deps.logger && { logger: deps.logger }),
   };
 
   async function findOrCreateSession(caller: AskCaller, input: AskInput, userId: string): Promise<Session> {
@@ -76,7 +74,7 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
       const { tenant } = caller;
       const userId = input.userId ?? caller.userId;
       const coordination: Coordination = await repos.coordinations.get(tenant, input.coordinationUuid);
-      let session = await findOrCreateSession(caller, input, userId);
+      const session = await findOrCreateSession(caller, input, userId);
       const triage = await decideAgent({
         tenant,
         userId,
@@ -135,121 +133,41 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
         threadLifeMinutes: input.threadLifeMinutes ?? settings.threadLifeMinutes,
         now: now(),
       });
-      const leaseMs = settings.agentTimeoutMs + 30_000;
-      await takeSession(hub, tenant, session, runUuid, leaseMs);
-      try {
-        await repos.sessionRuns.insert(tenant, {
-          ...base,
-          agent_uuid: agent.agent_uuid,
-          thread_uuid: thread.threadUuid,
-          status: 'running',
-        });
-        await record(tenant, session.session_uuid, 'run_started', {
-          run_uuid: runUuid,
-          agent_uuid: agent.agent_uuid,
-          thread_uuid: thread.threadUuid,
-          thread: thread.reason,
-          triage,
-        });
-
-        const governed = governAsk(
-          hub,
-          caller,
-          coordination,
-          agent,
-          session,
-          runUuid,
-          input.budget ?? undefined,
-        );
-        const outcome = await runAgent(
-          hub,
-          caller,
-          agent,
-          session,
-          {
-            runtime: governed.runtime,
-            runUuid,
-            threadUuid: thread.threadUuid,
-            newThread: thread.newThread,
-            userId,
-            query: input.userQuery,
-            ...(input.inputFiles && { inputFiles: input.inputFiles }),
+      return runAndRecord(hub, caller, {
+        coordination,
+        session,
+        agent,
+        runUuid,
+        threadUuid: thread.threadUuid,
+        newThread: thread.newThread,
+        userId,
+        query: input.userQuery,
+        ...(input.inputFiles && { inputFiles: input.inputFiles }),
+        triage,
+        markRunning: () =>
+          repos.sessionRuns.insert(tenant, {
+            ...base,
+            agent_uuid: agent.agent_uuid,
+            thread_uuid: thread.threadUuid,
+            status: 'running',
+            ...(input.budget && { ask_budget: { ...input.budget } }),
+          }),
+        ...(input.budget && { budget: input.budget }),
+        startEvent: {
+          type: 'run_started',
+          data: {
+            run_uuid: runUuid,
+            agent_uuid: agent.agent_uuid,
+            thread_uuid: thread.threadUuid,
+            thread: thread.reason,
+            triage,
           },
-          input.stream === false ? undefined : options.onChunk,
-        );
-        // Lost the session to an `interrupt` (here or on another instance): record, never overwrite the successor.
-        const stillOwner = (await locks.holder(tenant, session.session_uuid))?.runUuid === runUuid;
-        let status: RunStatus;
-        let answer: string | null = null;
-        let error: string | null = null;
-        let threadUuid = thread.threadUuid;
-        let asyncTaskUuid: string | null = null;
-        if (outcome.ok) {
-          answer = outcome.result.output;
-          threadUuid = outcome.result.threadUuid;
-          asyncTaskUuid = outcome.result.asyncTaskUuid ?? null;
-          status = stillOwner ? 'completed' : 'cancelled';
-        } else {
-          error = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
-          status = outcome.interrupted || !stillOwner ? 'cancelled' : outcome.timedOut ? 'timeout' : 'failed';
-          status = governedStatus(outcome.error) ?? status;
-          if (outcome.error instanceof GuardrailEscalation) answer = null;
-          if (!(outcome.error instanceof AgentRuntimeError)) {
-            deps.logger?.error({ err: outcome.error, runUuid }, 'agent run failed unexpectedly');
-          }
-        }
-        await repos.sessionRuns.update(tenant, session.session_uuid, runUuid, {
-          status,
-          answer,
-          thread_uuid: threadUuid,
-          async_task_uuid: asyncTaskUuid,
-          updated_by: userId,
-          ...governed.runFields(),
-          // An escalated answer waits on the run for a person; it is not the ask's answer.
-          ...(outcome.ok === false &&
-            outcome.error instanceof GuardrailEscalation && { answer: outcome.error.heldOutput }),
-        });
-        await record(tenant, session.session_uuid, `run_${status}`, {
-          run_uuid: runUuid,
-          agent_uuid: agent.agent_uuid,
-          thread_uuid: threadUuid,
-          ...(error && { error }),
-          ...(answer !== null && { answer_chars: answer.length }),
-        });
-        if (stillOwner) {
-          const sessionStatus =
-            status === 'failed'
-              ? 'failed'
-              : status === 'timeout'
-                ? 'timeout'
-                : status === 'budget_exceeded' && governed.sessionBudgetSpent()
-                  ? 'budget_exceeded'
-                  : 'active';
-          const previousStatus = session.status;
-          session = await repos.sessions.update(tenant, session.coordination_uuid, session.session_uuid, {
-            status: sessionStatus,
-            updated_by: userId,
-          });
-          if (previousStatus !== sessionStatus) {
-            await record(tenant, session.session_uuid, 'session_status', { status: sessionStatus });
-          }
-        }
-        return {
-          coordinationUuid: coordination.coordination_uuid,
-          sessionUuid: session.session_uuid,
-          runUuid,
-          threadUuid,
-          agentUuid: agent.agent_uuid,
-          asyncTaskUuid,
-          status,
-          answer,
-          error,
-          triage,
-          session,
-        };
-      } finally {
-        await locks.release(tenant, session.session_uuid, runUuid);
-      }
+        },
+        onChunk: input.stream === false ? undefined : options.onChunk,
+        onToolEvent: options.onToolEvent,
+      });
     },
+
+    decideToolCalls: (caller, input, options = {}) => continueAfterDecisions(hub, caller, input, options),
   };
 }

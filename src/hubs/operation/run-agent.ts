@@ -1,6 +1,8 @@
 import type { Agent } from '../../domain/coordination/model.js';
 import type { Session } from '../../domain/session/model.js';
 import type { AgentRunResult, AgentRuntime } from '../../runtimes/port.js';
+import type { Decision } from '../../tools/call-store.js';
+import type { ToolRunContext } from '../../tools/context.js';
 import type { AskCaller, AskOptions, HubInternals } from './types.js';
 
 export interface RunSpec {
@@ -12,6 +14,8 @@ export interface RunSpec {
   readonly userId: string;
   readonly query: string;
   readonly inputFiles?: readonly unknown[];
+  /** A person's decisions on the run's pending tool calls (a run continued by decideToolCalls). */
+  readonly decisions?: Readonly<Record<string, Decision>>;
 }
 
 export type RunOutcome =
@@ -40,6 +44,7 @@ export async function runAgent(
   session: Session,
   run: RunSpec,
   onChunk: AskOptions['onChunk'],
+  onToolEvent?: AskOptions['onToolEvent'],
 ): Promise<RunOutcome> {
   const { tenant } = caller;
   const { inFlight, settings, record } = hub;
@@ -66,8 +71,25 @@ export async function runAgent(
       chunks,
     });
   };
+  // Tool events go to the session's log (subscribers) and, as they happen, to this ask's caller.
+  const tools: ToolRunContext | undefined = hub.tools && {
+    runUuid: run.runUuid,
+    tenant,
+    sessionUuid: session.session_uuid,
+    toolbox: hub.tools.toolbox,
+    calls: hub.tools.calls,
+    ...(run.decisions && { decisions: run.decisions }),
+    record: async (events) => {
+      for (const event of events) {
+        await record(tenant, session.session_uuid, event.type, event.data);
+        await onToolEvent?.(event);
+      }
+    },
+  };
   try {
+    // The governed runtime meters and budgets the tool calls it is handed here.
     const result = await (run.runtime ?? hub.runtimes.forAgent(agent)).run({
+      ...(tools && { tools }),
       agent,
       threadUuid: run.threadUuid,
       newThread: run.newThread,

@@ -7,6 +7,9 @@ import type { Session } from '../../domain/session/model.js';
 import type { Governance } from '../../governance/governance.js';
 import type { RuntimeResolver } from '../../runtimes/port.js';
 import type { Tenant } from '../../tenant.js';
+import type { ToolServices } from '../../tools/context.js';
+import type { ToolCallDecisionInput } from '../../tools/decisions.js';
+import type { PendingToolCall } from '../../tools/events.js';
 import type { SessionLock } from './session-lock.js';
 import type { TriageDecision } from './triage.js';
 
@@ -42,7 +45,9 @@ export type RunStatus =
   /** An output guardrail blocked the answer: nothing of it was streamed or stored. */
   | 'blocked'
   /** An output guardrail held the answer for a person: it is on the run, not returned. */
-  | 'escalated';
+  | 'escalated'
+  /** A tool call waits for a person's decision (decideToolCalls). */
+  | 'waiting_for_approval';
 
 export interface AskResult {
   readonly coordinationUuid: string;
@@ -56,6 +61,8 @@ export interface AskResult {
   readonly error: string | null;
   readonly triage: TriageDecision;
   readonly session: Session;
+  /** With status waiting_for_approval: the calls to decide (decideToolCalls with this runUuid). */
+  readonly pendingToolCalls?: readonly PendingToolCall[] | null;
 }
 
 /** The session event log as the hub needs it (the exec branch's EventLog satisfies it). */
@@ -103,6 +110,8 @@ export interface OperationHubDeps {
   /** Usage ledger, budgets and guardrails (with the table names the budget counters live in). */
   readonly governance?: Governance;
   readonly tables?: TableNames;
+  /** Agents' tools and the exactly-once call store; without them an agent with tools fails clearly. */
+  readonly tools?: ToolServices;
 }
 
 export interface AskCaller {
@@ -121,10 +130,20 @@ export interface ChunkMeta {
 export interface AskOptions {
   /** Each streamed chunk, in order (the WebSocket transport forwards them as `next` messages). */
   readonly onChunk?: (chunk: string, meta: ChunkMeta) => void | Promise<void>;
+  /** Each tool_call / tool_result event of the run as it happens (the WebSocket transport forwards them). */
+  readonly onToolEvent?: (event: { type: string; data: Record<string, unknown> }) => void | Promise<void>;
+}
+
+export interface DecideRunInput {
+  readonly sessionUuid: string;
+  readonly runUuid: string;
+  readonly decisions: readonly ToolCallDecisionInput[];
 }
 
 export interface OperationHub {
   ask(caller: AskCaller, input: AskInput, options?: AskOptions): Promise<AskResult>;
+  /** Decides the pending tool calls of a run that is waiting_for_approval and continues it in this request. */
+  decideToolCalls(caller: AskCaller, input: DecideRunInput, options?: AskOptions): Promise<AskResult>;
 }
 
 /** What the hub's parts share within one hub instance. */
@@ -144,4 +163,6 @@ export interface HubInternals {
     type: string,
     data: Record<string, unknown>,
   ) => Promise<void>;
+  readonly tools?: ToolServices;
+  readonly logger?: Logger;
 }

@@ -1,4 +1,6 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import * as z from 'zod';
+import { type EgressGuard, readTextCapped } from '../../egress/guard.js';
 import type { Tenant } from '../../tenant.js';
 
 /**
@@ -96,22 +98,42 @@ function resultOf(body: unknown): ActionResult {
   return {};
 }
 
+const WebhookSpecSchema = z.object({
+  url: z.string({ error: 'webhook action needs a url' }),
+  headers: z.record(z.string(), z.string()).optional(),
+});
+
+/** How much of a webhook's answer becomes agent_output at most. */
+const WEBHOOK_MAX_ANSWER_BYTES = 1_048_576;
+
 export function createActionRegistry(
-  deps: { lambda?: LambdaClient; fetch?: typeof fetch; builtins?: Record<string, ActionFunction> } = {},
+  deps: {
+    lambda?: LambdaClient;
+    /** Every webhook and Lambda name goes through the egress guard; without it both are refused. */
+    egress?: EgressGuard;
+    builtins?: Record<string, ActionFunction>;
+    maxAnswerBytes?: number;
+  } = {},
 ): ActionRegistry {
   const builtins: Record<string, ActionFunction> = { merge_outputs: mergeOutputs, ...deps.builtins };
-  const doFetch = deps.fetch ?? fetch;
+  const maxAnswerBytes = deps.maxAnswerBytes ?? WEBHOOK_MAX_ANSWER_BYTES;
 
   const webhook: ActionFunction = async (spec, context) => {
-    if (typeof spec.url !== 'string') throw new Error('webhook action needs a url');
-    const response = await doFetch(spec.url, {
+    const parsed = WebhookSpecSchema.safeParse(spec);
+    if (!parsed.success) throw new Error(`webhook action: ${parsed.error.issues[0]?.message}`);
+    if (!deps.egress) throw new Error('webhook actions need the egress guard');
+    // Tenant-written url and headers: the guard checks both, pins the address and caps the answer.
+    const response = await deps.egress.fetch(parsed.data.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...((spec.headers as Record<string, string>) ?? {}) },
+      headers: { ...(parsed.data.headers ?? {}), 'content-type': 'application/json' },
       body: JSON.stringify(payloadOf(context)),
-      signal: context.signal,
+      maxResponseBytes: maxAnswerBytes,
+      ...(context.signal && { signal: context.signal }),
     });
-    const text = await response.text();
+    const { text, truncated } = await readTextCapped(response, maxAnswerBytes);
     if (!response.ok) throw new Error(`webhook answered ${response.status}: ${text.slice(0, 500)}`);
+    if (truncated)
+      throw new Error(`webhook answer is larger than the ${maxAnswerBytes}-byte cap; it was cut there`);
     if (!text) return {};
     try {
       return resultOf(JSON.parse(text));
@@ -124,6 +146,10 @@ export function createActionRegistry(
     const functionName = spec.function_name ?? spec.functionName;
     if (typeof functionName !== 'string') throw new Error('lambda action needs a function_name');
     if (!deps.lambda) throw new Error('lambda actions need a LambdaClient');
+    const refusal = deps.egress
+      ? deps.egress.checkLambdaFunctionName(functionName)
+      : 'lambda actions need the egress guard';
+    if (refusal) throw new Error(`lambda action refused: ${refusal}`);
     const out = await deps.lambda.send(
       new InvokeCommand({
         FunctionName: functionName,

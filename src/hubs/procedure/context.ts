@@ -8,6 +8,8 @@ import type { Governance } from '../../governance/governance.js';
 import type { WorkQueue } from '../../queue/port.js';
 import type { RuntimeResolver } from '../../runtimes/port.js';
 import type { Tenant } from '../../tenant.js';
+import type { ToolServices } from '../../tools/context.js';
+import type { Toolbox } from '../../tools/toolbox.js';
 import type { ActionRegistry } from './actions.js';
 import type { Faults } from './faults.js';
 import type { ResolvedPolicy } from './policy.js';
@@ -38,6 +40,8 @@ export interface ProcedureHubDeps {
   readonly governance?: Governance;
   /** Crash-test hook: called after every write. */
   readonly faults?: Faults;
+  /** Agents' tools (http, lambda, mcp, builtin); without it an agent with tools fails clearly. */
+  readonly toolbox?: Toolbox;
 }
 
 /** The hub's internals shared by its steps (start, execute, progress, resume). */
@@ -48,6 +52,8 @@ export interface HubContext {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly retryBaseMs: number;
+  /** The toolbox and the exactly-once call store (its writes pass the fault hooks like every other). */
+  readonly tools?: ToolServices;
   /** Appends to the session's event log (a write boundary like any other). */
   record(tenant: Tenant, sessionUuid: string, events: readonly NewSessionEvent[]): Promise<SessionEvent[]>;
 }

@@ -17,6 +17,7 @@ import {
 import type { AgentRecord, SessionRecord } from './records.js';
 import { errorMessage, runAgentWithPolicy } from './run-agent.js';
 import type { AgentKey } from './store.js';
+import { insertRunOnce, pauseForApproval, toolContextFor } from './tool-steps.js';
 
 /**
  * One `execute_agent` delivery. Whatever the number of deliveries, the
@@ -58,7 +59,7 @@ export async function executeAgent(
   const token = newId();
   // The predecessors' outputs are read while the claim is written (a lost claim wastes one read).
   const [claim, read] = await Promise.allSettled([
-    ctx.store.claim(tenant, key, token, nowMs + claimLeaseMs(policy), nowMs),
+    ctx.store.claim(tenant, key, token, nowMs + claimLeaseMs(policy), nowMs, newId()),
     ctx.store.batchGetAgents(tenant, agent.session_uuid, agent.predecessor_uuids),
   ]);
   if (claim.status === 'rejected') throw claim.reason;
@@ -73,7 +74,8 @@ export async function executeAgent(
       : await ctx.store.batchGetAgents(tenant, agent.session_uuid, agent.predecessor_uuids);
   // The event is written while the agent runs: one round trip less on the critical path.
   const executing = ctx.record(tenant, key.session_uuid, [agentState(agent, 'executing')]);
-  const run = runClaimedAgent(ctx, tenant, session, agent, predecessors, token, slotted, executing);
+  const claimed = { token, runUuid: claim.value };
+  const run = runClaimedAgent(ctx, tenant, session, agent, predecessors, claimed, slotted, executing);
   await Promise.all([executing, run]);
 }
 
@@ -83,10 +85,11 @@ async function runClaimedAgent(
   session: SessionRecord,
   agent: AgentRecord,
   predecessors: readonly AgentRecord[],
-  token: string,
+  claimed: { readonly token: string; readonly runUuid: string },
   slotted: boolean,
   executingRecorded: Promise<unknown>,
 ): Promise<void> {
+  const { token, runUuid } = claimed;
   const key = { session_uuid: agent.session_uuid, session_agent_uuid: agent.session_agent_uuid };
   const policy = policyOf(ctx, session);
   const agentConfig =
@@ -110,12 +113,26 @@ async function runClaimedAgent(
   try {
     if (!agentConfig || !governed)
       throw new Error(`agent ${agent.agent_uuid} is not in coordination ${agent.coordination_uuid}`);
+    const tools = toolContextFor(ctx, tenant, agent, runUuid);
     const result = await runAgentWithPolicy(
+      // The governed runtime meters and budgets the tool calls of `tools` (the run's context).
       governed.runtime,
-      { agent: agentConfig, threadUuid, input, userId },
+      { agent: agentConfig, threadUuid, input, userId, ...(tools && { tools }) },
       policy,
       ctx.retryBaseMs,
     );
+    if (result.pendingToolCalls) {
+      await executingRecorded;
+      await pauseForApproval(
+        ctx,
+        tenant,
+        session,
+        agent,
+        { token, runUuid, input, slotted },
+        result.pendingToolCalls,
+      );
+      return;
+    }
     output = result.output;
     usedThread = result.threadUuid || threadUuid;
     asyncTaskUuid = result.asyncTaskUuid;
@@ -140,9 +157,8 @@ async function runClaimedAgent(
   }
 
   await executingRecorded; // keeps "executing" before "completed" in the log
-  const runUuid = newId();
   await ctx.store.write('run_insert', () =>
-    ctx.deps.repos.sessionRuns.insert(tenant, {
+    insertRunOnce(ctx, tenant, {
       session_uuid: agent.session_uuid,
       run_uuid: runUuid,
       thread_uuid: usedThread,

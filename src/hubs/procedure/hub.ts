@@ -2,6 +2,7 @@ import type { Session } from '../../domain/session/model.js';
 import type { EventLog } from '../../events/event-log.js';
 import { type ProcedureMessage, tenantOfMessage } from '../../queue/messages.js';
 import type { Tenant } from '../../tenant.js';
+import { createToolCallStore } from '../../tools/call-store.js';
 import { createActionRegistry } from './actions.js';
 import { type HubContext, type ProcedureHubDeps, systemClock } from './context.js';
 import { executeAgent } from './execute.js';
@@ -9,10 +10,12 @@ import { failSession } from './progress.js';
 import { findSessionKey, type ResumeReport, resumeSession, submitUserInput } from './resume.js';
 import { type ExecuteTaskSessionInput, executeProcedureTaskSession, startSession } from './start.js';
 import { createProcedureStore } from './store.js';
+import { type DecideToolCallsInput, decideToolCalls } from './tool-approval.js';
 
 export type { ProcedureHubDeps } from './context.js';
 export type { ResumeReport } from './resume.js';
 export type { ExecuteTaskSessionInput } from './start.js';
+export type { DecideToolCallsInput, ToolCallDecisionInput } from './tool-approval.js';
 
 export interface UserInputRequest {
   readonly sessionUuid: string;
@@ -27,6 +30,8 @@ export interface ProcedureHub {
   executeProcedureTaskSession(tenant: Tenant, input: ExecuteTaskSessionInput): Promise<Session>;
   /** CONFLICT unless the agent is `wait_for_user_input`. */
   executeForUserInput(tenant: Tenant, input: UserInputRequest): Promise<void>;
+  /** Answers an agent's tool calls that wait for approval; CONFLICT unless it waits for exactly those. */
+  decideToolCalls(tenant: Tenant, input: DecideToolCallsInput): Promise<void>;
   /** Re-dispatches whatever stored state says is ready or was lost; safe any time. */
   resumeProcedureTaskSession(tenant: Tenant, sessionUuid: string): Promise<ResumeReport>;
   /** One queue message of the procedure hub (throws to have it retried). */
@@ -50,6 +55,12 @@ export function createProcedureHub(deps: ProcedureHubDeps): ProcedureHub {
     logger: deps.logger,
     actions: deps.actions ?? createActionRegistry(),
     retryBaseMs: deps.retryBaseMs ?? 200,
+    ...(deps.toolbox && {
+      tools: {
+        toolbox: deps.toolbox,
+        calls: createToolCallStore({ doc: deps.doc, tables: deps.tables, write: store.write }),
+      },
+    }),
     record: (tenant, sessionUuid, events) =>
       store.write('events', () => deps.eventLog.append(tenant, sessionUuid, events)),
   };
@@ -58,6 +69,7 @@ export function createProcedureHub(deps: ProcedureHubDeps): ProcedureHub {
     eventLog: deps.eventLog,
     executeProcedureTaskSession: (tenant, input) => executeProcedureTaskSession(ctx, tenant, input),
     executeForUserInput: (tenant, input) => submitUserInput(ctx, tenant, input),
+    decideToolCalls: (tenant, input) => decideToolCalls(ctx, tenant, input),
     resumeProcedureTaskSession: (tenant, sessionUuid) => resumeSession(ctx, tenant, sessionUuid),
 
     async handleMessage(message) {

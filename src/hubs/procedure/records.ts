@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { SessionSchema } from '../../domain/session/model.js';
 import { SessionAgentSchema } from '../../domain/session-agent/model.js';
+import { DecisionSchema } from '../../tools/call-store.js';
 
 const StringSet = z
   .union([z.set(z.string()), z.array(z.string())])
@@ -24,9 +25,17 @@ export const AgentRecordSchema = SessionAgentSchema.extend({
   lease_until: z.number().optional().nullable(),
   claim_token: z.string().optional().nullable(),
   action_lease_until: z.number().optional().nullable(),
+  /** Set by the first claim and kept: the key of the run's tool calls across redeliveries and resumes. */
   run_uuid: z.string().optional().nullable(),
   /** Set while a guardrail holds the agent's output for a person ({findings, run_uuid}). */
   guardrail_escalation: z.looseObject({}).optional().nullable(),
+  /** Tool calls waiting for a person's approval (state wait_for_user_input). */
+  pending_tool_calls: z
+    .array(z.object({ call_id: z.string(), tool: z.string(), arguments: z.unknown() }))
+    .optional()
+    .nullable(),
+  /** The decisions of the latest decideToolCalls, by call id: the resumed run applies them. */
+  tool_decisions: z.record(z.string(), DecisionSchema).optional().nullable(),
 });
 export type AgentRecord = z.infer<typeof AgentRecordSchema>;
 
@@ -42,4 +51,8 @@ export type SessionEventType =
   | 'agent_state'
   | 'run_recorded'
   | 'agent_output'
-  | 'user_input';
+  | 'user_input'
+  | 'tool_call'
+  | 'tool_result'
+  | 'tool_approval_requested'
+  | 'tool_calls_decided';

@@ -284,21 +284,26 @@ export function createProcedureStore(deps: StoreDeps) {
       });
     },
 
-    /** `initial -> executing` (or takes over an executing agent whose lease expired). */
+    /**
+     * `initial -> executing` (or takes over an executing agent whose lease expired). Returns the
+     * run's uuid, kept from the first claim on (`runUuid` is used only by that one), so a resumed run
+     * finds its tool calls; false when the claim was lost.
+     */
     async claim(
       tenant: Tenant,
       key: AgentKey,
       token: string,
       leaseUntil: number,
       nowMs: number,
-    ): Promise<boolean> {
+      runUuid: string,
+    ): Promise<string | false> {
       const result = await conditional(
         'agent_claim',
         agentUpdate(
           tenant,
           key,
           {
-            set: '#state = :executing, lease_until = :lease, claim_token = :token, attempts = if_not_exists(attempts, :zero) + :one',
+            set: '#state = :executing, lease_until = :lease, claim_token = :token, attempts = if_not_exists(attempts, :zero) + :one, run_uuid = if_not_exists(run_uuid, :run)',
           },
           'in_degree = :zero AND (#state = :initial OR (#state = :executing AND lease_until < :nowms))',
           {
@@ -309,10 +314,12 @@ export function createProcedureStore(deps: StoreDeps) {
             ':zero': 0,
             ':one': 1,
             ':nowms': nowMs,
+            ':run': runUuid,
           },
+          'UPDATED_NEW',
         ),
       );
-      return result !== false;
+      return result === false ? false : String(result.run_uuid ?? runUuid);
     },
 
     /** `executing -> state` with the run's output, only by the claim's holder. */
@@ -327,6 +334,8 @@ export function createProcedureStore(deps: StoreDeps) {
         thread_uuid?: string;
         run_uuid?: string;
         notes?: string;
+        /** Calls waiting for a person (state wait_for_user_input): shown on the SessionAgent. */
+        pending_tool_calls?: readonly unknown[];
       },
     ): Promise<boolean> {
       const values: Record<string, unknown> = {
@@ -335,7 +344,15 @@ export function createProcedureStore(deps: StoreDeps) {
         ':to': fields.state,
       };
       const sets = ['#state = :to'];
-      for (const name of ['agent_input', 'agent_output', 'thread_uuid', 'run_uuid', 'notes'] as const) {
+      const names = [
+        'agent_input',
+        'agent_output',
+        'thread_uuid',
+        'run_uuid',
+        'notes',
+        'pending_tool_calls',
+      ] as const;
+      for (const name of names) {
         const value = fields[name];
         if (value !== undefined) {
           sets.push(`${name} = :${name}`);
@@ -347,7 +364,10 @@ export function createProcedureStore(deps: StoreDeps) {
         agentUpdate(
           tenant,
           key,
-          { set: sets.join(', '), tail: 'REMOVE lease_until' },
+          {
+            set: sets.join(', '),
+            tail: fields.pending_tool_calls ? 'REMOVE lease_until' : 'REMOVE lease_until, pending_tool_calls',
+          },
           '#state = :executing AND claim_token = :token',
           values,
         ),
@@ -402,11 +422,40 @@ export function createProcedureStore(deps: StoreDeps) {
     ): Promise<boolean> {
       const result = await conditional(
         'user_input',
-        agentUpdate(tenant, key, { set: '#state = :to, user_input = :input' }, '#state = :wait', {
-          ':to': next,
-          ':input': userInput,
-          ':wait': 'wait_for_user_input',
-        }),
+        agentUpdate(
+          tenant,
+          key,
+          { set: '#state = :to, user_input = :input' },
+          // An agent waiting for tool approvals is answered by decideToolCalls, not by user input.
+          '#state = :wait AND attribute_not_exists(pending_tool_calls)',
+          {
+            ':to': next,
+            ':input': userInput,
+            ':wait': 'wait_for_user_input',
+          },
+        ),
+      );
+      return result !== false;
+    },
+
+    /**
+     * `wait_for_user_input -> initial` with a person's decisions on the pending tool calls (one
+     * conditional write: deciding twice finds no pending calls and changes nothing).
+     */
+    async decideToolCalls(
+      tenant: Tenant,
+      key: AgentKey,
+      decisions: Record<string, unknown>,
+    ): Promise<boolean> {
+      const result = await conditional(
+        'tool_decisions',
+        agentUpdate(
+          tenant,
+          key,
+          { set: '#state = :initial, tool_decisions = :d', tail: 'REMOVE pending_tool_calls' },
+          '#state = :wait AND attribute_exists(pending_tool_calls)',
+          { ':initial': 'initial', ':d': decisions, ':wait': 'wait_for_user_input' },
+        ),
       );
       return result !== false;
     },

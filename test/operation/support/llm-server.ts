@@ -12,6 +12,11 @@ export interface LlmServer {
   readonly requests: RecordedRequest[];
   /** What the model named `triage` answers, given the user query it was asked about. */
   triageAnswer: (userQuery: string) => string;
+  /** `held:<name>` requests wait while the gate is closed; opening answers them all. */
+  closeGate(): void;
+  openGate(): void;
+  /** How many `held:` requests are waiting at the closed gate. */
+  readonly held: number;
   close(): Promise<void>;
 }
 
@@ -44,10 +49,12 @@ function reply(res: ServerResponse, body: ChatBody, content: string) {
  * An OpenAI-compatible chat completions server whose "models" behave by name:
  * `triage` answers with `triageAnswer(query)`; `agent:<name>` answers
  * "<name> says: <query> (turn <n>)" where n counts the user turns it was sent;
- * `slow:<ms>:<name>` does the same after a delay.
+ * `slow:<ms>:<name>` does the same after a delay; `held:<name>` once the test
+ * opens the gate (a test orders events by conditions, not by a delay).
  */
 export async function startLlmServer(): Promise<LlmServer> {
   const state = { triageAnswer: (_q: string) => '{"status":"unassigned","message":"no idea"}' };
+  const gate = { open: true, waiting: [] as (() => void)[] };
   const server = await startHttpServer(async (req, res) => {
     const body = req.json as ChatBody;
     const last = body.messages.at(-1)?.content ?? '';
@@ -63,6 +70,10 @@ export async function startLlmServer(): Promise<LlmServer> {
       await sleep(Number(ms));
       if (res.destroyed || req.headers.connection === 'close') return;
     }
+    if (kind === 'held' && !gate.open) {
+      await new Promise<void>((resolve) => gate.waiting.push(resolve));
+      if (res.destroyed || req.headers.connection === 'close') return;
+    }
     const turns = body.messages.filter((m) => m.role === 'user').length;
     return reply(res, body, `${name} says: ${last} (turn ${turns})`);
   });
@@ -75,6 +86,20 @@ export async function startLlmServer(): Promise<LlmServer> {
     set triageAnswer(fn) {
       state.triageAnswer = fn;
     },
-    close: server.close,
+    closeGate: () => {
+      gate.open = false;
+    },
+    openGate: () => {
+      gate.open = true;
+      for (const release of gate.waiting.splice(0)) release();
+    },
+    get held() {
+      return gate.waiting.length;
+    },
+    close: async () => {
+      gate.open = true;
+      for (const release of gate.waiting.splice(0)) release();
+      await server.close();
+    },
   };
 }
