@@ -95,6 +95,8 @@ export const ConfigSchema = z.object({
    */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyToUndefined, z.string().url().optional()),
   OTEL_SERVICE_NAME: z.preprocess(emptyToUndefined, z.string().optional()),
+  /** Model prices (USD per 1M input / cached / output tokens): inline JSON or a path to a JSON file, over the defaults. */
+  ACE_MODEL_PRICES: z.preprocess(emptyToUndefined, z.string().optional()),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;

@@ -8,9 +8,11 @@ import { createEgressGuard, type EgressGuard } from './egress/guard.js';
 import { egressSettingsFromConfig } from './egress/settings.js';
 import { createEventLog } from './events/event-log.js';
 import type { EventPublisher } from './events/publisher.js';
+import { createGovernance } from './governance/governance.js';
 import type { Caller, GraphQLContext, Services } from './graphql/context.js';
 import { createGraphQLServer, type YogaOptions } from './graphql/yoga.js';
 import { type ComponentCheck, dynamoCheck, queueCheck, runtimeEndpointChecks } from './health/checks.js';
+import { createBedrockGuardrail } from './guardrails/bedrock-guardrail.js';
 import { createOperationHub } from './hubs/operation/hub.js';
 import { createSessionLock } from './hubs/operation/session-lock.js';
 import { operationHubSettingsFromEnv } from './hubs/operation/settings.js';
@@ -23,7 +25,7 @@ import { createScopeResolver } from './memory/scope-resolver.js';
 import { memoryTools } from './memory/tools.js';
 import { createSqsWorkQueue, type WorkQueue } from './queue/port.js';
 import { createDlqHandler, createSqsHandler } from './queue/work-queue-handler.js';
-import type { CredentialSource } from './runtimes/credentials.js';
+import { type CredentialSource, envCredentials } from './runtimes/credentials.js';
 import type { RuntimeResolver } from './runtimes/port.js';
 import { createRuntimeResolver } from './runtimes/resolver.js';
 import { createScriptedRuntime } from './runtimes/scripted.js';
@@ -51,6 +53,7 @@ import {
   type WsOperationRuntime,
   type WsProtocol,
 } from './transport/ws-protocol.js';
+import { loadPriceTable } from './usage/prices.js';
 
 /**
  * The composition root: everything the handlers and the local stack run on,
@@ -170,6 +173,16 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
       ),
   });
   const publisher = createFanOutPublisher({ store, delivery, logger });
+  const governance = createGovernance({
+    doc: clients.doc,
+    tables: clients.tables,
+    prices: loadPriceTable(config.ACE_MODEL_PRICES),
+    bedrock: createBedrockGuardrail({
+      credentials: options.credentials ?? envCredentials(),
+      region: config.AWS_REGION,
+    }),
+  });
+  services.usage = { doc: clients.doc, tables: clients.tables };
   // The operator's model list and caps apply to every runtime, the built-in and the injected alike.
   const baseRuntimes = withModelPolicy(
     options.runtimes ??
@@ -212,6 +225,8 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     events: sessionEventLog,
     logger,
     settings: operationHubSettingsFromEnv(),
+    governance,
+    tables: clients.tables,
     tools,
   });
   const procedure = createProcedureHub({
@@ -226,6 +241,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     // Agents' tools, and what prefetch specs name: builtins (current_time, memory_*) and the agents' own.
     toolbox: tools.toolbox,
     logger,
+    governance,
   });
   services.procedure = procedure;
   services.scheduleSync = createScheduleSync(config);

@@ -151,6 +151,17 @@ export const tableDefinitions = {
     globalIndexes: [],
     ttlAttribute: 'expires_at',
   },
+  /**
+   * Usage totals per (tenant, coordination) and day, by agent, model, task and
+   * day: the ledger ADDs to them, usageReport reads them (never the runs).
+   */
+  usageRollups: {
+    name: 'usage_rollups',
+    hashKey: s('rollup_key'),
+    rangeKey: s('bucket'),
+    localIndexes: [],
+    globalIndexes: [],
+  },
   /** Per-tenant rate-limit counters: one item per (tenant, operation, window), conditional ADD, TTL-expired. */
   rateLimits: {
     name: 'rate_limits',

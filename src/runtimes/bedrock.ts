@@ -3,9 +3,11 @@ import {
   type BedrockRuntimeClientConfig,
   ConverseStreamCommand,
 } from '@aws-sdk/client-bedrock-runtime';
+import { guardOutcome } from '../governance/runtime-hooks.js';
 import type { ThreadStore } from '../threads/store.js';
 import type { ModelTurn } from '../tools/conversation.js';
 import { type LoopOutcome, runToolLoop } from '../tools/loop.js';
+import { addUsage, emptyUsage, type ModelUsage, usageFromBedrock } from '../usage/model.js';
 import { createConverseAccumulator, toConverseMessages, toToolConfig } from './bedrock-wire.js';
 import type { CredentialSource } from './credentials.js';
 import { loadHistory, saveExchange } from './history.js';
@@ -76,7 +78,10 @@ export function createBedrockRuntime(deps: BedrockRuntimeDeps): AgentRuntime {
       const timer = setTimeout(() => deadline.abort(), timeoutMs);
       const signal = request.signal ? AbortSignal.any([request.signal, deadline.signal]) : deadline.signal;
 
+      let used: ModelUsage | undefined;
       const turn: ModelTurn = async ({ messages, tools, outputSchema, stream }) => {
+        await request.beforeModelCall?.();
+        let usage: unknown;
         const toolConfig = toToolConfig(tools, outputSchema);
         const response = await client.send(
           new ConverseStreamCommand({
@@ -96,6 +101,7 @@ export function createBedrockRuntime(deps: BedrockRuntimeDeps): AgentRuntime {
         for await (const event of response.stream ?? []) {
           if (signal.aborted) throw signal.reason ?? new Error('aborted');
           await answer.add(event);
+          if (event.metadata?.usage) usage = event.metadata.usage;
           const streamError =
             event.internalServerException ??
             event.modelStreamErrorException ??
@@ -106,6 +112,11 @@ export function createBedrockRuntime(deps: BedrockRuntimeDeps): AgentRuntime {
         }
         // An aborted HTTP/2 stream can end quietly instead of throwing: never take a cut-off answer for a whole one.
         if (signal.aborted) throw signal.reason ?? new Error('aborted');
+        if (usage) {
+          const call = usageFromBedrock(model, usage);
+          used = addUsage(used ?? emptyUsage(model), call);
+          await request.onUsage?.(call);
+        }
         return answer.result();
       };
 
@@ -122,11 +133,13 @@ export function createBedrockRuntime(deps: BedrockRuntimeDeps): AgentRuntime {
       } finally {
         clearTimeout(timer);
       }
+      outcome = await guardOutcome(request, outcome);
       if (!outcome.pendingToolCalls) await saveExchange(deps.threads, request, outcome.transcript);
       return {
         output: outcome.output,
         threadUuid: request.threadUuid,
         ...(outcome.pendingToolCalls && { pendingToolCalls: outcome.pendingToolCalls }),
+        ...(used && { usage: used }),
       };
     },
   };

@@ -1,7 +1,9 @@
 import OpenAI from 'openai';
+import { guardOutcome } from '../governance/runtime-hooks.js';
 import type { ThreadStore } from '../threads/store.js';
 import type { ModelTurn } from '../tools/conversation.js';
 import { type LoopOutcome, runToolLoop } from '../tools/loop.js';
+import { addUsage, emptyUsage, type ModelUsage, usageFromOpenAI } from '../usage/model.js';
 import type { CredentialSource } from './credentials.js';
 import { loadHistory, saveExchange } from './history.js';
 import { createToolCallAccumulator, fromChatToolCalls, toChatMessages, toChatTools } from './openai-wire.js';
@@ -54,7 +56,15 @@ export function createOpenAIRuntime(deps: OpenAIRuntimeDeps): AgentRuntime {
         ...(request.signal && { signal: request.signal }),
       };
 
+      let used: ModelUsage | undefined;
+      const report = async (usage: unknown) => {
+        if (usage === undefined || usage === null) return;
+        const call = usageFromOpenAI(model, usage);
+        used = addUsage(used ?? emptyUsage(model), call);
+        await request.onUsage?.(call);
+      };
       const turn: ModelTurn = async ({ messages, tools, outputSchema, stream }) => {
+        await request.beforeModelCall?.();
         const body = {
           model,
           messages: [
@@ -74,8 +84,14 @@ export function createOpenAIRuntime(deps: OpenAIRuntimeDeps): AgentRuntime {
         if (stream && request.onChunk) {
           let text = '';
           const calls = createToolCallAccumulator();
-          const chunks = await client.chat.completions.create({ ...body, stream: true }, options);
+          // include_usage: the last chunk (no choices) carries the call's usage.
+          const chunks = await client.chat.completions.create(
+            { ...body, stream: true, stream_options: { include_usage: true } },
+            options,
+          );
+          let usage: unknown;
           for await (const chunk of chunks) {
+            if (chunk.usage) usage = chunk.usage;
             const delta = chunk.choices[0]?.delta;
             calls.add(delta?.tool_calls);
             if (delta?.content) {
@@ -83,9 +99,11 @@ export function createOpenAIRuntime(deps: OpenAIRuntimeDeps): AgentRuntime {
               await request.onChunk(delta.content);
             }
           }
+          await report(usage);
           return { text, toolCalls: calls.calls() };
         }
         const completion = await client.chat.completions.create({ ...body, stream: false }, options);
+        await report(completion.usage);
         const message = completion.choices[0]?.message;
         return { text: message?.content ?? '', toolCalls: fromChatToolCalls(message?.tool_calls) };
       };
@@ -96,11 +114,13 @@ export function createOpenAIRuntime(deps: OpenAIRuntimeDeps): AgentRuntime {
       } catch (error) {
         throw toRuntimeError(error);
       }
+      outcome = await guardOutcome(request, outcome);
       if (!outcome.pendingToolCalls) await saveExchange(deps.threads, request, outcome.transcript);
       return {
         output: outcome.output,
         threadUuid: request.threadUuid,
         ...(outcome.pendingToolCalls && { pendingToolCalls: outcome.pendingToolCalls }),
+        ...(used && { usage: used }),
       };
     },
   };

@@ -2,6 +2,7 @@ import type { Agent } from '../domain/coordination/model.js';
 import type { Tenant } from '../tenant.js';
 import type { ToolRunContext } from '../tools/context.js';
 import type { PendingToolCall } from '../tools/events.js';
+import type { ModelUsage } from '../usage/model.js';
 
 /**
  * The agent runtime port: "run agent A on thread T with input I". Every
@@ -28,6 +29,16 @@ export interface AgentRunRequest {
   readonly inputFiles?: readonly unknown[];
   /** The engine's tool services for this run (needed when the agent has `tools`). */
   readonly tools?: ToolRunContext;
+  /**
+   * Output guardrails: called with the whole answer before the runtime keeps
+   * it in the thread; returns the text to keep and return (redacted), or
+   * throws, and then nothing of the answer is kept.
+   */
+  readonly guardOutput?: (output: string) => Promise<string>;
+  /** Called before each model call (turn of the tool loop): budgets refuse it by throwing. */
+  readonly beforeModelCall?: () => Promise<void>;
+  /** Called with each model call's usage as soon as it is known (before guardOutput, which may throw). */
+  readonly onUsage?: (usage: ModelUsage) => void | Promise<void>;
 }
 
 export interface AgentRunResult {
@@ -38,6 +49,8 @@ export interface AgentRunResult {
   readonly asyncTaskUuid?: string;
   /** Calls that wait for a person's approval: the run stopped before them (output is empty). */
   readonly pendingToolCalls?: readonly PendingToolCall[];
+  /** What the model calls of this run used, where the runtime reports it (absent: unknown, not zero). */
+  readonly usage?: ModelUsage;
 }
 
 export interface AgentRuntime {

@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
 import type { Agent } from '../domain/coordination/model.js';
+import { guardOutcome } from '../governance/runtime-hooks.js';
 import type { ModelTurn } from '../tools/conversation.js';
 import { actsWithTools, runToolLoop } from '../tools/loop.js';
+import type { ModelUsage } from '../usage/model.js';
 import { type AgentRunRequest, type AgentRunResult, type AgentRuntime, AgentRuntimeError } from './port.js';
 
 /**
@@ -22,6 +24,15 @@ export const ScriptSchema = z
     always_fail: z.boolean().default(false),
     /** Stream the answer in chunks of N characters. */
     chunk_size: z.number().int().min(1).optional(),
+    /** Usage reported for each model call (the ledger and budgets tests and demos). */
+    usage: z
+      .object({
+        model: z.string().default('scripted'),
+        input_tokens: z.number().int().min(0).default(0),
+        output_tokens: z.number().int().min(0).default(0),
+        cached_tokens: z.number().int().min(0).default(0),
+      })
+      .optional(),
     /**
      * Tools the first model turn asks for (run through the engine's tool loop like any model's);
      * the answer then reads their results as {tool:NAME}.
@@ -111,15 +122,27 @@ export function createScriptedRuntime(): ScriptedRuntime {
           true,
         );
       }
+      const modelTurn = scriptedTurn(script, agent, request.input);
+      // Each turn is a model call: budgets are asked before it, its scripted usage reported after.
+      const turn: typeof modelTurn = async (input) => {
+        await request.beforeModelCall?.();
+        const answer = await modelTurn(input);
+        const usage = scriptedUsage(script);
+        if (usage) await request.onUsage?.(usage);
+        return answer;
+      };
       if (script.tool_calls.length > 0 || actsWithTools(request)) {
-        const outcome = await runToolLoop(request, [], scriptedTurn(script, agent, request.input));
+        const outcome = await guardOutcome(request, await runToolLoop(request, [], turn));
         return {
           output: outcome.output,
           threadUuid: request.threadUuid,
           ...(outcome.pendingToolCalls && { pendingToolCalls: outcome.pendingToolCalls }),
         };
       }
-      const output = renderAnswer(script, agent, request.input);
+      const answered = (
+        await turn({ messages: [{ role: 'user', content: request.input }], tools: [], stream: false })
+      ).text;
+      const output = request.guardOutput ? await request.guardOutput(answered) : answered;
       if (script.chunk_size && request.onChunk) {
         for (let i = 0; i < output.length; i += script.chunk_size) {
           await request.onChunk(output.slice(i, i + script.chunk_size));
@@ -143,5 +166,17 @@ export function createScriptedRuntime(): ScriptedRuntime {
       stats.running = 0;
       stats.maxRunning = 0;
     },
+  };
+}
+
+function scriptedUsage(script: Script): ModelUsage | undefined {
+  if (!script.usage) return undefined;
+  return {
+    model: script.usage.model,
+    inputTokens: script.usage.input_tokens,
+    outputTokens: script.usage.output_tokens,
+    cachedTokens: script.usage.cached_tokens,
+    reasoningTokens: 0,
+    modelCalls: 1,
   };
 }

@@ -39,7 +39,7 @@ export function createEventLogReader(deps: {
   };
 }
 
-const TERMINAL_STATUSES = new Set(['completed', 'failed', 'cancelled', 'timeout']);
+const TERMINAL_STATUSES = new Set(['completed', 'failed', 'cancelled', 'timeout', 'budget_exceeded']);
 
 /** The session reached a final status: a subscription to it completes after this event. */
 export function isTerminalEvent(event: SessionEvent): boolean {

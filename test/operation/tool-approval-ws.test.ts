@@ -18,6 +18,9 @@ function sse(res: ServerResponse, delta: Record<string, unknown>) {
   res.writeHead(200, { 'content-type': 'text/event-stream' });
   const chunk = { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'gpt-test' };
   res.write(`data: ${JSON.stringify({ ...chunk, choices: [{ index: 0, delta }] })}\n\n`);
+  // include_usage: the last chunk carries the call's usage and no choices.
+  const usage = { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 };
+  res.write(`data: ${JSON.stringify({ ...chunk, choices: [], usage })}\n\n`);
   res.end('data: [DONE]\n\n');
 }
 const toolCallDelta = (i: number, id: string, args: unknown) => ({
@@ -197,6 +200,15 @@ describe('tool approval end to end over graphql-ws (operation hub, OpenAI-compat
     expect(decided.toolEvents.filter((e) => e.type === 'tool_result').map((e) => e.data.ok)).toEqual(
       expect.arrayContaining([true, true, false]),
     );
+    // Metered across the pause: both model calls and the two tool calls made (the rejected one was not).
+    const run = await stack.engine.repos.sessionRuns.get(tenant, ask.sessionUuid, ask.runUuid);
+    expect(run).toMatchObject({ model_calls: 2, tool_calls: 2, input_tokens: 200, output_tokens: 20 });
+    const session = await stack.engine.repos.sessions.get(
+      tenant,
+      coordination.coordination_uuid,
+      ask.sessionUuid,
+    );
+    expect(session).toMatchObject({ model_calls: 2, tool_calls: 2, input_tokens: 200, output_tokens: 20 });
 
     // Deciding twice: CONFLICT, nothing called; another tenant: NOT_FOUND; a SessionAgent that does not exist: NOT_FOUND.
     const twice = await request(client, DECIDE, { s: ask.sessionUuid, r: ask.runUuid, d: decisions });

@@ -3,6 +3,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createLogger } from '../../src/clients.js';
 import { createEventLog, type EventLog } from '../../src/events/event-log.js';
+import type { Governance } from '../../src/governance/governance.js';
 import type { ActionRegistry } from '../../src/hubs/procedure/actions.js';
 import type { Clock } from '../../src/hubs/procedure/context.js';
 import type { Faults } from '../../src/hubs/procedure/faults.js';
@@ -18,6 +19,7 @@ import {
 } from '../../src/queue/port.js';
 import { createWorkQueues } from '../../src/queue/setup.js';
 import { createSqsHandler } from '../../src/queue/work-queue-handler.js';
+import type { RuntimeResolver } from '../../src/runtimes/port.js';
 import { createScriptedRuntime, type ScriptedRuntime } from '../../src/runtimes/scripted.js';
 import type { Tenant } from '../../src/tenant.js';
 import type { Toolbox } from '../../src/tools/toolbox.js';
@@ -35,7 +37,7 @@ export interface AgentSpec {
   readonly type?: 'task' | 'decompose' | 'planning' | 'triage';
   /** No subtask query for this agent (decompose writes them). */
   readonly noSubtask?: boolean;
-  /** More keys of the coordination's agent entry (tools, output_schema, ...). */
+  /** More keys of the coordination's agent entry (tools, output_schema, runtime, model, guardrails...). */
   readonly extra?: Record<string, unknown>;
 }
 
@@ -105,6 +107,9 @@ export interface HubBedOptions {
   readonly clock?: Clock;
   readonly policyDefaults?: Partial<ResolvedPolicy>;
   readonly runtime?: ScriptedRuntime;
+  /** Runtimes by agent (the default: every agent on the scripted runtime). */
+  readonly runtimes?: RuntimeResolver;
+  readonly governance?: Governance;
   readonly toolbox?: Toolbox;
 }
 
@@ -117,7 +122,8 @@ export function createHub(env: TestEnv, queue: WorkQueue, options: HubBedOptions
     tables: env.clients.tables,
     eventLog,
     queue,
-    runtimes: { forAgent: () => runtime },
+    runtimes: options.runtimes ?? { forAgent: () => runtime },
+    ...(options.governance && { governance: options.governance }),
     actions: options.actions,
     clock: options.clock,
     logger,

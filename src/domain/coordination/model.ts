@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { GuardrailsSchema } from '../../guardrails/model.js';
 import { AuditFields, DescriptionSchema, IdSchema, NameSchema } from '../common/fields.js';
 
 export const AgentTypeSchema = z.enum(['triage', 'task', 'decompose', 'planning']);
@@ -21,6 +22,8 @@ export const CoordinationSchema = z.object({
   coordination_name: NameSchema,
   coordination_description: DescriptionSchema.optional().nullable(),
   agents: z.array(AgentSchema).max(200).default([]),
+  /** Default guardrails of every agent that declares none of its own. */
+  guardrails: GuardrailsSchema.optional().nullable(),
   ...AuditFields,
 });
 export type Coordination = z.infer<typeof CoordinationSchema>;

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { UsageTotalFields } from '../../usage/fields.js';
 import { AuditFields, IdSchema } from '../common/fields.js';
 import { AgentActionSchema } from '../task/model.js';
 
@@ -33,6 +34,7 @@ export const SessionAgentSchema = z.object({
   subtask_query: z.string().max(32_768).optional().nullable(),
   thread_uuid: z.string().max(128).optional().nullable(),
   attempts: z.number().int().min(0).optional(),
+  ...UsageTotalFields,
   /** Tool calls waiting for a person's approval (state wait_for_user_input): {call_id, tool, arguments}. */
   pending_tool_calls: z
     .array(z.object({ call_id: z.string(), tool: z.string(), arguments: z.unknown() }))

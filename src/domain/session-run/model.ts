@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { RunUsageFields } from '../../usage/fields.js';
 import { AuditFields, IdSchema } from '../common/fields.js';
 
 export const SessionRunSchema = z.object({
@@ -15,6 +16,7 @@ export const SessionRunSchema = z.object({
   /** Operation hub: how the agent was chosen ({method, agent_uuid, confidence, reason}). */
   triage: z.looseObject({}).optional().nullable(),
   user_id: z.string().max(256).optional().nullable(),
+  ...RunUsageFields,
   /** Operation hub, status waiting_for_approval: the tool calls to decide ({call_id, tool, arguments}). */
   pending_tool_calls: z
     .array(z.object({ call_id: z.string(), tool: z.string(), arguments: z.unknown() }))

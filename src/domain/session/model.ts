@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { PrefetchListSchema } from '../../prefetch/spec.js';
+import { UsageTotalFields } from '../../usage/fields.js';
 import { AuditFields, IdSchema, QueryTextSchema } from '../common/fields.js';
 import { ExecutionPolicySchema, SubtaskQuerySchema } from '../task/model.js';
 
@@ -14,6 +15,8 @@ export const SessionStatusSchema = z.enum([
   'active',
   'in_transit',
   'timeout',
+  /** A budget of the execution policy was reached: nothing new started (the budget is named in logs). */
+  'budget_exceeded',
 ]);
 export type SessionStatus = z.infer<typeof SessionStatusSchema>;
 
@@ -43,6 +46,7 @@ export const SessionSchema = z.object({
     )
     .optional()
     .nullable(),
+  ...UsageTotalFields,
   ...AuditFields,
 });
 export type Session = z.infer<typeof SessionSchema>;

@@ -1,5 +1,7 @@
 import * as z from 'zod';
 import { PrefetchListSchema } from '../../prefetch/spec.js';
+import { BudgetFields } from '../../budgets/model.js';
+import { PresetNameSchema } from '../../policies/presets.js';
 import { AuditFields, DescriptionSchema, IdSchema, NameSchema, QueryTextSchema } from '../common/fields.js';
 
 export const SubtaskQuerySchema = z.object({ agent_uuid: IdSchema, subtask_query: QueryTextSchema });
@@ -32,6 +34,9 @@ export const ExecutionPolicySchema = z.object({
   double_texting: z.enum(['reject', 'enqueue', 'interrupt']).optional(),
   /** The whole prefetch stage (every spec, concurrently) is cut after this long; default 25 000. */
   prefetch_timeout_ms: z.number().int().min(100).max(300_000).optional(),
+  /** A complexity preset (simple, medium, complex, crisis) under this policy's own fields. */
+  preset: PresetNameSchema.optional(),
+  ...BudgetFields,
 });
 export type ExecutionPolicy = z.infer<typeof ExecutionPolicySchema>;
 

@@ -13,6 +13,7 @@ import './subscription.js';
 import './session-events.js';
 import './procedure.js';
 import './operation.js';
+import './usage.js';
 import './tool-calls.js';
 import './cache.js';
 import './memory.js';

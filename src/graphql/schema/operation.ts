@@ -1,10 +1,11 @@
 import * as z from 'zod';
+import { type Budget, BudgetSchema } from '../../budgets/model.js';
 import { IdSchema, QueryTextSchema } from '../../domain/common/fields.js';
 import type { AskResult, OperationHub } from '../../hubs/operation/hub.js';
 import type { TriageDecision } from '../../hubs/operation/triage.js';
 import { builder } from '../builder.js';
 import { toCamelDeep } from '../case.js';
-import { OptionalId } from '../inputs.js';
+import { jsonInput, OptionalId } from '../inputs.js';
 import { SessionRef, sessionKey } from './session.js';
 
 declare module '../context.js' {
@@ -47,6 +48,7 @@ export const AskOperationHubRef = builder.objectRef<AskResult>('AskOperationHubR
       nullable: false,
       description:
         'completed | failed | timeout | cancelled (interrupted) | unassigned (no agent fits) | ' +
+        'budget_exceeded | blocked (by a guardrail) | escalated (held for a person) | ' +
         'waiting_for_approval (decide pendingToolCalls with decideToolCalls(sessionUuid, runUuid, decisions))',
     }),
     pendingToolCalls: t.field({
@@ -78,6 +80,8 @@ const AskArgs = z.object({
   stream: z.boolean().nullish(),
   threadLifeMinutes: z.number().int().min(0).max(525_600).nullish(),
   doubleTexting: z.enum(['reject', 'enqueue', 'interrupt']).nullish(),
+  budget: jsonInput(BudgetSchema.strict()),
+  sessionBudget: jsonInput(BudgetSchema.strict()),
 });
 
 builder.queryField('askOperationHub', (t) =>
@@ -107,6 +111,16 @@ builder.queryField('askOperationHub', (t) =>
           description:
             'Policy of a session this ask creates (default reject); an existing session keeps its own.',
         }),
+        budget: t.arg({
+          type: 'JSON',
+          description:
+            'Limits of this ask: {maxTokens, maxCostUsd, maxModelCalls, maxToolCalls, maxDurationMs, onBudgetExceeded}.',
+        }),
+        sessionBudget: t.arg({
+          type: 'JSON',
+          description:
+            'The same limits for the whole session this ask creates (an existing session keeps its own).',
+        }),
       },
       AskArgs,
     ),
@@ -128,6 +142,8 @@ builder.queryField('askOperationHub', (t) =>
           stream: args.stream ?? null,
           threadLifeMinutes: args.threadLifeMinutes ?? null,
           doubleTexting: args.doubleTexting ?? null,
+          budget: (args.budget as Budget | null | undefined) ?? null,
+          sessionBudget: (args.sessionBudget as Budget | null | undefined) ?? null,
         },
         emit
           ? {

@@ -1,3 +1,4 @@
+import { BudgetSchema } from '../../budgets/model.js';
 import type { SessionRun } from '../../domain/session-run/model.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import type { Decision } from '../../tools/call-store.js';
@@ -42,7 +43,7 @@ export async function continueAfterDecisions(
   }
   let started = false;
   try {
-    return await continueDecided(hub, caller, run, decisions, input, options, () => {
+    return await continueDecided(hub, caller, run, decisions, gate, input, options, () => {
       started = true;
     });
   } catch (error) {
@@ -58,6 +59,7 @@ async function continueDecided(
   caller: AskCaller,
   run: SessionRun,
   decisions: Record<string, Decision>,
+  gate: string,
   input: DecideRunInput,
   options: AskOptions,
   onStart: () => void,
@@ -95,6 +97,8 @@ async function continueDecided(
       reason: 'continued after tool decisions',
     },
     decisions,
+    ...(run.ask_budget && { budget: BudgetSchema.parse(run.ask_budget) }),
+    continued: { run, key: gate },
     // The session is this run's now: the decision stands (recorded), the run goes on.
     markRunning: async () => {
       onStart();

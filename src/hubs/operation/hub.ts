@@ -42,6 +42,8 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
     settings,
     inFlight: new Map(),
     record,
+    ...(deps.governance && { governance: deps.governance }),
+    ...(deps.tables && { tables: deps.tables }),
     ...(deps.tools && { tools: deps.tools }),
     ...(deps.logger && { logger: deps.logger }),
   };
@@ -59,7 +61,10 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
       subtask_queries: [],
       // The Python engine's meaning: `active` when the caller named the agent, `in_transit` while triage decides.
       status: input.agentUuid ? 'active' : 'in_transit',
-      execution_policy: { double_texting: input.doubleTexting ?? settings.doubleTexting },
+      execution_policy: {
+        double_texting: input.doubleTexting ?? settings.doubleTexting,
+        ...input.sessionBudget,
+      },
       updated_by: userId,
     });
   }
@@ -145,7 +150,9 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
             agent_uuid: agent.agent_uuid,
             thread_uuid: thread.threadUuid,
             status: 'running',
+            ...(input.budget && { ask_budget: { ...input.budget } }),
           }),
+        ...(input.budget && { budget: input.budget }),
         startEvent: {
           type: 'run_started',
           data: {

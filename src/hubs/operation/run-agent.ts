@@ -1,6 +1,6 @@
 import type { Agent } from '../../domain/coordination/model.js';
 import type { Session } from '../../domain/session/model.js';
-import type { AgentRunResult } from '../../runtimes/port.js';
+import type { AgentRunResult, AgentRuntime } from '../../runtimes/port.js';
 import { withCorrelation } from '../../telemetry/correlation.js';
 import { invokeAgentSpan } from '../../telemetry/genai.js';
 import type { Decision } from '../../tools/call-store.js';
@@ -8,6 +8,8 @@ import type { ToolRunContext } from '../../tools/context.js';
 import type { AskCaller, AskOptions, HubInternals } from './types.js';
 
 export interface RunSpec {
+  /** The agent's runtime as this ask runs it (metered, guarded). */
+  readonly runtime?: AgentRuntime;
   readonly runUuid: string;
   readonly threadUuid: string;
   readonly newThread: boolean;
@@ -96,7 +98,8 @@ export async function runAgent(
     };
     const ids = { session_uuid: session.session_uuid, run_uuid: run.runUuid };
     const runOnce = () =>
-      hub.runtimes.forAgent(agent).run({
+      // The governed runtime meters and budgets the tool calls it is handed here.
+      (run.runtime ?? hub.runtimes.forAgent(agent)).run({
         ...(tools && { tools }),
         agent,
         threadUuid: run.threadUuid,

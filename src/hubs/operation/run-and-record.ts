@@ -1,9 +1,13 @@
+import type { Budget } from '../../budgets/model.js';
 import type { Agent, Coordination } from '../../domain/coordination/model.js';
 import type { Session } from '../../domain/session/model.js';
+import type { SessionRun } from '../../domain/session-run/model.js';
+import { GuardrailEscalation } from '../../guardrails/evaluate.js';
 import { AgentRuntimeError } from '../../runtimes/port.js';
 import type { Decision } from '../../tools/call-store.js';
 import { toolApprovalRequestedEvent } from '../../tools/events.js';
 import { takeSession } from './double-texting.js';
+import { governAsk, governedStatus } from './governed-run.js';
 import { runAgent } from './run-agent.js';
 import type { TriageDecision } from './triage.js';
 import type { AskCaller, AskOptions, AskResult, HubInternals, RunStatus } from './types.js';
@@ -24,6 +28,10 @@ export interface RunPlan {
   /** Event data of run_started (a new ask) or run_continued (after tool decisions). */
   readonly startEvent: { type: string; data: Record<string, unknown> };
   readonly decisions?: Readonly<Record<string, Decision>>;
+  /** The ask's own budget (the session's comes from its execution policy). */
+  readonly budget?: Budget;
+  /** A run continued after tool decisions: its row so far (usage is added to it, its calls keep their ids). */
+  readonly continued?: { readonly run: SessionRun; readonly key: string };
   readonly onChunk: AskOptions['onChunk'];
   readonly onToolEvent?: AskOptions['onToolEvent'];
 }
@@ -43,12 +51,23 @@ export async function runAndRecord(hub: HubInternals, caller: AskCaller, plan: R
   try {
     await plan.markRunning();
     await record(tenant, session.session_uuid, plan.startEvent.type, plan.startEvent.data);
+    const governed = governAsk(
+      hub,
+      caller,
+      plan.coordination,
+      agent,
+      session,
+      runUuid,
+      plan.budget,
+      plan.continued,
+    );
     const outcome = await runAgent(
       hub,
       caller,
       agent,
       session,
       {
+        runtime: governed.runtime,
         runUuid,
         threadUuid: plan.threadUuid,
         newThread: plan.newThread,
@@ -76,6 +95,7 @@ export async function runAndRecord(hub: HubInternals, caller: AskCaller, plan: R
     } else {
       error = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
       status = outcome.interrupted || !stillOwner ? 'cancelled' : outcome.timedOut ? 'timeout' : 'failed';
+      status = governedStatus(outcome.error) ?? status;
       if (!(outcome.error instanceof AgentRuntimeError)) {
         hub.logger?.error({ err: outcome.error, runUuid }, 'agent run failed unexpectedly');
       }
@@ -87,6 +107,10 @@ export async function runAndRecord(hub: HubInternals, caller: AskCaller, plan: R
       async_task_uuid: asyncTaskUuid,
       pending_tool_calls: status === 'waiting_for_approval' && pending ? [...pending] : null,
       updated_by: userId,
+      ...governed.runFields(),
+      // An escalated answer waits on the run for a person; it is not the ask's answer.
+      ...(outcome.ok === false &&
+        outcome.error instanceof GuardrailEscalation && { answer: outcome.error.heldOutput }),
     });
     if (status === 'waiting_for_approval' && pending) {
       const event = toolApprovalRequestedEvent({ run_uuid: runUuid, pending_tool_calls: pending });
@@ -100,7 +124,14 @@ export async function runAndRecord(hub: HubInternals, caller: AskCaller, plan: R
       ...(answer !== null && { answer_chars: answer.length }),
     });
     if (stillOwner) {
-      const sessionStatus = status === 'failed' ? 'failed' : status === 'timeout' ? 'timeout' : 'active';
+      const sessionStatus =
+        status === 'failed'
+          ? 'failed'
+          : status === 'timeout'
+            ? 'timeout'
+            : status === 'budget_exceeded' && governed.sessionBudgetSpent()
+              ? 'budget_exceeded'
+              : 'active';
       const previousStatus = session.status;
       session = await repos.sessions.update(tenant, session.coordination_uuid, session.session_uuid, {
         status: sessionStatus,

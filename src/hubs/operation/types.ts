@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
 import * as z from 'zod';
+import type { Budget } from '../../budgets/model.js';
+import type { TableNames } from '../../db/tables.js';
 import type { Repositories } from '../../domain/repositories.js';
 import type { Session } from '../../domain/session/model.js';
+import type { Governance } from '../../governance/governance.js';
 import type { RuntimeResolver } from '../../runtimes/port.js';
 import type { Tenant } from '../../tenant.js';
 import type { ToolServices } from '../../tools/context.js';
@@ -25,6 +28,10 @@ export interface AskInput {
   readonly threadLifeMinutes?: number | null;
   /** Policy for a session created by this ask; an existing session keeps its own. */
   readonly doubleTexting?: DoubleTexting | null;
+  /** Limits of this ask alone (maxTokens, maxCostUsd, maxModelCalls, maxToolCalls, maxDurationMs). */
+  readonly budget?: Budget | null;
+  /** Limits of a session created by this ask (an existing session keeps its own). */
+  readonly sessionBudget?: Budget | null;
 }
 
 export type RunStatus =
@@ -33,6 +40,13 @@ export type RunStatus =
   | 'cancelled'
   | 'unassigned'
   | 'timeout'
+  /** A budget (the ask's or the session's) refused a model call. */
+  | 'budget_exceeded'
+  /** An output guardrail blocked the answer: nothing of it was streamed or stored. */
+  | 'blocked'
+  /** An output guardrail held the answer for a person: it is on the run, not returned. */
+  | 'escalated'
+  /** A tool call waits for a person's decision (decideToolCalls). */
   | 'waiting_for_approval';
 
 export interface AskResult {
@@ -93,6 +107,9 @@ export interface OperationHubDeps {
   readonly logger?: Logger;
   readonly now?: () => Date;
   readonly settings?: Partial<OperationHubSettings>;
+  /** Usage ledger, budgets and guardrails (with the table names the budget counters live in). */
+  readonly governance?: Governance;
+  readonly tables?: TableNames;
   /** Agents' tools and the exactly-once call store; without them an agent with tools fails clearly. */
   readonly tools?: ToolServices;
 }
@@ -137,6 +154,8 @@ export interface HubInternals {
   readonly settings: OperationHubSettings;
   /** Runs of this instance that an `interrupt` may cancel; runs on other instances notice at their end. */
   readonly inFlight: Map<string, AbortController>;
+  readonly governance?: Governance;
+  readonly tables?: TableNames;
   /** Appends one session event; never throws (the log is best effort for the hub's answer). */
   readonly record: (
     tenant: Tenant,

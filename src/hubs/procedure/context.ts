@@ -5,6 +5,7 @@ import type { Repositories } from '../../domain/repositories.js';
 import type { EventLog, NewSessionEvent } from '../../events/event-log.js';
 import type { SessionEvent } from '../../events/publisher.js';
 import type { PrefetchFetcher } from '../../prefetch/run.js';
+import type { Governance } from '../../governance/governance.js';
 import type { WorkQueue } from '../../queue/port.js';
 import type { RuntimeResolver } from '../../runtimes/port.js';
 import type { Tenant } from '../../tenant.js';
@@ -36,6 +37,8 @@ export interface ProcedureHubDeps {
   readonly policyDefaults?: Partial<ResolvedPolicy>;
   /** First retry delay of agent calls (doubles each retry, with jitter). */
   readonly retryBaseMs?: number;
+  /** Usage ledger, budgets and guardrails; without it, calls are neither metered nor bounded nor guarded. */
+  readonly governance?: Governance;
   /** Crash-test hook: called after every write. */
   readonly faults?: Faults;
   /** Agents' tools (http, lambda, mcp, builtin); without it an agent with tools fails clearly. */

@@ -8,6 +8,8 @@ import { type ActionAgentView, type ActionResult, hasActionFunction } from './ac
 import { sessionAgentTraces } from './agent-traces.js';
 import type { HubContext } from './context.js';
 import { buildAgentInput } from './dag.js';
+import { governAgentRun } from './governed-agent.js';
+import { handleGovernedEnd } from './governed-outcomes.js';
 import { claimLeaseMs } from './policy.js';
 import {
   dispatchWaitingForSlot,
@@ -127,8 +129,9 @@ async function runClaimedAgent(
   let usedThread = threadUuid;
   let asyncTaskUuid: string | undefined;
   const tries = { attempts: 0 };
+  const governed = agentConfig && governAgentRun(ctx, tenant, session, agent, agentConfig as Agent, token);
   try {
-    if (!agentConfig)
+    if (!agentConfig || !governed)
       throw new Error(`agent ${agent.agent_uuid} is not in coordination ${agent.coordination_uuid}`);
     const config = agentConfig as Agent;
     const tools = toolContextFor(ctx, tenant, agent, runUuid);
@@ -143,7 +146,8 @@ async function runClaimedAgent(
       },
       () =>
         runAgentWithPolicy(
-          ctx.deps.runtimes.forAgent(config),
+          // The governed runtime meters and budgets the tool calls of `tools` (the run's context).
+          governed.runtime,
           { agent: config, threadUuid, input, userId, ...(tools && { tools }) },
           policy,
           ctx.retryBaseMs,
@@ -167,6 +171,11 @@ async function runClaimedAgent(
     asyncTaskUuid = result.asyncTaskUuid;
   } catch (error) {
     await executingRecorded;
+    const run = { token, input, threadUuid, runFields: governed ? governed.runFields() : {} };
+    if (await handleGovernedEnd(ctx, tenant, session, agent, run, error)) {
+      if (slotted) await releaseSlot(ctx, tenant, session, agent);
+      return;
+    }
     const reason = errorMessage(error);
     const failed = await ctx.store.finishRun(tenant, key, token, {
       state: 'failed',
@@ -197,6 +206,7 @@ async function runClaimedAgent(
       status: 'completed',
       user_id: userId,
       updated_by: 'procedure-hub',
+      ...governed?.runFields(),
     }),
   );
   const next = agent.agent_action.user_in_the_loop

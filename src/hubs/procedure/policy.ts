@@ -1,7 +1,10 @@
+import type { Budget } from '../../budgets/model.js';
 import type { ExecutionPolicy } from '../../domain/task/model.js';
+import { expandPreset, type PresetName } from '../../policies/presets.js';
 
 /** The effective policy of a session: task policy over hub defaults, overridden per execution. */
-export interface ResolvedPolicy {
+export interface ResolvedPolicy extends Budget {
+  readonly preset?: PresetName;
   readonly max_parallel?: number;
   /** Per attempt: each call to the agent runtime is aborted after this long. */
   readonly agent_timeout_ms: number;
@@ -25,7 +28,13 @@ export function resolvePolicy(
   task?: ExecutionPolicy | null,
   override?: ExecutionPolicy | null,
 ): ResolvedPolicy {
-  return { ...BUILTIN_POLICY, ...defined(defaults), ...defined(task), ...defined(override) };
+  // A preset sits under the fields of the policy that names it (task or execution).
+  return {
+    ...BUILTIN_POLICY,
+    ...defined(defaults),
+    ...defined(expandPreset(task)),
+    ...defined(expandPreset(override)),
+  };
 }
 
 /** How long a claim holds: every attempt timing out, plus backoff and margin. */

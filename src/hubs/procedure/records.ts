@@ -27,6 +27,8 @@ export const AgentRecordSchema = SessionAgentSchema.extend({
   action_lease_until: z.number().optional().nullable(),
   /** Set by the first claim and kept: the key of the run's tool calls across redeliveries and resumes. */
   run_uuid: z.string().optional().nullable(),
+  /** Set while a guardrail holds the agent's output for a person ({findings, run_uuid}). */
+  guardrail_escalation: z.looseObject({}).optional().nullable(),
   /** Tool calls waiting for a person's approval (state wait_for_user_input). */
   pending_tool_calls: z
     .array(z.object({ call_id: z.string(), tool: z.string(), arguments: z.unknown() }))

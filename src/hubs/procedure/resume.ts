@@ -2,6 +2,7 @@ import { ConflictError, NotFoundError } from '../../errors.js';
 import type { Tenant } from '../../tenant.js';
 import { hasActionFunction } from './actions.js';
 import type { HubContext } from './context.js';
+import { decideEscalatedOutput } from './escalation.js';
 import {
   checkSessionCompletion,
   dispatchAgents,
@@ -147,6 +148,9 @@ export async function submitUserInput(
   const agent = await ctx.store.getAgent(tenant, key);
   if (!agent) throw new NotFoundError('SessionAgent', key);
   const next = hasActionFunction(agent.agent_action.action_function) ? 'pending' : 'completed';
+  if (agent.guardrail_escalation && agent.state === 'wait_for_user_input') {
+    return decideEscalatedOutput(ctx, tenant, agent, input.userInput, next);
+  }
   if (
     agent.state !== 'wait_for_user_input' ||
     !(await ctx.store.submitUserInput(tenant, key, input.userInput, next))

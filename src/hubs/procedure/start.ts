@@ -1,8 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Coordination } from '../../domain/coordination/model.js';
 import type { Session } from '../../domain/session/model.js';
 import type { ExecutionPolicy } from '../../domain/task/model.js';
 import { AppError, ConflictError } from '../../errors.js';
+import { withDefaultGuardrails } from '../../governance/governance.js';
 import { newId } from '../../ids.js';
 import type { PrefetchSpec } from '../../prefetch/spec.js';
 import { tenantFields } from '../../queue/messages.js';
@@ -193,7 +195,7 @@ export async function startSession(ctx: HubContext, tenant: Tenant, key: Session
     created.map((agent) =>
       ctx.store.insertAgent(tenant, {
         ...agent,
-        agent_config: coordination.agents.find((a) => a.agent_uuid === agent.agent_uuid) ?? null,
+        agent_config: configSnapshot(coordination, agent.agent_uuid),
         session_uuid: key.session_uuid,
         coordination_uuid: key.coordination_uuid,
         state: 'initial',
@@ -216,4 +218,10 @@ export async function startSession(ctx: HubContext, tenant: Tenant, key: Session
     key,
     plan.filter((a) => a.in_degree === 0).map((a) => a.session_agent_uuid),
   );
+}
+
+/** The agent as the session will run it: the coordination's default guardrails filled in. */
+function configSnapshot(coordination: Coordination, agentUuid: string) {
+  const config = coordination.agents.find((a) => a.agent_uuid === agentUuid);
+  return config ? withDefaultGuardrails(config, coordination) : null;
 }
