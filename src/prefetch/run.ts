@@ -70,6 +70,10 @@ export async function runPrefetch(
         if (filled) return { ...base, status: 'hit', value: filled.value };
       }
       try {
+        // Double-checked: a worker that filled the entry and released the lease between our read
+        // and our acquire must not be followed by a second call.
+        const filled = await deps.cache.get(tenant, spec.cache_key, { count: false });
+        if (filled) return { ...base, status: 'hit', value: filled.value };
         const value = await deps.fetch(spec, deadline.signal);
         if (deadline.signal.aborted) throw new Error('late');
         await deps.cache.put(tenant, {

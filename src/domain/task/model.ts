@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { PrefetchListSchema } from '../../prefetch/spec.js';
 import { BudgetFields } from '../../budgets/model.js';
 import { PresetNameSchema } from '../../policies/presets.js';
+import { PrefetchListSchema } from '../../prefetch/spec.js';
 import { AuditFields, DescriptionSchema, IdSchema, NameSchema, QueryTextSchema } from '../common/fields.js';
 
 export const SubtaskQuerySchema = z.object({ agent_uuid: IdSchema, subtask_query: QueryTextSchema });
