@@ -48,6 +48,8 @@ export function DagView(props: {
   // The layout depends on the graph's shape only: state changes do not move the nodes.
   const shapeKey = list.map((a) => `${a.sessionAgentUuid}<${a.predecessors.join(',')}`).join(';');
   const layout = useMemo(() => layoutAgents(list), [shapeKey]);
+  // A dispatched session has no SessionAgents yet; the rows are read again when the first one appears.
+  if (list.length === 0) return <p class="dag-empty">Creating the session's agents…</p>;
   return (
     <svg
       class="dag"

@@ -8,6 +8,8 @@ import {
   SESSION_QUERY,
   type SessionEventView,
   type SessionView,
+  namesUnknownAgent,
+  withFreshRows,
   withHistory,
 } from './session-state.js';
 
@@ -44,9 +46,25 @@ export function useLiveSession(api: Api, coordinationUuid: string, sessionUuid: 
     let unsubscribe: (() => void) | undefined;
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
     let failures = 0;
+    let rereading = false;
     const update = (next: SessionView) => {
       current.current = next;
       setView(next);
+    };
+    const readRows = () =>
+      api.query<{ session: RawSession | null }>(SESSION_QUERY, { c: coordinationUuid, s: sessionUuid });
+    // An event for an agent the page has no row for: read the rows again (once at a time).
+    const rereadRows = async () => {
+      if (rereading || !current.current) return;
+      rereading = true;
+      const seenBefore = current.current.lastSeq;
+      try {
+        const data = await readRows();
+        if (!stopped && data.session && current.current)
+          update(withFreshRows(current.current, data.session, seenBefore));
+      } finally {
+        rereading = false;
+      }
     };
     const follow = () => {
       if (stopped) return;
@@ -59,7 +77,9 @@ export function useLiveSession(api: Api, coordinationUuid: string, sessionUuid: 
             const event = data?.sessionEvents;
             if (event && current.current) {
               failures = 0;
+              const unknown = namesUnknownAgent(current.current, event);
               update(applyEvents(current.current, [event]));
+              if (unknown) rereadRows().catch((e: unknown) => setError((e as Error).message));
             }
           },
           error: () => again(),
@@ -87,10 +107,7 @@ export function useLiveSession(api: Api, coordinationUuid: string, sessionUuid: 
         history.push(...page.sessionEvents);
         if (page.sessionEvents.length < 1000) break;
       }
-      const data = await api.query<{ session: RawSession | null }>(SESSION_QUERY, {
-        c: coordinationUuid,
-        s: sessionUuid,
-      });
+      const data = await readRows();
       if (stopped) return;
       if (!data.session) {
         setError('No such session in this tenant.');

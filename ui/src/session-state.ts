@@ -148,6 +148,27 @@ export function applyEvents(view: SessionView, incoming: readonly SessionEventVi
 }
 
 /**
+ * True when an event names a SessionAgent the view has no row for: the page
+ * read the session before its agents were created (a session opened while
+ * `dispatched`), so the rows must be read again.
+ */
+export function namesUnknownAgent(view: SessionView, event: SessionEventView): boolean {
+  const id = event.data.session_agent_uuid ?? event.data.sessionAgentUuid;
+  return typeof id === 'string' && id !== '' && !view.agents.has(id);
+}
+
+/**
+ * Rows read again while events kept arriving: the rows replace the agents,
+ * the timeline stays, and the events from `seenBefore` on are applied again,
+ * since the rows may have been read before those events were written.
+ */
+export function withFreshRows(current: SessionView, raw: RawSession, seenBefore: number): SessionView {
+  const history = current.events.filter((e) => e.seq <= seenBefore);
+  const later = current.events.filter((e) => e.seq > seenBefore);
+  return applyEvents(withHistory(fromRows(raw), history), later);
+}
+
+/**
  * The events read before the rows: they make the timeline and the agents'
  * run times, but not their states (the rows are at least as new).
  */
