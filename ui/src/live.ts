@@ -4,11 +4,11 @@ import {
   applyEvents,
   FINAL_STATUSES,
   fromRows,
+  namesUnknownAgent,
   type RawSession,
   SESSION_QUERY,
   type SessionEventView,
   type SessionView,
-  namesUnknownAgent,
   withFreshRows,
   withHistory,
 } from './session-state.js';
