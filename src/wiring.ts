@@ -108,7 +108,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
   const poster = createPoster({ client: management, store, logger });
   const eventLog = createEventLogReader(clients);
   const assertSessionAccess = (tenant: Parameters<typeof assertSessionOfTenant>[1], sessionUuid: string) =>
-    assertSessionOfTenant({ ...clients, eventLog }, tenant, sessionUuid);
+    assertSessionOfTenant({ sessions: repos.sessions, eventLog }, tenant, sessionUuid);
   services.sessionEventFeed = {
     assertAccess: assertSessionAccess,
     after: (tenant, sessionUuid, afterSeq, limit) => eventLog.after(tenant, sessionUuid, afterSeq, limit),
@@ -153,7 +153,6 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     settings: operationHubSettingsFromEnv(),
   });
   const procedure = createProcedureHub({
-    repos,
     doc: clients.doc,
     tables: clients.tables,
     eventLog: sessionEventLog,

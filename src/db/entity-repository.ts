@@ -13,11 +13,14 @@ import type { Tenant } from '../tenant.js';
 import { batchGet } from './batch-get.js';
 import { buildUpdate, type Condition, ExpressionBuilder } from './expressions.js';
 import type { TableKey, TableNames } from './tables.js';
+import { hookedWrite, type WriteHooks } from './write-hooks.js';
 
 export interface RepositoryDeps {
   readonly doc: DynamoDBDocumentClient;
   readonly tables: TableNames;
   readonly now?: () => Date;
+  /** Sees every write (the executor's crash test breaks the process between two). */
+  readonly hooks?: WriteHooks;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a zod object of any shape
@@ -170,7 +173,10 @@ export function createEntityRepository<S extends AnyObjectSchema>(
       return count;
     },
 
-    async insert(tenant: Tenant, fields: Omit<T, 'partition_key' | 'created_at' | 'updated_at'>): Promise<T> {
+    async insert(
+      tenant: Tenant,
+      fields: Omit<z.input<S>, 'partition_key' | 'created_at' | 'updated_at'>,
+    ): Promise<T> {
       const stamp = now();
       const item = parse({
         ...fields,
@@ -180,13 +186,15 @@ export function createEntityRepository<S extends AnyObjectSchema>(
       });
       const b = new ExpressionBuilder();
       try {
-        await doc.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: item,
-            ConditionExpression: `attribute_not_exists(${b.name(spec.rangeKey)})`,
-            ExpressionAttributeNames: b.names,
-          }),
+        await hookedWrite(deps.hooks, `${spec.table}_insert`, () =>
+          doc.send(
+            new PutCommand({
+              TableName: tableName,
+              Item: item,
+              ConditionExpression: `attribute_not_exists(${b.name(spec.rangeKey)})`,
+              ExpressionAttributeNames: b.names,
+            }),
+          ),
         );
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) {
@@ -207,16 +215,18 @@ export function createEntityRepository<S extends AnyObjectSchema>(
         b,
       );
       try {
-        const { Attributes } = await doc.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: keyOf(key),
-            UpdateExpression: update,
-            ConditionExpression: `${b.name('partition_key')} = ${b.value(tenant.partitionKey)}`,
-            ExpressionAttributeNames: b.names,
-            ExpressionAttributeValues: b.values,
-            ReturnValues: 'ALL_NEW',
-          }),
+        const { Attributes } = await hookedWrite(deps.hooks, `${spec.table}_update`, () =>
+          doc.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: keyOf(key),
+              UpdateExpression: update,
+              ConditionExpression: `${b.name('partition_key')} = ${b.value(tenant.partitionKey)}`,
+              ExpressionAttributeNames: b.names,
+              ExpressionAttributeValues: b.values,
+              ReturnValues: 'ALL_NEW',
+            }),
+          ),
         );
         return parse(Attributes as Record<string, unknown>);
       } catch (error) {
@@ -229,15 +239,17 @@ export function createEntityRepository<S extends AnyObjectSchema>(
     async delete(tenant: Tenant, key: Key): Promise<T> {
       const b = new ExpressionBuilder();
       try {
-        const { Attributes } = await doc.send(
-          new DeleteCommand({
-            TableName: tableName,
-            Key: keyOf(key),
-            ConditionExpression: `${b.name('partition_key')} = ${b.value(tenant.partitionKey)}`,
-            ExpressionAttributeNames: b.names,
-            ExpressionAttributeValues: b.values,
-            ReturnValues: 'ALL_OLD',
-          }),
+        const { Attributes } = await hookedWrite(deps.hooks, `${spec.table}_delete`, () =>
+          doc.send(
+            new DeleteCommand({
+              TableName: tableName,
+              Key: keyOf(key),
+              ConditionExpression: `${b.name('partition_key')} = ${b.value(tenant.partitionKey)}`,
+              ExpressionAttributeNames: b.names,
+              ExpressionAttributeValues: b.values,
+              ReturnValues: 'ALL_OLD',
+            }),
+          ),
         );
         return parse(Attributes as Record<string, unknown>);
       } catch (error) {

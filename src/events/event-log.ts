@@ -4,12 +4,10 @@ import type { Logger } from 'pino';
 import type { TableNames } from '../db/tables.js';
 import type { Tenant } from '../tenant.js';
 import type { EventPublisher, SessionEvent } from './publisher.js';
+import type { NewSessionEvent } from './session-events.js';
 
-/** An event before it is recorded: the log assigns `seq` and `createdAt`. */
-export interface NewSessionEvent {
-  readonly type: string;
-  readonly data: Record<string, unknown>;
-}
+/** An event before it is recorded (one of the constructors' union): the log assigns `seq` and `createdAt`. */
+export type { NewSessionEvent } from './session-events.js';
 
 export interface ListEventsOptions {
   /** Return events with seq strictly greater than this (a cursor; 0 = from the start). */
@@ -238,6 +236,25 @@ export async function listSessionEvents(
   return out;
 }
 
+/** The tenant that owns a session's log, when it has any rows (the first item says). */
+export async function ownerOfSessionLog(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  sessionUuid: string,
+): Promise<string | undefined> {
+  const page = await doc.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'session_uuid = :s',
+      ExpressionAttributeValues: { ':s': sessionUuid },
+      ConsistentRead: true,
+      Limit: 1,
+    }),
+  );
+  const owner = page.Items?.[0]?.partition_key;
+  return typeof owner === 'string' ? owner : undefined;
+}
+
 function chunkEvents(events: StoredEvent[]): StoredEvent[][] {
   const chunks: StoredEvent[][] = [];
   let current: StoredEvent[] = [];
@@ -259,7 +276,7 @@ function chunkEvents(events: StoredEvent[]): StoredEvent[][] {
 /** Long strings (agent outputs) are cut in the log; the SessionAgent row keeps the full value. */
 function fitEvent(event: NewSessionEvent, createdAt: string): StoredEvent {
   const data: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(event.data)) {
+  for (const [key, value] of Object.entries(event.data as Record<string, unknown>)) {
     if (value === undefined) continue;
     data[key] =
       typeof value === 'string' && value.length > MAX_STRING_CHARS

@@ -1,6 +1,6 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableNames } from '../db/tables.js';
-import { listSessionEvents } from '../events/event-log.js';
+import { listSessionEvents, ownerOfSessionLog } from '../events/event-log.js';
 import type { SessionEvent } from '../events/publisher.js';
 import type { Tenant } from '../tenant.js';
 
@@ -23,19 +23,7 @@ export function createEventLogReader(deps: {
     after: (tenant, sessionUuid, afterSeq, limit) =>
       listSessionEvents(deps.doc, table, tenant, sessionUuid, { after: afterSeq, limit }),
 
-    async ownerOf(sessionUuid) {
-      const page = await deps.doc.send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: 'session_uuid = :s',
-          ExpressionAttributeValues: { ':s': sessionUuid },
-          ConsistentRead: true,
-          Limit: 1,
-        }),
-      );
-      const owner = page.Items?.[0]?.partition_key;
-      return typeof owner === 'string' ? owner : undefined;
-    },
+    ownerOf: (sessionUuid) => ownerOfSessionLog(deps.doc, table, sessionUuid),
   };
 }
 

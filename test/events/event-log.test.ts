@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createEventLog, MAX_EVENTS_PER_ITEM } from '../../src/events/event-log.js';
+import { createEventLog, MAX_EVENTS_PER_ITEM, type NewSessionEvent } from '../../src/events/event-log.js';
 import type { SessionEvent } from '../../src/events/publisher.js';
 import { createTestEnv, tenantA, tenantB } from '../support/env.js';
+
+/** The log stores any shape; these tests use small ones that no writer of the engine builds. */
+const raw = (type: string, data: Record<string, unknown>) => ({ type, data }) as unknown as NewSessionEvent;
 
 describe('session event log', () => {
   it('gives dense, ordered seqs under concurrent appends from separate instances (no lost or duplicate event)', async () => {
@@ -17,10 +20,7 @@ describe('session event log', () => {
     // Act
     await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        logs[i % 2]?.append(tenantA, 's1', [
-          { type: 'n', data: { i, part: 0 } },
-          { type: 'n', data: { i, part: 1 } },
-        ]),
+        logs[i % 2]?.append(tenantA, 's1', [raw('n', { i, part: 0 }), raw('n', { i, part: 1 })]),
       ),
     );
     // Assess
@@ -39,17 +39,17 @@ describe('session event log', () => {
   it('lists after a cursor, with a limit, inside and across stored items; other tenants see nothing', async () => {
     const env = await createTestEnv();
     const log = createEventLog({ doc: env.clients.doc, tables: env.clients.tables });
-    const many = Array.from({ length: MAX_EVENTS_PER_ITEM + 8 }, (_, i) => ({ type: 'x', data: { i } }));
+    const many = Array.from({ length: MAX_EVENTS_PER_ITEM + 8 }, (_, i) => raw('x', { i }));
     const recorded = await log.append(tenantA, 's2', many);
     expect(recorded.map((e) => e.seq)).toEqual(many.map((_, i) => i + 1));
     const page = await log.list(tenantA, 's2', { after: 5, limit: 3 });
     expect(page.map((e) => e.seq)).toEqual([6, 7, 8]);
     const tail = await log.list(tenantA, 's2', { after: MAX_EVENTS_PER_ITEM - 1 });
-    expect(tail.map((e) => e.data.i)).toEqual(many.slice(MAX_EVENTS_PER_ITEM - 1).map((e) => e.data.i));
+    expect(tail.map((e) => e.data.i)).toEqual(
+      many.slice(MAX_EVENTS_PER_ITEM - 1).map((e) => (e.data as { i?: number }).i),
+    );
     expect(await log.list(tenantB, 's2')).toEqual([]);
-    const big = await log.append(tenantA, 's2', [
-      { type: 'agent_output', data: { output: 'y'.repeat(200_000) } },
-    ]);
+    const big = await log.append(tenantA, 's2', [raw('agent_output', { output: 'y'.repeat(200_000) })]);
     expect(String(big[0]?.data.output)).toContain('[truncated');
   });
 });

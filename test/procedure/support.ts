@@ -106,7 +106,6 @@ export function createHub(env: TestEnv, queue: WorkQueue, options: HubBedOptions
   const runtime = options.runtime ?? createScriptedRuntime();
   const eventLog: EventLog = createEventLog({ doc: env.clients.doc, tables: env.clients.tables });
   const hub: ProcedureHub = createProcedureHub({
-    repos: env.repos,
     doc: env.clients.doc,
     tables: env.clients.tables,
     eventLog,

@@ -27,3 +27,6 @@ export const AuditFields = {
 
 /** Free-form JSON as stored (maps with snake_case keys). */
 export const JsonValueSchema: z.ZodType<unknown> = z.unknown();
+
+/** A DynamoDB string set as read (a Set) or as JSON (an array): always an array. */
+export const StringSetSchema = z.union([z.set(z.string()), z.array(z.string())]).transform((v) => [...v]);

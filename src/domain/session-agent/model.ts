@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { AuditFields, IdSchema } from '../common/fields.js';
+import { AuditFields, IdSchema, StringSetSchema } from '../common/fields.js';
+import { AgentSchema } from '../coordination/model.js';
 import { AgentActionSchema } from '../task/model.js';
 
 export const SessionAgentStateSchema = z.enum([
@@ -13,6 +14,11 @@ export const SessionAgentStateSchema = z.enum([
 export type SessionAgentState = z.infer<typeof SessionAgentStateSchema>;
 export const TERMINAL_STATES: readonly SessionAgentState[] = ['completed', 'failed'];
 
+/**
+ * A SessionAgent row: the Python engine's attributes plus the executor's
+ * bookkeeping (edges by session_agent_uuid, the claim lease). Extra
+ * attributes are harmless to the Python engine, which ignores them.
+ */
 export const SessionAgentSchema = z.object({
   session_uuid: IdSchema,
   session_agent_uuid: IdSchema,
@@ -26,13 +32,22 @@ export const SessionAgentSchema = z.object({
   state: SessionAgentStateSchema.default('initial'),
   notes: z.string().max(100_000).optional().nullable(),
   /** Predecessors whose completion already decremented in_degree (makes each decrement idempotent). */
-  completed_predecessors: z
-    .union([z.set(z.string()), z.array(z.string())])
-    .transform((v) => [...v])
-    .optional(),
+  completed_predecessors: StringSetSchema.optional(),
   subtask_query: z.string().max(32_768).optional().nullable(),
   thread_uuid: z.string().max(128).optional().nullable(),
   attempts: z.number().int().min(0).optional(),
+  agent_name: z.string().optional().nullable(),
+  /** The coordination's agent entry as it was when the session started: one read less per run, and stable. */
+  agent_config: AgentSchema.optional().nullable(),
+  /** Position in the session (plan order): deterministic input and report order. */
+  position: z.number().int().min(0).optional(),
+  predecessor_uuids: z.array(z.string()).default([]),
+  successor_uuids: z.array(z.string()).default([]),
+  /** Epoch ms until which the current claim holds; an expired claim may be taken over (crash). */
+  lease_until: z.number().optional().nullable(),
+  claim_token: z.string().optional().nullable(),
+  action_lease_until: z.number().optional().nullable(),
+  run_uuid: z.string().optional().nullable(),
   ...AuditFields,
 });
 export type SessionAgent = z.infer<typeof SessionAgentSchema>;

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { AuditFields, IdSchema, QueryTextSchema } from '../common/fields.js';
+import { AuditFields, IdSchema, QueryTextSchema, StringSetSchema } from '../common/fields.js';
 import { ExecutionPolicySchema, SubtaskQuerySchema } from '../task/model.js';
 
 /** Procedure-hub and operation-hub statuses; the Python engine's strings keep their meaning. */
@@ -30,6 +30,9 @@ export const SessionSchema = z.object({
   logs: z.string().max(400_000).optional().nullable(),
   execution_policy: ExecutionPolicySchema.optional().nullable(),
   schedule_uuid: IdSchema.optional().nullable(),
+  /** SessionAgents holding one of the session's max_parallel slots (a string set). */
+  running_agents: StringSetSchema.optional(),
+  agent_count: z.number().int().min(0).optional(),
   ...AuditFields,
 });
 export type Session = z.infer<typeof SessionSchema>;

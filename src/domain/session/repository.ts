@@ -2,7 +2,9 @@ import { createEntityRepository, type RepositoryDeps } from '../../db/entity-rep
 import type { Condition } from '../../db/expressions.js';
 import { inCondition } from '../../db/expressions.js';
 import type { Tenant } from '../../tenant.js';
+import { sessionKey } from './keys.js';
 import { type Session, SessionSchema } from './model.js';
+import { createSessionTransitions } from './transitions.js';
 
 export interface SessionFilter {
   readonly coordinationUuid?: string;
@@ -19,12 +21,10 @@ export function createSessionRepository(deps: RepositoryDeps) {
     hashKey: 'coordination_uuid',
     rangeKey: 'session_uuid',
   });
-  const key = (coordinationUuid: string, sessionUuid: string) => ({
-    coordination_uuid: coordinationUuid,
-    session_uuid: sessionUuid,
-  });
+  const key = sessionKey;
   return {
     base,
+    ...createSessionTransitions(deps),
     find: (tenant: Tenant, coordinationUuid: string, sessionUuid: string) =>
       base.find(tenant, key(coordinationUuid, sessionUuid)),
     get: (tenant: Tenant, coordinationUuid: string, sessionUuid: string) =>

@@ -1,5 +1,6 @@
 import type { Coordination } from '../../domain/coordination/model.js';
 import type { Session } from '../../domain/session/model.js';
+import { type NewSessionEvent, type RunOutcomeStatus, sessionEvent } from '../../events/session-events.js';
 import { newId } from '../../ids.js';
 import { AgentRuntimeError } from '../../runtimes/port.js';
 import type { Tenant } from '../../tenant.js';
@@ -14,7 +15,6 @@ import {
   type HubInternals,
   type OperationHub,
   type OperationHubDeps,
-  type RunStatus,
 } from './types.js';
 
 export type * from './types.js';
@@ -29,11 +29,11 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
   const settings = { ...defaultOperationHubSettings, ...deps.settings };
   const now = () => deps.now?.() ?? new Date();
 
-  const record = async (tenant: Tenant, sessionUuid: string, type: string, data: Record<string, unknown>) => {
+  const record = async (tenant: Tenant, sessionUuid: string, event: NewSessionEvent) => {
     try {
-      await deps.events?.append(tenant, sessionUuid, [{ type, data }]);
+      await deps.events?.append(tenant, sessionUuid, [event]);
     } catch (error) {
-      deps.logger?.warn({ err: error, sessionUuid, type }, 'session event not recorded');
+      deps.logger?.warn({ err: error, sessionUuid, type: event.type }, 'session event not recorded');
     }
   };
 
@@ -97,7 +97,7 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
           status: 'unassigned',
           answer,
         });
-        await record(tenant, session.session_uuid, 'run_unassigned', { run_uuid: runUuid, triage });
+        await record(tenant, session.session_uuid, sessionEvent.runUnassigned({ run_uuid: runUuid, triage }));
         return {
           coordinationUuid: coordination.coordination_uuid,
           sessionUuid: session.session_uuid,
@@ -130,13 +130,17 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
           thread_uuid: thread.threadUuid,
           status: 'running',
         });
-        await record(tenant, session.session_uuid, 'run_started', {
-          run_uuid: runUuid,
-          agent_uuid: agent.agent_uuid,
-          thread_uuid: thread.threadUuid,
-          thread: thread.reason,
-          triage,
-        });
+        await record(
+          tenant,
+          session.session_uuid,
+          sessionEvent.runStarted({
+            run_uuid: runUuid,
+            agent_uuid: agent.agent_uuid,
+            thread_uuid: thread.threadUuid,
+            thread: thread.reason,
+            triage,
+          }),
+        );
 
         const outcome = await runAgent(
           hub,
@@ -155,7 +159,7 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
         );
         // Lost the session to an `interrupt` (here or on another instance): record, never overwrite the successor.
         const stillOwner = (await locks.holder(tenant, session.session_uuid))?.runUuid === runUuid;
-        let status: RunStatus;
+        let status: RunOutcomeStatus;
         let answer: string | null = null;
         let error: string | null = null;
         let threadUuid = thread.threadUuid;
@@ -179,13 +183,17 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
           async_task_uuid: asyncTaskUuid,
           updated_by: userId,
         });
-        await record(tenant, session.session_uuid, `run_${status}`, {
-          run_uuid: runUuid,
-          agent_uuid: agent.agent_uuid,
-          thread_uuid: threadUuid,
-          ...(error && { error }),
-          ...(answer !== null && { answer_chars: answer.length }),
-        });
+        await record(
+          tenant,
+          session.session_uuid,
+          sessionEvent.runFinished(status, {
+            run_uuid: runUuid,
+            agent_uuid: agent.agent_uuid,
+            thread_uuid: threadUuid,
+            ...(error && { error }),
+            ...(answer !== null && { answer_chars: answer.length }),
+          }),
+        );
         if (stillOwner) {
           const sessionStatus = status === 'failed' ? 'failed' : status === 'timeout' ? 'timeout' : 'active';
           const previousStatus = session.status;
@@ -194,7 +202,7 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
             updated_by: userId,
           });
           if (previousStatus !== sessionStatus) {
-            await record(tenant, session.session_uuid, 'session_status', { status: sessionStatus });
+            await record(tenant, session.session_uuid, sessionEvent.sessionStatus(sessionStatus));
           }
         }
         return {

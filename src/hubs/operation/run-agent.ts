@@ -1,5 +1,6 @@
 import type { Agent } from '../../domain/coordination/model.js';
 import type { Session } from '../../domain/session/model.js';
+import { sessionEvent } from '../../events/session-events.js';
 import type { AgentRunResult } from '../../runtimes/port.js';
 import type { AskCaller, AskOptions, HubInternals } from './types.js';
 
@@ -58,11 +59,11 @@ export async function runAgent(
     if (pending.length === 0) return;
     const chunks = pending;
     pending = [];
-    await record(tenant, session.session_uuid, 'token', {
-      run_uuid: run.runUuid,
-      from_index: index - chunks.length,
-      chunks,
-    });
+    await record(
+      tenant,
+      session.session_uuid,
+      sessionEvent.token({ run_uuid: run.runUuid, from_index: index - chunks.length, chunks }),
+    );
   };
   try {
     const result = await hub.runtimes.forAgent(agent).run({

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import * as z from 'zod';
 import type { Repositories } from '../../domain/repositories.js';
 import type { Session } from '../../domain/session/model.js';
+import type { NewSessionEvent } from '../../events/session-events.js';
 import type { RuntimeResolver } from '../../runtimes/port.js';
 import type { Tenant } from '../../tenant.js';
 import type { SessionLock } from './session-lock.js';
@@ -42,11 +43,7 @@ export interface AskResult {
 
 /** The session event log as the hub needs it (the exec branch's EventLog satisfies it). */
 export interface SessionEventSink {
-  append(
-    tenant: Tenant,
-    sessionUuid: string,
-    events: readonly { type: string; data: Record<string, unknown> }[],
-  ): Promise<unknown>;
+  append(tenant: Tenant, sessionUuid: string, events: readonly NewSessionEvent[]): Promise<unknown>;
 }
 
 export interface OperationHubSettings {
@@ -115,10 +112,5 @@ export interface HubInternals {
   /** Runs of this instance that an `interrupt` may cancel; runs on other instances notice at their end. */
   readonly inFlight: Map<string, AbortController>;
   /** Appends one session event; never throws (the log is best effort for the hub's answer). */
-  readonly record: (
-    tenant: Tenant,
-    sessionUuid: string,
-    type: string,
-    data: Record<string, unknown>,
-  ) => Promise<void>;
+  readonly record: (tenant: Tenant, sessionUuid: string, event: NewSessionEvent) => Promise<void>;
 }

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from 'pino';
 import type { TableNames } from '../../db/tables.js';
+import type { WriteHooks } from '../../db/write-hooks.js';
 import type { Repositories } from '../../domain/repositories.js';
 import type { EventLog, NewSessionEvent } from '../../events/event-log.js';
 import type { SessionEvent } from '../../events/publisher.js';
@@ -8,9 +9,7 @@ import type { WorkQueue } from '../../queue/port.js';
 import type { RuntimeResolver } from '../../runtimes/port.js';
 import type { Tenant } from '../../tenant.js';
 import type { ActionRegistry } from './actions.js';
-import type { Faults } from './faults.js';
 import type { ResolvedPolicy } from './policy.js';
-import type { ProcedureStore } from './store.js';
 
 export interface Clock {
   /** Epoch milliseconds. */
@@ -21,7 +20,6 @@ export const systemClock: Clock = { now: () => Date.now() };
 
 /** What the procedure hub needs; every piece is passed in (tests pass real local servers). */
 export interface ProcedureHubDeps {
-  readonly repos: Repositories;
   readonly doc: DynamoDBDocumentClient;
   readonly tables: TableNames;
   readonly eventLog: EventLog;
@@ -33,18 +31,24 @@ export interface ProcedureHubDeps {
   readonly policyDefaults?: Partial<ResolvedPolicy>;
   /** First retry delay of agent calls (doubles each retry, with jitter). */
   readonly retryBaseMs?: number;
-  /** Crash-test hook: called after every write. */
-  readonly faults?: Faults;
+  /** Crash-test hook: sees every write (state, run, event log, idempotency key). */
+  readonly faults?: WriteHooks;
 }
 
 /** The hub's internals shared by its steps (start, execute, progress, resume). */
 export interface HubContext {
   readonly deps: ProcedureHubDeps;
-  readonly store: ProcedureStore;
+  /**
+   * The tables' one access path (src/domain), built by the hub over its own
+   * clock and write hooks: every write of the executor is a crash-test boundary.
+   */
+  readonly repos: Repositories;
   readonly actions: ActionRegistry;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly retryBaseMs: number;
+  /** Runs a write that is no repository's (the idempotency key) as a write boundary. */
+  write<T>(label: string, run: () => Promise<T>): Promise<T>;
   /** Appends to the session's event log (a write boundary like any other). */
   record(tenant: Tenant, sessionUuid: string, events: readonly NewSessionEvent[]): Promise<SessionEvent[]>;
 }

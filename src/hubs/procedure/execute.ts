@@ -1,4 +1,7 @@
-import type { Agent } from '../../domain/coordination/model.js';
+import type { Session } from '../../domain/session/model.js';
+import { type SessionAgentKey, sessionAgentKeyOf } from '../../domain/session-agent/keys.js';
+import type { SessionAgent } from '../../domain/session-agent/model.js';
+import { sessionEvent } from '../../events/session-events.js';
 import { newId } from '../../ids.js';
 import type { Tenant } from '../../tenant.js';
 import { type ActionAgentView, type ActionResult, hasActionFunction } from './actions.js';
@@ -12,9 +15,7 @@ import {
   policyOf,
   sessionKeyOf,
 } from './progress.js';
-import type { AgentRecord, SessionRecord } from './records.js';
 import { errorMessage, runAgentWithPolicy } from './run-agent.js';
-import type { AgentKey } from './store.js';
 
 /**
  * One `execute_agent` delivery. Whatever the number of deliveries, the
@@ -24,14 +25,14 @@ import type { AgentKey } from './store.js';
 export async function executeAgent(
   ctx: HubContext,
   tenant: Tenant,
-  key: AgentKey & { coordination_uuid: string },
+  key: SessionAgentKey & { coordination_uuid: string },
 ): Promise<void> {
   const sessionKey = { coordination_uuid: key.coordination_uuid, session_uuid: key.session_uuid };
   // The row and the session are read at once: one round trip on the critical path, not two
   // (a duplicate delivery costs these two reads and nothing else).
   const [agent, session] = await Promise.all([
-    ctx.store.getAgent(tenant, key),
-    ctx.store.getSession(tenant, sessionKey),
+    ctx.repos.sessionAgents.find(tenant, key.session_uuid, key.session_agent_uuid),
+    ctx.repos.sessions.find(tenant, key.coordination_uuid, key.session_uuid),
   ]);
   if (!agent) {
     ctx.logger.warn({ key }, 'execute_agent for a missing agent: nothing to do');
@@ -49,15 +50,20 @@ export async function executeAgent(
   const slotted = policy.max_parallel !== undefined;
   if (
     slotted &&
-    !(await ctx.store.acquireSlot(tenant, sessionKey, agent.session_agent_uuid, policy.max_parallel!))
+    !(await ctx.repos.sessions.acquireSlot(
+      tenant,
+      sessionKey,
+      agent.session_agent_uuid,
+      policy.max_parallel!,
+    ))
   ) {
     return; // stays ready; whoever frees a slot dispatches it again
   }
   const token = newId();
   // The predecessors' outputs are read while the claim is written (a lost claim wastes one read).
   const [claim, read] = await Promise.allSettled([
-    ctx.store.claim(tenant, key, token, nowMs + claimLeaseMs(policy), nowMs),
-    ctx.store.batchGetAgents(tenant, agent.session_uuid, agent.predecessor_uuids),
+    ctx.repos.sessionAgents.claim(tenant, sessionAgentKeyOf(key), token, nowMs + claimLeaseMs(policy), nowMs),
+    ctx.repos.sessionAgents.batchGetOfSession(tenant, agent.session_uuid, agent.predecessor_uuids),
   ]);
   if (claim.status === 'rejected') throw claim.reason;
   if (!claim.value) {
@@ -68,9 +74,9 @@ export async function executeAgent(
   const predecessors =
     read.status === 'fulfilled'
       ? read.value
-      : await ctx.store.batchGetAgents(tenant, agent.session_uuid, agent.predecessor_uuids);
+      : await ctx.repos.sessionAgents.batchGetOfSession(tenant, agent.session_uuid, agent.predecessor_uuids);
   // The event is written while the agent runs: one round trip less on the critical path.
-  const executing = ctx.record(tenant, key.session_uuid, [agentState(agent, 'executing')]);
+  const executing = ctx.record(tenant, key.session_uuid, [sessionEvent.agentState(agent, 'executing')]);
   const run = runClaimedAgent(ctx, tenant, session, agent, predecessors, token, slotted, executing);
   await Promise.all([executing, run]);
 }
@@ -78,17 +84,16 @@ export async function executeAgent(
 async function runClaimedAgent(
   ctx: HubContext,
   tenant: Tenant,
-  session: SessionRecord,
-  agent: AgentRecord,
-  predecessors: readonly AgentRecord[],
+  session: Session,
+  agent: SessionAgent,
+  predecessors: readonly SessionAgent[],
   token: string,
   slotted: boolean,
   executingRecorded: Promise<unknown>,
 ): Promise<void> {
   const key = { session_uuid: agent.session_uuid, session_agent_uuid: agent.session_agent_uuid };
   const policy = policyOf(ctx, session);
-  const agentConfig =
-    (agent.agent_config as Agent | undefined) ?? (await configFromCoordination(ctx, tenant, agent));
+  const agentConfig = agent.agent_config ?? (await configFromCoordination(ctx, tenant, agent));
   const input = buildAgentInput(
     agent.subtask_query ?? '',
     predecessors.map((p) => ({
@@ -108,7 +113,7 @@ async function runClaimedAgent(
     if (!agentConfig)
       throw new Error(`agent ${agent.agent_uuid} is not in coordination ${agent.coordination_uuid}`);
     const result = await runAgentWithPolicy(
-      ctx.deps.runtimes.forAgent(agentConfig as Agent),
+      ctx.deps.runtimes.forAgent(agentConfig),
       { agent: agentConfig, threadUuid, input, userId },
       policy,
       ctx.retryBaseMs,
@@ -119,13 +124,13 @@ async function runClaimedAgent(
   } catch (error) {
     await executingRecorded;
     const reason = errorMessage(error);
-    const failed = await ctx.store.finishRun(tenant, key, token, {
+    const failed = await ctx.repos.sessionAgents.finishRun(tenant, key, token, {
       state: 'failed',
       agent_input: input,
       notes: reason,
     });
     if (!failed) return;
-    await ctx.record(tenant, agent.session_uuid, [agentState(agent, 'failed', { notes: reason })]);
+    await ctx.record(tenant, agent.session_uuid, [sessionEvent.agentState(agent, 'failed', reason)]);
     if (slotted) await releaseSlot(ctx, tenant, session, agent);
     await onAgentFailed(ctx, tenant, session, { ...agent, state: 'failed', notes: reason }, reason);
     return;
@@ -133,28 +138,26 @@ async function runClaimedAgent(
 
   await executingRecorded; // keeps "executing" before "completed" in the log
   const runUuid = newId();
-  await ctx.store.write('run_insert', () =>
-    ctx.deps.repos.sessionRuns.insert(tenant, {
-      session_uuid: agent.session_uuid,
-      run_uuid: runUuid,
-      thread_uuid: usedThread,
-      agent_uuid: agent.agent_uuid,
-      coordination_uuid: agent.coordination_uuid,
-      async_task_uuid: asyncTaskUuid ?? null,
-      session_agent_uuid: agent.session_agent_uuid,
-      user_query: input,
-      answer: output,
-      status: 'completed',
-      user_id: userId,
-      updated_by: 'procedure-hub',
-    }),
-  );
+  await ctx.repos.sessionRuns.insert(tenant, {
+    session_uuid: agent.session_uuid,
+    run_uuid: runUuid,
+    thread_uuid: usedThread,
+    agent_uuid: agent.agent_uuid,
+    coordination_uuid: agent.coordination_uuid,
+    async_task_uuid: asyncTaskUuid ?? null,
+    session_agent_uuid: agent.session_agent_uuid,
+    user_query: input,
+    answer: output,
+    status: 'completed',
+    user_id: userId,
+    updated_by: 'procedure-hub',
+  });
   const next = agent.agent_action.user_in_the_loop
     ? 'wait_for_user_input'
     : hasActionFunction(agent.agent_action.action_function)
       ? 'pending'
       : 'completed';
-  const finished = await ctx.store.finishRun(tenant, key, token, {
+  const finished = await ctx.repos.sessionAgents.finishRun(tenant, key, token, {
     state: next,
     agent_input: input,
     agent_output: output,
@@ -163,14 +166,15 @@ async function runClaimedAgent(
   });
   if (!finished) return; // the claim expired and another delivery took over: its result stands
   const recorded = ctx.record(tenant, agent.session_uuid, [
-    {
-      type: 'run_recorded',
-      data: { run_uuid: runUuid, session_agent_uuid: agent.session_agent_uuid, thread_uuid: usedThread },
-    },
-    { type: 'agent_output', data: { session_agent_uuid: agent.session_agent_uuid, output } },
-    agentState(agent, next),
+    sessionEvent.runRecorded({
+      run_uuid: runUuid,
+      session_agent_uuid: agent.session_agent_uuid,
+      thread_uuid: usedThread,
+    }),
+    sessionEvent.agentOutput(agent.session_agent_uuid, output),
+    sessionEvent.agentState(agent, next),
   ]);
-  const done: AgentRecord = {
+  const done: SessionAgent = {
     ...agent,
     state: next,
     agent_input: input,
@@ -192,14 +196,17 @@ async function runClaimedAgent(
 export async function runAction(
   ctx: HubContext,
   tenant: Tenant,
-  session: SessionRecord,
-  agent: AgentRecord,
+  session: Session,
+  agent: SessionAgent,
 ): Promise<void> {
   const key = { session_uuid: agent.session_uuid, session_agent_uuid: agent.session_agent_uuid };
   const policy = policyOf(ctx, session);
   const nowMs = ctx.clock.now();
-  if (!(await ctx.store.claimAction(tenant, key, nowMs + policy.agent_timeout_ms + 60_000, nowMs))) return;
-  const view = (a: AgentRecord): ActionAgentView => ({
+  if (
+    !(await ctx.repos.sessionAgents.claimAction(tenant, key, nowMs + policy.agent_timeout_ms + 60_000, nowMs))
+  )
+    return;
+  const view = (a: SessionAgent): ActionAgentView => ({
     session_agent_uuid: a.session_agent_uuid,
     agent_uuid: a.agent_uuid,
     agent_name: a.agent_name,
@@ -210,8 +217,8 @@ export async function runAction(
     state: a.state,
   });
   const [predecessors, successors] = await Promise.all([
-    ctx.store.batchGetAgents(tenant, agent.session_uuid, agent.predecessor_uuids),
-    ctx.store.batchGetAgents(tenant, agent.session_uuid, agent.successor_uuids),
+    ctx.repos.sessionAgents.batchGetOfSession(tenant, agent.session_uuid, agent.predecessor_uuids),
+    ctx.repos.sessionAgents.batchGetOfSession(tenant, agent.session_uuid, agent.successor_uuids),
   ]);
   let result: ActionResult;
   try {
@@ -225,22 +232,18 @@ export async function runAction(
     });
   } catch (error) {
     const reason = `action function failed: ${errorMessage(error)}`;
-    if (!(await ctx.store.finishAction(tenant, key, { state: 'failed', notes: reason }))) return;
-    await ctx.record(tenant, agent.session_uuid, [agentState(agent, 'failed', { notes: reason })]);
+    if (!(await ctx.repos.sessionAgents.finishAction(tenant, key, { state: 'failed', notes: reason })))
+      return;
+    await ctx.record(tenant, agent.session_uuid, [sessionEvent.agentState(agent, 'failed', reason)]);
     await onAgentFailed(ctx, tenant, session, { ...agent, state: 'failed', notes: reason }, reason);
     return;
   }
-  if (!(await ctx.store.finishAction(tenant, key, { state: 'completed', ...result }))) return;
+  if (!(await ctx.repos.sessionAgents.finishAction(tenant, key, { state: 'completed', ...result }))) return;
   await ctx.record(tenant, agent.session_uuid, [
     ...(result.agent_output !== undefined
-      ? [
-          {
-            type: 'agent_output',
-            data: { session_agent_uuid: agent.session_agent_uuid, output: result.agent_output },
-          },
-        ]
+      ? [sessionEvent.agentOutput(agent.session_agent_uuid, result.agent_output)]
       : []),
-    agentState(agent, 'completed', result.notes ? { notes: result.notes } : {}),
+    sessionEvent.agentState(agent, 'completed', result.notes || undefined),
   ]);
   await onAgentCompleted(ctx, tenant, {
     ...agent,
@@ -249,9 +252,9 @@ export async function runAction(
   });
 }
 
-async function releaseSlot(ctx: HubContext, tenant: Tenant, session: SessionRecord, agent: AgentRecord) {
+async function releaseSlot(ctx: HubContext, tenant: Tenant, session: Session, agent: SessionAgent) {
   const key = sessionKeyOf(agent);
-  await ctx.store.releaseSlot(tenant, key, agent.session_agent_uuid);
+  await ctx.repos.sessions.releaseSlot(tenant, key, agent.session_agent_uuid);
   if (policyOf(ctx, session).max_parallel !== undefined) await dispatchWaitingForSlot(ctx, tenant, key);
 }
 
@@ -259,29 +262,16 @@ async function releaseSlot(ctx: HubContext, tenant: Tenant, session: SessionReco
  * A delivery that took a slot but lost the claim: keep the slot if the agent
  * is running (it is the original delivery's slot), else give it back.
  */
-async function releaseUnlessRunning(ctx: HubContext, tenant: Tenant, key: AgentKey, session: SessionRecord) {
-  const current = await ctx.store.getAgent(tenant, key);
+async function releaseUnlessRunning(ctx: HubContext, tenant: Tenant, key: SessionAgentKey, session: Session) {
+  const current = await ctx.repos.sessionAgents.find(tenant, key.session_uuid, key.session_agent_uuid);
   if (current && current.state === 'executing') return;
-  await ctx.store.releaseSlot(tenant, sessionKeyOf(session), key.session_agent_uuid);
+  await ctx.repos.sessions.releaseSlot(tenant, sessionKeyOf(session), key.session_agent_uuid);
   // Someone may have been refused a slot while this delivery held it.
   await dispatchWaitingForSlot(ctx, tenant, sessionKeyOf(session));
 }
 
 /** Rows written before agent_config was snapshotted: read the coordination. */
-async function configFromCoordination(ctx: HubContext, tenant: Tenant, agent: AgentRecord) {
-  const coordination = await ctx.deps.repos.coordinations.find(tenant, agent.coordination_uuid);
+async function configFromCoordination(ctx: HubContext, tenant: Tenant, agent: SessionAgent) {
+  const coordination = await ctx.repos.coordinations.find(tenant, agent.coordination_uuid);
   return coordination?.agents.find((a) => a.agent_uuid === agent.agent_uuid);
-}
-
-export function agentState(agent: AgentRecord, state: string, extra: Record<string, unknown> = {}) {
-  return {
-    type: 'agent_state',
-    data: {
-      session_agent_uuid: agent.session_agent_uuid,
-      agent_uuid: agent.agent_uuid,
-      agent_name: agent.agent_name,
-      state,
-      ...extra,
-    },
-  };
 }
