@@ -3,7 +3,7 @@ import type { RepositoryDeps } from '../../db/entity-repository.js';
 import { type Condition, type UpdateSpec, where } from '../../db/expressions.js';
 import type { Tenant } from '../../tenant.js';
 import { type SessionAgentKey, sessionAgentKeyOf } from './keys.js';
-import type { SessionAgent, SessionAgentState } from './model.js';
+import { SESSION_AGENT_LARGE_FIELDS, type SessionAgent, type SessionAgentState } from './model.js';
 
 export type DecrementResult = 'reached_zero' | 'decremented' | 'already_counted';
 export interface Decrement {
@@ -33,11 +33,15 @@ export function createSessionAgentTransitions(deps: RepositoryDeps) {
     condition: Condition,
     returnValues: 'NONE' | 'ALL_NEW' = 'NONE',
   ) {
+    // Large values (outputs, inputs) go to S3 first; the item keeps their references.
+    const set = deps.payloads
+      ? await deps.payloads.putFields(tenant, change.set ?? {}, SESSION_AGENT_LARGE_FIELDS)
+      : change.set;
     return conditionalUpdate(deps, {
       label,
       table,
       key: sessionAgentKeyOf(key),
-      update: { ...change, set: { ...change.set, updated_at: now(), updated_by: UPDATED_BY } },
+      update: { ...change, set: { ...set, updated_at: now(), updated_by: UPDATED_BY } },
       condition: where.and(where.eq('partition_key', tenant.partitionKey), condition),
       returnValues,
     });
@@ -85,7 +89,7 @@ export function createSessionAgentTransitions(deps: RepositoryDeps) {
       token: string,
       fields: {
         state: SessionAgentState;
-        agent_input: string;
+        agent_input?: string;
         agent_output?: string;
         thread_uuid?: string;
         run_uuid?: string;

@@ -3,6 +3,7 @@ import { type SessionAgentKey, sessionAgentKeyOf } from '../../domain/session-ag
 import type { SessionAgent } from '../../domain/session-agent/model.js';
 import { sessionEvent } from '../../events/session-events.js';
 import { newId } from '../../ids.js';
+import { unstorableReason } from '../../payloads/reference.js';
 import type { Tenant } from '../../tenant.js';
 import { type ActionAgentView, type ActionResult, hasActionFunction } from './actions.js';
 import type { HubContext } from './context.js';
@@ -91,7 +92,6 @@ async function runClaimedAgent(
   slotted: boolean,
   executingRecorded: Promise<unknown>,
 ): Promise<void> {
-  const key = { session_uuid: agent.session_uuid, session_agent_uuid: agent.session_agent_uuid };
   const policy = policyOf(ctx, session);
   const agentConfig = agent.agent_config ?? (await configFromCoordination(ctx, tenant, agent));
   const input = buildAgentInput(
@@ -123,47 +123,35 @@ async function runClaimedAgent(
     asyncTaskUuid = result.asyncTaskUuid;
   } catch (error) {
     await executingRecorded;
-    const reason = errorMessage(error);
-    const failed = await ctx.repos.sessionAgents.finishRun(tenant, key, token, {
-      state: 'failed',
-      agent_input: input,
-      notes: reason,
-    });
-    if (!failed) return;
-    await ctx.record(tenant, agent.session_uuid, [sessionEvent.agentState(agent, 'failed', reason)]);
-    if (slotted) await releaseSlot(ctx, tenant, session, agent);
-    await onAgentFailed(ctx, tenant, session, { ...agent, state: 'failed', notes: reason }, reason);
+    await failClaimedAgent(ctx, tenant, session, agent, token, slotted, errorMessage(error), input);
     return;
   }
 
   await executingRecorded; // keeps "executing" before "completed" in the log
   const runUuid = newId();
-  await ctx.repos.sessionRuns.insert(tenant, {
-    session_uuid: agent.session_uuid,
-    run_uuid: runUuid,
-    thread_uuid: usedThread,
-    agent_uuid: agent.agent_uuid,
-    coordination_uuid: agent.coordination_uuid,
-    async_task_uuid: asyncTaskUuid ?? null,
-    session_agent_uuid: agent.session_agent_uuid,
-    user_query: input,
-    answer: output,
-    status: 'completed',
-    user_id: userId,
-    updated_by: 'procedure-hub',
-  });
   const next = agent.agent_action.user_in_the_loop
     ? 'wait_for_user_input'
     : hasActionFunction(agent.agent_action.action_function)
       ? 'pending'
       : 'completed';
-  const finished = await ctx.repos.sessionAgents.finishRun(tenant, key, token, {
-    state: next,
-    agent_input: input,
-    agent_output: output,
-    thread_uuid: usedThread,
-    run_uuid: runUuid,
-  });
+  let finished: boolean;
+  try {
+    finished = await recordResult(ctx, tenant, agent, token, {
+      runUuid,
+      usedThread,
+      asyncTaskUuid,
+      userId,
+      input,
+      output,
+      next,
+    });
+  } catch (error) {
+    // A value that cannot be stored even in S3 fails this agent (with the reason), never the session's progress.
+    const reason = unstorableReason(error);
+    if (reason === undefined) throw error;
+    await failClaimedAgent(ctx, tenant, session, agent, token, slotted, reason);
+    return;
+  }
   if (!finished) return; // the claim expired and another delivery took over: its result stands
   const recorded = ctx.record(tenant, agent.session_uuid, [
     sessionEvent.runRecorded({
@@ -190,6 +178,70 @@ async function runClaimedAgent(
       else if (next === 'pending') await runAction(ctx, tenant, session, done);
     })(),
   ]);
+}
+
+interface RunResult {
+  readonly runUuid: string;
+  readonly usedThread: string;
+  readonly asyncTaskUuid?: string;
+  readonly userId: string;
+  readonly input: string;
+  readonly output: string;
+  readonly next: 'wait_for_user_input' | 'pending' | 'completed';
+}
+
+/** The SessionRun, then `executing -> next` with the output (false: the claim was taken over). */
+async function recordResult(
+  ctx: HubContext,
+  tenant: Tenant,
+  agent: SessionAgent,
+  token: string,
+  run: RunResult,
+): Promise<boolean> {
+  await ctx.repos.sessionRuns.insert(tenant, {
+    session_uuid: agent.session_uuid,
+    run_uuid: run.runUuid,
+    thread_uuid: run.usedThread,
+    agent_uuid: agent.agent_uuid,
+    coordination_uuid: agent.coordination_uuid,
+    async_task_uuid: run.asyncTaskUuid ?? null,
+    session_agent_uuid: agent.session_agent_uuid,
+    user_query: run.input,
+    answer: run.output,
+    status: 'completed',
+    user_id: run.userId,
+    updated_by: 'procedure-hub',
+  });
+  return ctx.repos.sessionAgents.finishRun(tenant, sessionAgentKeyOf(agent), token, {
+    state: run.next,
+    agent_input: run.input,
+    agent_output: run.output,
+    thread_uuid: run.usedThread,
+    run_uuid: run.runUuid,
+  });
+}
+
+/** `executing -> failed` with the reason, then the failure policy (fail_fast or continue). */
+async function failClaimedAgent(
+  ctx: HubContext,
+  tenant: Tenant,
+  session: Session,
+  agent: SessionAgent,
+  token: string,
+  slotted: boolean,
+  reason: string,
+  input?: string,
+): Promise<void> {
+  const key = sessionAgentKeyOf(agent);
+  const failed = await ctx.repos.sessionAgents.finishRun(tenant, key, token, {
+    state: 'failed',
+    ...(input !== undefined && { agent_input: input }),
+    notes: reason,
+  });
+  if (!failed) return;
+  await ctx.record(tenant, agent.session_uuid, [sessionEvent.agentState(agent, 'failed', reason)]);
+  if (slotted) await releaseSlot(ctx, tenant, session, agent);
+  await onAgentFailed(ctx, tenant, session, { ...agent, state: 'failed', notes: reason }, reason);
 }
 
 /** A `pending` agent's action function: leased (one runner at a time), then `completed` or `failed`. */
