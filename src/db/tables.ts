@@ -67,7 +67,11 @@ export const tableDefinitions = {
       { name: 'user_id-index', rangeKey: s('user_id') },
       { name: 'task_uuid-index', rangeKey: s('task_uuid') },
     ],
-    globalIndexes: [tenantIndex('session_uuid')],
+    globalIndexes: [
+      tenantIndex('session_uuid'),
+      // Sparse: only sessions the executor may still owe work carry sweep_shard (the sweeper's reads).
+      { name: 'sweep-index', hashKey: s('sweep_shard'), rangeKey: s('session_uuid') },
+    ],
   },
   sessionAgents: {
     name: 'session_agents',

@@ -4,12 +4,28 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { Logger } from 'pino';
 import { type QueueMessage, QueueMessageSchema, type QueueMessageType } from './messages.js';
 
+/** What a route learns of the invocation it runs in. */
+export interface InvocationInfo {
+  /** Epoch ms by which long work must hand itself back (Lambda's remaining time less a margin). */
+  readonly deadlineMs?: number;
+}
+
 export type MessageRoutes = {
   readonly [K in QueueMessageType]?: (
     message: Extract<QueueMessage, { type: K }>,
     record: SQSRecord,
+    invocation: InvocationInfo,
   ) => Promise<void>;
 };
+
+/** Time a worker keeps for handing its claims back before Lambda ends it. */
+const RELEASE_MARGIN_MS = 10_000;
+
+function invocationOf(context?: Context): InvocationInfo {
+  if (typeof context?.getRemainingTimeInMillis !== 'function') return {};
+  const remaining = context.getRemainingTimeInMillis();
+  return { deadlineMs: Date.now() + Math.max(0, remaining - Math.min(RELEASE_MARGIN_MS, remaining / 4)) };
+}
 
 export interface ConsumerDeps {
   readonly routes: MessageRoutes;
@@ -49,15 +65,15 @@ export function parseQueueMessage(body: string): QueueMessage {
  * or "nothing to do" (duplicates) and throw to be retried.
  */
 export function createSqsConsumer(deps: ConsumerDeps) {
-  async function handleRecord(record: SQSRecord): Promise<void> {
+  async function handleRecord(record: SQSRecord, context?: Context): Promise<void> {
     let message: QueueMessage | undefined;
     try {
       message = parseQueueMessage(record.body);
       const route = deps.routes[message.type] as
-        | ((m: QueueMessage, r: SQSRecord) => Promise<void>)
+        | ((m: QueueMessage, r: SQSRecord, i: InvocationInfo) => Promise<void>)
         | undefined;
       if (!route) throw new UnroutableMessageError(`no handler for message type ${message.type}`);
-      await route(message, record);
+      await route(message, record, invocationOf(context));
     } catch (error) {
       await onFailure(record, message, error);
       throw error;

@@ -11,8 +11,13 @@ export interface Envelope {
  * The work-queue port. Every dispatch goes through it: a failure to send is
  * an error for the caller, never a silent skip.
  */
+export interface SendOptions {
+  /** Hidden from consumers this long first (SQS DelaySeconds, at most 900). */
+  readonly delaySeconds?: number;
+}
+
 export interface WorkQueue {
-  send(messages: readonly Envelope[]): Promise<void>;
+  send(messages: readonly Envelope[], options?: SendOptions): Promise<void>;
 }
 
 const MAX_BATCH = 10;
@@ -20,7 +25,11 @@ const MAX_BATCH = 10;
 /** SQS through SendMessageBatch (10 entries a call); any failed entry fails the send. */
 export function createSqsWorkQueue(deps: { sqs: SQSClient; queueUrl: string }): WorkQueue {
   return {
-    async send(messages) {
+    async send(messages, options = {}) {
+      const delay =
+        options.delaySeconds === undefined
+          ? undefined
+          : Math.min(900, Math.max(0, Math.ceil(options.delaySeconds)));
       const batches: Envelope[][] = [];
       for (let i = 0; i < messages.length; i += MAX_BATCH) batches.push(messages.slice(i, i + MAX_BATCH));
       await Promise.all(
@@ -28,7 +37,11 @@ export function createSqsWorkQueue(deps: { sqs: SQSClient; queueUrl: string }): 
           const result = await deps.sqs.send(
             new SendMessageBatchCommand({
               QueueUrl: deps.queueUrl,
-              Entries: batch.map((message, i) => ({ Id: String(i), MessageBody: JSON.stringify(message) })),
+              Entries: batch.map((message, i) => ({
+                Id: String(i),
+                MessageBody: JSON.stringify(message),
+                ...(delay !== undefined && { DelaySeconds: delay }),
+              })),
             }),
           );
           if (result.Failed?.length) {
@@ -48,17 +61,26 @@ export function createSqsWorkQueue(deps: { sqs: SQSClient; queueUrl: string }): 
  */
 export interface RecordingQueue extends WorkQueue {
   readonly sent: Envelope[];
+  /** Messages sent with a delay, in order, with it (they are in `sent` too). */
+  readonly delayed: { message: Envelope; delaySeconds: number }[];
   /** Removes and returns everything sent so far. */
   take(): Envelope[];
 }
 
 export function createRecordingQueue(): RecordingQueue {
   const sent: Envelope[] = [];
+  const delayed: { message: Envelope; delaySeconds: number }[] = [];
   return {
     sent,
-    async send(messages) {
+    delayed,
+    async send(messages, options = {}) {
       // A structured copy: consumers must not share objects with producers.
-      for (const message of messages) sent.push(JSON.parse(JSON.stringify(message)) as Envelope);
+      for (const message of messages) {
+        const copy = JSON.parse(JSON.stringify(message)) as Envelope;
+        sent.push(copy);
+        if (options.delaySeconds !== undefined)
+          delayed.push({ message: copy, delaySeconds: options.delaySeconds });
+      }
     },
     take() {
       return sent.splice(0, sent.length);

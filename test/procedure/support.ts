@@ -5,7 +5,11 @@ import { createEventLog, type EventLog } from '../../src/events/event-log.js';
 import type { ActionRegistry } from '../../src/hubs/procedure/actions.js';
 import type { Clock } from '../../src/hubs/procedure/context.js';
 import type { Faults } from '../../src/hubs/procedure/faults.js';
-import { createProcedureHub, type ProcedureHub } from '../../src/hubs/procedure/hub.js';
+import {
+  createProcedureHub,
+  type ProcedureHub,
+  type ProcedureHubDeps,
+} from '../../src/hubs/procedure/hub.js';
 import type { ResolvedPolicy } from '../../src/hubs/procedure/policy.js';
 import { newId } from '../../src/ids.js';
 import { type SqsPoller, startSqsPoller } from '../../src/queue/poller.js';
@@ -100,6 +104,10 @@ export interface HubBedOptions {
   readonly clock?: Clock;
   readonly policyDefaults?: Partial<ResolvedPolicy>;
   readonly runtime?: ScriptedRuntime;
+  readonly leaseMs?: number;
+  readonly heartbeatMs?: number;
+  readonly sweepStaleMs?: number;
+  readonly onAgentCancelled?: ProcedureHubDeps['onAgentCancelled'];
 }
 
 export function createHub(env: TestEnv, queue: WorkQueue, options: HubBedOptions = {}) {
@@ -117,6 +125,10 @@ export function createHub(env: TestEnv, queue: WorkQueue, options: HubBedOptions
     policyDefaults: options.policyDefaults,
     retryBaseMs: 5,
     faults: options.faults,
+    leaseMs: options.leaseMs,
+    heartbeatMs: options.heartbeatMs,
+    sweepStaleMs: options.sweepStaleMs,
+    onAgentCancelled: options.onAgentCancelled,
   });
   return { hub, runtime, eventLog };
 }

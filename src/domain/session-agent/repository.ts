@@ -4,6 +4,7 @@ import { inCondition } from '../../db/expressions.js';
 import type { Tenant } from '../../tenant.js';
 import { sessionAgentKey } from './keys.js';
 import { type SessionAgent, SessionAgentSchema } from './model.js';
+import { createSessionAgentSteering } from './steering.js';
 import { createSessionAgentTransitions } from './transitions.js';
 
 export interface SessionAgentFilter {
@@ -31,6 +32,7 @@ export function createSessionAgentRepository(deps: RepositoryDeps) {
   return {
     base,
     ...createSessionAgentTransitions(deps),
+    ...createSessionAgentSteering(deps),
     /** Every agent of a session (strongly consistent), in plan order. */
     async listOfSession(tenant: Tenant, sessionUuid: string): Promise<SessionAgent[]> {
       const rows = await base.queryByHash(tenant, sessionUuid);

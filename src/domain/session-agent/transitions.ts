@@ -3,7 +3,7 @@ import type { RepositoryDeps } from '../../db/entity-repository.js';
 import { type Condition, type UpdateSpec, where } from '../../db/expressions.js';
 import type { Tenant } from '../../tenant.js';
 import { type SessionAgentKey, sessionAgentKeyOf } from './keys.js';
-import type { SessionAgent, SessionAgentState } from './model.js';
+import { type SessionAgent, SessionAgentSchema, type SessionAgentState } from './model.js';
 
 export type DecrementResult = 'reached_zero' | 'decremented' | 'already_counted';
 export interface Decrement {
@@ -43,6 +43,16 @@ export function createSessionAgentTransitions(deps: RepositoryDeps) {
     });
   }
   const held = async (result: Promise<Record<string, unknown> | false>) => (await result) !== false;
+  /**
+   * The row as the winning write left it (ALL_NEW, same request): the
+   * successors a completion decrements are the ones stored at the moment of
+   * its terminal write, so an edge a plan modification added before that
+   * write is never missed (docs/EXECUTOR.md, "Modification").
+   */
+  const after = async (result: Promise<Record<string, unknown> | false>) => {
+    const item = await result;
+    return item === false ? undefined : SessionAgentSchema.parse(item);
+  };
 
   return {
     /** Creates a SessionAgent unless it exists (a duplicate start creates nothing). */
@@ -72,13 +82,20 @@ export function createSessionAgentTransitions(deps: RepositoryDeps) {
           },
           where.and(
             where.eq('in_degree', 0),
-            where.or(state('initial'), where.and(state('executing'), where.lt('lease_until', nowMs))),
+            where.or(
+              state('initial'),
+              where.and(
+                state('executing'),
+                where.lt('lease_until', nowMs),
+                where.notExists('abort_requested'),
+              ),
+            ),
           ),
         ),
       );
     },
 
-    /** `executing -> state` with the run's output, only by the claim's holder. */
+    /** `executing -> state` with the run's output, only by the claim's holder; the row after the write. */
     finishRun(
       tenant: Tenant,
       key: SessionAgentKey,
@@ -92,13 +109,14 @@ export function createSessionAgentTransitions(deps: RepositoryDeps) {
         notes?: string;
       },
     ) {
-      return held(
+      return after(
         transition(
           `agent_${fields.state}`,
           tenant,
           key,
           { set: { ...fields }, remove: ['lease_until'] },
           where.and(state('executing'), where.eq('claim_token', token)),
+          'ALL_NEW',
         ),
       );
     },
@@ -119,26 +137,34 @@ export function createSessionAgentTransitions(deps: RepositoryDeps) {
       );
     },
 
-    /** `pending -> completed|failed` once the action function ran. */
+    /** `pending -> completed|failed` once the action function ran; the row after the write. */
     finishAction(
       tenant: Tenant,
       key: SessionAgentKey,
       fields: { state: 'completed' | 'failed'; agent_output?: string; notes?: string },
     ) {
-      return held(
-        transition(`action_${fields.state}`, tenant, key, { set: { ...fields } }, state('pending')),
+      return after(
+        transition(
+          `action_${fields.state}`,
+          tenant,
+          key,
+          { set: { ...fields } },
+          state('pending'),
+          'ALL_NEW',
+        ),
       );
     },
 
-    /** `wait_for_user_input -> pending|completed` with the user's input. */
+    /** `wait_for_user_input -> pending|completed` with the user's input; the row after the write. */
     submitUserInput(tenant: Tenant, key: SessionAgentKey, userInput: string, next: 'pending' | 'completed') {
-      return held(
+      return after(
         transition(
           'user_input',
           tenant,
           key,
           { set: { state: next, user_input: userInput } },
           state('wait_for_user_input'),
+          'ALL_NEW',
         ),
       );
     },

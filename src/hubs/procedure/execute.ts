@@ -3,12 +3,14 @@ import { type SessionAgentKey, sessionAgentKeyOf } from '../../domain/session-ag
 import type { SessionAgent } from '../../domain/session-agent/model.js';
 import { sessionEvent } from '../../events/session-events.js';
 import { newId } from '../../ids.js';
+import { tenantFields } from '../../queue/messages.js';
 import type { Tenant } from '../../tenant.js';
 import { type ActionAgentView, type ActionResult, hasActionFunction } from './actions.js';
-import type { HubContext } from './context.js';
+import type { HubContext, Invocation } from './context.js';
 import { buildAgentInput } from './dag.js';
-import { claimLeaseMs } from './policy.js';
+import { type Heartbeat, startHeartbeat } from './heartbeat.js';
 import {
+  dispatchAgents,
   dispatchWaitingForSlot,
   onAgentCompleted,
   onAgentFailed,
@@ -26,6 +28,7 @@ export async function executeAgent(
   ctx: HubContext,
   tenant: Tenant,
   key: SessionAgentKey & { coordination_uuid: string },
+  invocation: Invocation = {},
 ): Promise<void> {
   const sessionKey = { coordination_uuid: key.coordination_uuid, session_uuid: key.session_uuid };
   // The row and the session are read at once: one round trip on the critical path, not two
@@ -40,6 +43,12 @@ export async function executeAgent(
   }
   const nowMs = ctx.clock.now();
   const expired = agent.state === 'executing' && (agent.lease_until ?? 0) < nowMs;
+  if (agent.state === 'executing' && !expired && !agent.abort_requested) {
+    // Another worker holds a live lease: if it dies, this delivery must take over once the lease
+    // ends, so it goes back to the queue until then instead of being dropped.
+    await deferDelivery(ctx, tenant, key, (agent.lease_until ?? nowMs) - nowMs);
+    return;
+  }
   const runnable = agent.in_degree === 0 && (agent.state === 'initial' || expired);
   if (!runnable && agent.state !== 'pending') return; // a duplicate delivery: nothing else
   // fail_fast (or a finished session): nothing new starts.
@@ -62,7 +71,7 @@ export async function executeAgent(
   const token = newId();
   // The predecessors' outputs are read while the claim is written (a lost claim wastes one read).
   const [claim, read] = await Promise.allSettled([
-    ctx.repos.sessionAgents.claim(tenant, sessionAgentKeyOf(key), token, nowMs + claimLeaseMs(policy), nowMs),
+    ctx.repos.sessionAgents.claim(tenant, sessionAgentKeyOf(key), token, nowMs + ctx.leaseMs, nowMs),
     ctx.repos.sessionAgents.batchGetOfSession(tenant, agent.session_uuid, agent.predecessor_uuids),
   ]);
   if (claim.status === 'rejected') throw claim.reason;
@@ -77,8 +86,44 @@ export async function executeAgent(
       : await ctx.repos.sessionAgents.batchGetOfSession(tenant, agent.session_uuid, agent.predecessor_uuids);
   // The event is written while the agent runs: one round trip less on the critical path.
   const executing = ctx.record(tenant, key.session_uuid, [sessionEvent.agentState(agent, 'executing')]);
-  const run = runClaimedAgent(ctx, tenant, session, agent, predecessors, token, slotted, executing);
-  await Promise.all([executing, run]);
+  const heartbeat = startHeartbeat(ctx, tenant, sessionAgentKeyOf(key), token, invocation.deadlineMs);
+  const run = runClaimedAgent(
+    ctx,
+    tenant,
+    session,
+    agent,
+    predecessors,
+    token,
+    slotted,
+    executing,
+    heartbeat,
+  );
+  try {
+    await Promise.all([executing, run]);
+  } finally {
+    heartbeat.end();
+  }
+}
+
+/** The same execute_agent message again, hidden until the holder's lease ends (at most 15 minutes). */
+async function deferDelivery(
+  ctx: HubContext,
+  tenant: Tenant,
+  key: SessionAgentKey & { coordination_uuid: string },
+  remainingMs: number,
+) {
+  await ctx.deps.queue.send(
+    [
+      {
+        type: 'execute_agent',
+        ...tenantFields(tenant),
+        coordination_uuid: key.coordination_uuid,
+        session_uuid: key.session_uuid,
+        session_agent_uuid: key.session_agent_uuid,
+      },
+    ],
+    { delaySeconds: Math.min(900, Math.ceil(Math.max(0, remainingMs) / 1000) + 1) },
+  );
 }
 
 async function runClaimedAgent(
@@ -90,6 +135,7 @@ async function runClaimedAgent(
   token: string,
   slotted: boolean,
   executingRecorded: Promise<unknown>,
+  heartbeat: Heartbeat,
 ): Promise<void> {
   const key = { session_uuid: agent.session_uuid, session_agent_uuid: agent.session_agent_uuid };
   const policy = policyOf(ctx, session);
@@ -117,12 +163,15 @@ async function runClaimedAgent(
       { agent: agentConfig, threadUuid, input, userId },
       policy,
       ctx.retryBaseMs,
+      heartbeat.signal,
     );
     output = result.output;
     usedThread = result.threadUuid || threadUuid;
     asyncTaskUuid = result.asyncTaskUuid;
   } catch (error) {
     await executingRecorded;
+    const stopped = heartbeat.stopReason();
+    if (stopped) return onRunStopped(ctx, tenant, session, agent, token, input, stopped, slotted);
     const reason = errorMessage(error);
     const failed = await ctx.repos.sessionAgents.finishRun(tenant, key, token, {
       state: 'failed',
@@ -165,6 +214,7 @@ async function runClaimedAgent(
     run_uuid: runUuid,
   });
   if (!finished) return; // the claim expired and another delivery took over: its result stands
+  heartbeat.end();
   const recorded = ctx.record(tenant, agent.session_uuid, [
     sessionEvent.runRecorded({
       run_uuid: runUuid,
@@ -174,13 +224,8 @@ async function runClaimedAgent(
     sessionEvent.agentOutput(agent.session_agent_uuid, output),
     sessionEvent.agentState(agent, next),
   ]);
-  const done: SessionAgent = {
-    ...agent,
-    state: next,
-    agent_input: input,
-    agent_output: output,
-    thread_uuid: usedThread,
-  };
+  // The row as the terminal write left it: its successors include any edge a modification added before.
+  const done: SessionAgent = finished;
   // The events and the successors' decrements are independent writes: both go at once.
   await Promise.all([
     recorded,
@@ -238,18 +283,53 @@ export async function runAction(
     await onAgentFailed(ctx, tenant, session, { ...agent, state: 'failed', notes: reason }, reason);
     return;
   }
-  if (!(await ctx.repos.sessionAgents.finishAction(tenant, key, { state: 'completed', ...result }))) return;
+  const completed = await ctx.repos.sessionAgents.finishAction(tenant, key, {
+    state: 'completed',
+    ...result,
+  });
+  if (!completed) return;
   await ctx.record(tenant, agent.session_uuid, [
     ...(result.agent_output !== undefined
       ? [sessionEvent.agentOutput(agent.session_agent_uuid, result.agent_output)]
       : []),
     sessionEvent.agentState(agent, 'completed', result.notes || undefined),
   ]);
-  await onAgentCompleted(ctx, tenant, {
-    ...agent,
-    state: 'completed',
-    agent_output: result.agent_output ?? agent.agent_output,
+  await onAgentCompleted(ctx, tenant, completed);
+}
+
+/**
+ * The run was stopped before its runtime call returned. `released`: this
+ * worker is ending, so the lease ends now and a fresh delivery takes the
+ * agent over at once. `stopped`: cancel reached it (the claim is still ours)
+ * or another worker took the claim over (the write below then changes nothing).
+ */
+async function onRunStopped(
+  ctx: HubContext,
+  tenant: Tenant,
+  session: Session,
+  agent: SessionAgent,
+  token: string,
+  input: string,
+  reason: 'stopped' | 'released',
+  slotted: boolean,
+): Promise<void> {
+  const key = sessionAgentKeyOf(agent);
+  if (reason === 'released') {
+    if (await ctx.repos.sessionAgents.releaseClaim(tenant, key, token)) {
+      await dispatchAgents(ctx, tenant, sessionKeyOf(agent), [agent.session_agent_uuid]);
+    }
+    return;
+  }
+  const notes = 'cancelled while running: the runtime call was aborted';
+  const cancelled = await ctx.repos.sessionAgents.finishRun(tenant, key, token, {
+    state: 'cancelled',
+    agent_input: input,
+    notes,
   });
+  if (!cancelled) return;
+  await ctx.record(tenant, agent.session_uuid, [sessionEvent.agentState(agent, 'cancelled', notes)]);
+  await ctx.deps.onAgentCancelled?.(tenant, { ...key, run_uuid: cancelled.run_uuid, reason: notes });
+  if (slotted) await ctx.repos.sessions.releaseSlot(tenant, sessionKeyOf(session), agent.session_agent_uuid);
 }
 
 async function releaseSlot(ctx: HubContext, tenant: Tenant, session: Session, agent: SessionAgent) {

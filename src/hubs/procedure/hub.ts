@@ -5,8 +5,9 @@ import type { EventLog } from '../../events/event-log.js';
 import { type ProcedureMessage, tenantOfMessage } from '../../queue/messages.js';
 import type { Tenant } from '../../tenant.js';
 import { createActionRegistry } from './actions.js';
-import { type HubContext, type ProcedureHubDeps, systemClock } from './context.js';
+import { type HubContext, type Invocation, type ProcedureHubDeps, systemClock } from './context.js';
 import { executeAgent } from './execute.js';
+import { createRunRegistry } from './heartbeat.js';
 import { failSession } from './progress.js';
 import { findSessionKey, type ResumeReport, resumeSession, submitUserInput } from './resume.js';
 import { type ExecuteTaskSessionInput, executeProcedureTaskSession, startSession } from './start.js';
@@ -31,10 +32,13 @@ export interface ProcedureHub {
   /** Re-dispatches whatever stored state says is ready or was lost; safe any time. */
   resumeProcedureTaskSession(tenant: Tenant, sessionUuid: string): Promise<ResumeReport>;
   /** One queue message of the procedure hub (throws to have it retried). */
-  handleMessage(message: ProcedureMessage): Promise<void>;
+  handleMessage(message: ProcedureMessage, invocation?: Invocation): Promise<void>;
   /** A message that failed for good (last receive, or read from the DLQ): fail its session with the reason. */
   handlePoisonMessage(message: ProcedureMessage, reason: string): Promise<void>;
 }
+
+/** A claim's lease without a heartbeat: short, so a dead worker's agent is taken over quickly. */
+export const DEFAULT_LEASE_MS = 30_000;
 
 export function createProcedureHub(deps: ProcedureHubDeps): ProcedureHub {
   const clock = deps.clock ?? systemClock;
@@ -53,6 +57,10 @@ export function createProcedureHub(deps: ProcedureHubDeps): ProcedureHub {
     logger: deps.logger,
     actions: deps.actions ?? createActionRegistry(),
     retryBaseMs: deps.retryBaseMs ?? 200,
+    leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS,
+    heartbeatMs: deps.heartbeatMs ?? Math.max(50, Math.floor((deps.leaseMs ?? DEFAULT_LEASE_MS) / 3)),
+    sweepStaleMs: deps.sweepStaleMs ?? 60_000,
+    running: createRunRegistry(),
     record: (tenant, sessionUuid, events) =>
       write('events', () => deps.eventLog.append(tenant, sessionUuid, events)),
   };
@@ -63,7 +71,7 @@ export function createProcedureHub(deps: ProcedureHubDeps): ProcedureHub {
     executeForUserInput: (tenant, input) => submitUserInput(ctx, tenant, input),
     resumeProcedureTaskSession: (tenant, sessionUuid) => resumeSession(ctx, tenant, sessionUuid),
 
-    async handleMessage(message) {
+    async handleMessage(message, invocation = {}) {
       const tenant = tenantOfMessage(message);
       switch (message.type) {
         case 'execute_task':
@@ -81,11 +89,16 @@ export function createProcedureHub(deps: ProcedureHubDeps): ProcedureHub {
             session_uuid: message.session_uuid,
           });
         case 'execute_agent':
-          return executeAgent(ctx, tenant, {
-            coordination_uuid: message.coordination_uuid,
-            session_uuid: message.session_uuid,
-            session_agent_uuid: message.session_agent_uuid,
-          });
+          return executeAgent(
+            ctx,
+            tenant,
+            {
+              coordination_uuid: message.coordination_uuid,
+              session_uuid: message.session_uuid,
+              session_agent_uuid: message.session_agent_uuid,
+            },
+            invocation,
+          );
         case 'resume_session':
           await resumeSession(ctx, tenant, message.session_uuid);
           return;

@@ -149,10 +149,11 @@ export async function submitUserInput(
   const agent = await ctx.repos.sessionAgents.find(tenant, key.session_uuid, key.session_agent_uuid);
   if (!agent) throw new NotFoundError('SessionAgent', key);
   const next = hasActionFunction(agent.agent_action.action_function) ? 'pending' : 'completed';
-  if (
-    agent.state !== 'wait_for_user_input' ||
-    !(await ctx.repos.sessionAgents.submitUserInput(tenant, key, input.userInput, next))
-  ) {
+  const answered =
+    agent.state === 'wait_for_user_input'
+      ? await ctx.repos.sessionAgents.submitUserInput(tenant, key, input.userInput, next)
+      : undefined;
+  if (!answered) {
     throw new ConflictError(`SessionAgent is ${agent.state}, not waiting for user input`, {
       session_agent_uuid: input.sessionAgentUuid,
       state: agent.state,
@@ -166,6 +167,6 @@ export async function submitUserInput(
   if (next === 'pending') {
     await dispatchAgents(ctx, tenant, sessionKey, [agent.session_agent_uuid]); // the action runs in the consumer
   } else {
-    await onAgentCompleted(ctx, tenant, { ...agent, state: 'completed', user_input: input.userInput });
+    await onAgentCompleted(ctx, tenant, answered);
   }
 }

@@ -1,5 +1,6 @@
 import type { SessionKey } from '../../domain/session/keys.js';
 import type { Session } from '../../domain/session/model.js';
+import { sweepShardOf } from '../../domain/session/transitions.js';
 import type { ExecutionPolicy } from '../../domain/task/model.js';
 import { AppError, ConflictError } from '../../errors.js';
 import { sessionEvent } from '../../events/session-events.js';
@@ -63,6 +64,7 @@ export async function executeProcedureTaskSession(
       status: 'dispatched',
       execution_policy: policy,
       schedule_uuid: input.scheduleUuid ?? null,
+      sweep_shard: sweepShardOf(sessionUuid),
       updated_by: input.userId ?? 'procedure-hub',
     });
   } catch (error) {
