@@ -49,6 +49,12 @@ export class EngineStack extends Stack {
       groupName: `ace-${s.stage}`,
       queue: work.queue,
     });
+    // Self-healing: every minute, resume what expired leases and lost dispatches left behind.
+    schedules.addRecurringMessage('Sweep', {
+      rate: 'rate(1 minute)',
+      body: { type: 'sweep_sessions', v: 1 },
+      description: 'Resume stuck procedure sessions (docs/EXECUTOR.md, "Sweeping")',
+    });
 
     const common = {
       memorySize: s.memorySize,

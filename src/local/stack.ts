@@ -19,6 +19,7 @@ import { createLocalGateway } from './gateway.js';
 import { toFetchRequest, writeFetchResponse } from './http-bridge.js';
 import { seedDemo } from './seed.js';
 import { startLocalSqs } from './sqs-server.js';
+import { startLocalSweeper } from './sweeper.js';
 
 export const LOCAL_STAGE = 'local';
 export const DEMO_TENANT = { endpoint_id: 'demo', part_id: 'local' } as const;
@@ -44,6 +45,8 @@ export interface LocalStackOptions {
   readonly seed?: boolean;
   /** Agent runtimes (tests point them at local model servers); the built-in adapters by default. */
   readonly runtimes?: import('../runtimes/port.js').RuntimeResolver;
+  /** How often the local sweeper resumes stuck sessions (default 15 s, or ACE_SWEEP_INTERVAL_MS). */
+  readonly sweepIntervalMs?: number;
 }
 
 export interface LocalStack {
@@ -151,6 +154,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     logger,
   });
   scheduler.start();
+  const sweeper = startLocalSweeper({
+    sweep: (sweepOptions) => engine.procedure.sweep(sweepOptions),
+    intervalMs: options.sweepIntervalMs ?? Number(process.env.ACE_SWEEP_INTERVAL_MS ?? 15_000),
+    logger,
+  });
 
   const gateway = createLocalGateway(server, {
     stage: LOCAL_STAGE,
@@ -202,6 +210,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     token,
     async close() {
       await scheduler.stop();
+      await sweeper.stop();
       await Promise.all(pollers.map((p) => p.stop()));
       await gateway.close();
       server.closeAllConnections();

@@ -12,6 +12,8 @@ export interface ProcedureMessageHandler {
   handleMessage(message: ProcedureMessage, invocation?: InvocationInfo): Promise<void>;
   /** A message that failed for good: fail its session with the reason. */
   handlePoisonMessage(message: ProcedureMessage, reason: string): Promise<void>;
+  /** The self-healing sweep (a `sweep_sessions` message). */
+  sweep?(): Promise<unknown>;
 }
 
 export interface SqsHandlerDeps {
@@ -35,6 +37,9 @@ export function createSqsHandler(deps: SqsHandlerDeps) {
     start_session: procedureRoute,
     execute_agent: procedureRoute,
     resume_session: procedureRoute,
+    sweep_sessions: async () => {
+      await deps.procedure.sweep?.();
+    },
     ...deps.routes,
   };
   return createSqsConsumer({

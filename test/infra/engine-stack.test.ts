@@ -268,6 +268,16 @@ describe('EngineStack template (default context, bundled with esbuild)', () => {
     ]);
   });
 
+  it('sends the self-healing sweep message to the work queue every minute', () => {
+    const work = resourcesOf(template, 'AWS::SQS::Queue').find(([, q]) => q.Properties.RedrivePolicy)?.[0];
+    const sweeps = resourcesOf(template, 'AWS::Scheduler::Schedule');
+    expect(sweeps).toHaveLength(1);
+    const props = sweeps[0]?.[1].Properties;
+    expect(props?.ScheduleExpression).toBe('rate(1 minute)');
+    expect(props?.Target.Arn).toEqual({ 'Fn::GetAtt': [work, 'Arn'] });
+    expect(JSON.parse(props?.Target.Input)).toEqual({ type: 'sweep_sessions', v: 1 });
+  });
+
   it("alarms on the dead-letter queue and on every function's errors and throttles", () => {
     const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
     expect(alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(1);

@@ -11,10 +11,12 @@ import { createRunRegistry } from './heartbeat.js';
 import { failSession } from './progress.js';
 import { findSessionKey, type ResumeReport, resumeSession, submitUserInput } from './resume.js';
 import { type ExecuteTaskSessionInput, executeProcedureTaskSession, startSession } from './start.js';
+import { type SweepOptions, type SweepReport, sweepSessions } from './sweep.js';
 
 export type { ProcedureHubDeps } from './context.js';
 export type { ResumeReport } from './resume.js';
 export type { ExecuteTaskSessionInput } from './start.js';
+export type { SweepReport } from './sweep.js';
 
 export interface UserInputRequest {
   readonly sessionUuid: string;
@@ -35,6 +37,8 @@ export interface ProcedureHub {
   handleMessage(message: ProcedureMessage, invocation?: Invocation): Promise<void>;
   /** A message that failed for good (last receive, or read from the DLQ): fail its session with the reason. */
   handlePoisonMessage(message: ProcedureMessage, reason: string): Promise<void>;
+  /** Resumes what expired leases and lost dispatches left behind, reading only running sessions. */
+  sweep(options?: SweepOptions): Promise<SweepReport>;
 }
 
 /** A claim's lease without a heartbeat: short, so a dead worker's agent is taken over quickly. */
@@ -70,6 +74,7 @@ export function createProcedureHub(deps: ProcedureHubDeps): ProcedureHub {
     executeProcedureTaskSession: (tenant, input) => executeProcedureTaskSession(ctx, tenant, input),
     executeForUserInput: (tenant, input) => submitUserInput(ctx, tenant, input),
     resumeProcedureTaskSession: (tenant, sessionUuid) => resumeSession(ctx, tenant, sessionUuid),
+    sweep: (options) => sweepSessions(ctx, options),
 
     async handleMessage(message, invocation = {}) {
       const tenant = tenantOfMessage(message);

@@ -42,15 +42,29 @@ export async function findSessionKey(
  * executor's idempotent writes, so it is safe to call at any time, any
  * number of times, even while the session runs.
  */
+export interface ResumeOptions {
+  /**
+   * The sweeper's restraint: a ready agent (or a dispatched session) is put
+   * back on the queue only if nothing touched it since this epoch ms, since
+   * a fresher one most likely has its message in flight. A manual resume
+   * re-dispatches everything ready.
+   */
+  readonly staleBeforeMs?: number;
+}
+
 export async function resumeSession(
   ctx: HubContext,
   tenant: Tenant,
   sessionUuid: string,
+  options: ResumeOptions = {},
 ): Promise<ResumeReport> {
+  const stale = (row: { updated_at?: string | null }) =>
+    options.staleBeforeMs === undefined || Date.parse(row.updated_at ?? '') < options.staleBeforeMs;
   const key = await findSessionKey(ctx, tenant, sessionUuid);
   const session = await ctx.repos.sessions.find(tenant, key.coordination_uuid, key.session_uuid);
   if (!session) throw new NotFoundError('Session', key);
   if (session.status === 'dispatched') {
+    if (!stale(session)) return { sessionUuid, status: session.status, dispatched: 0 };
     await startSession(ctx, tenant, key);
     const after = await ctx.repos.sessions.find(tenant, key.coordination_uuid, key.session_uuid);
     return { sessionUuid, status: after?.status ?? session.status, dispatched: 0 };
@@ -96,7 +110,7 @@ export async function resumeSession(
   }
   const ready = agents.filter(
     (a) =>
-      (a.state === 'initial' && a.in_degree === 0) ||
+      (a.state === 'initial' && a.in_degree === 0 && stale(a)) ||
       (a.state === 'executing' && (a.lease_until ?? 0) < nowMs) ||
       (a.state === 'pending' &&
         hasActionFunction(a.agent_action.action_function) &&
