@@ -23,6 +23,20 @@ export type SessionStatusEvent = Event<
     agent_count?: number;
     /** Appended by resume after a crash lost the original. */
     recovered?: boolean;
+    /** Who steered the session here (cancel, pause, resume, redrive). */
+    changed_by?: string;
+    redrive_count?: number;
+  }
+>;
+export type PlanModificationEvent = Event<
+  'plan_modification',
+  {
+    modification_uuid: string;
+    operation: string;
+    status: string;
+    session_agent_uuid?: string;
+    reason?: string;
+    changed_by?: string;
   }
 >;
 export type AgentStateEvent = Event<
@@ -65,7 +79,8 @@ export type NewSessionEvent =
   | RunFinishedEvent
   | RunQueuedEvent
   | RunInterruptedEvent
-  | TokenEvent;
+  | TokenEvent
+  | PlanModificationEvent;
 
 export type SessionEventType = NewSessionEvent['type'];
 
@@ -108,4 +123,8 @@ export const sessionEvent = {
     data: { run_uuid: runUuid, interrupted_by: interruptedBy },
   }),
   token: (data: TokenEvent['data']): TokenEvent => ({ type: 'token', data }),
+  planModification: (data: PlanModificationEvent['data']): PlanModificationEvent => ({
+    type: 'plan_modification',
+    data,
+  }),
 };

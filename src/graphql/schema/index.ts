@@ -12,6 +12,7 @@ import './relations.js';
 import './subscription.js';
 import './session-events.js';
 import './procedure.js';
+import './procedure-steering.js';
 import './operation.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

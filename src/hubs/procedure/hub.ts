@@ -11,11 +11,13 @@ import { createRunRegistry } from './heartbeat.js';
 import { failSession } from './progress.js';
 import { findSessionKey, type ResumeReport, resumeSession, submitUserInput } from './resume.js';
 import { type ExecuteTaskSessionInput, executeProcedureTaskSession, startSession } from './start.js';
+import { cancelSession, pauseSession, redriveSession, type SteerRequest } from './steer.js';
 import { type SweepOptions, type SweepReport, sweepSessions } from './sweep.js';
 
 export type { ProcedureHubDeps } from './context.js';
 export type { ResumeReport } from './resume.js';
 export type { ExecuteTaskSessionInput } from './start.js';
+export type { SteerRequest } from './steer.js';
 export type { SweepReport } from './sweep.js';
 
 export interface UserInputRequest {
@@ -31,8 +33,14 @@ export interface ProcedureHub {
   executeProcedureTaskSession(tenant: Tenant, input: ExecuteTaskSessionInput): Promise<Session>;
   /** CONFLICT unless the agent is `wait_for_user_input`. */
   executeForUserInput(tenant: Tenant, input: UserInputRequest): Promise<void>;
-  /** Re-dispatches whatever stored state says is ready or was lost; safe any time. */
-  resumeProcedureTaskSession(tenant: Tenant, sessionUuid: string): Promise<ResumeReport>;
+  /** Re-dispatches whatever stored state says is ready or was lost (un-pausing first); safe any time. */
+  resumeProcedureTaskSession(tenant: Tenant, sessionUuid: string, by?: SteerRequest): Promise<ResumeReport>;
+  /** `cancelled`: nothing starts after it, running agents are aborted, waiting ones released. Idempotent. */
+  cancelProcedureTaskSession(tenant: Tenant, sessionUuid: string, request: SteerRequest): Promise<Session>;
+  /** `paused`: running agents finish, nothing new starts until resume. Idempotent. */
+  pauseProcedureTaskSession(tenant: Tenant, sessionUuid: string, request: SteerRequest): Promise<Session>;
+  /** A failed or cancelled session runs its failed and not-started agents again, keeping completed outputs. */
+  redriveProcedureTaskSession(tenant: Tenant, sessionUuid: string, request: SteerRequest): Promise<Session>;
   /** One queue message of the procedure hub (throws to have it retried). */
   handleMessage(message: ProcedureMessage, invocation?: Invocation): Promise<void>;
   /** A message that failed for good (last receive, or read from the DLQ): fail its session with the reason. */
@@ -73,7 +81,14 @@ export function createProcedureHub(deps: ProcedureHubDeps): ProcedureHub {
     eventLog: deps.eventLog,
     executeProcedureTaskSession: (tenant, input) => executeProcedureTaskSession(ctx, tenant, input),
     executeForUserInput: (tenant, input) => submitUserInput(ctx, tenant, input),
-    resumeProcedureTaskSession: (tenant, sessionUuid) => resumeSession(ctx, tenant, sessionUuid),
+    resumeProcedureTaskSession: (tenant, sessionUuid, by = { by: 'system' }) =>
+      resumeSession(ctx, tenant, sessionUuid, { unpause: by }),
+    cancelProcedureTaskSession: (tenant, sessionUuid, request) =>
+      cancelSession(ctx, tenant, sessionUuid, request),
+    pauseProcedureTaskSession: (tenant, sessionUuid, request) =>
+      pauseSession(ctx, tenant, sessionUuid, request),
+    redriveProcedureTaskSession: (tenant, sessionUuid, request) =>
+      redriveSession(ctx, tenant, sessionUuid, request),
     sweep: (options) => sweepSessions(ctx, options),
 
     async handleMessage(message, invocation = {}) {

@@ -15,6 +15,7 @@ import {
   skipDescendants,
 } from './progress.js';
 import { startSession } from './start.js';
+import { type SteerRequest, unpauseSession } from './steer.js';
 
 export interface ResumeReport {
   readonly sessionUuid: string;
@@ -50,6 +51,8 @@ export interface ResumeOptions {
    * re-dispatches everything ready.
    */
   readonly staleBeforeMs?: number;
+  /** A person's resume: a paused session goes back to in_progress first (the sweeper never un-pauses). */
+  readonly unpause?: SteerRequest;
 }
 
 export async function resumeSession(
@@ -61,8 +64,12 @@ export async function resumeSession(
   const stale = (row: { updated_at?: string | null }) =>
     options.staleBeforeMs === undefined || Date.parse(row.updated_at ?? '') < options.staleBeforeMs;
   const key = await findSessionKey(ctx, tenant, sessionUuid);
-  const session = await ctx.repos.sessions.find(tenant, key.coordination_uuid, key.session_uuid);
+  let session = await ctx.repos.sessions.find(tenant, key.coordination_uuid, key.session_uuid);
   if (!session) throw new NotFoundError('Session', key);
+  if (session.status === 'paused' && options.unpause) {
+    await unpauseSession(ctx, tenant, key, options.unpause);
+    session = (await ctx.repos.sessions.find(tenant, key.coordination_uuid, key.session_uuid)) ?? session;
+  }
   if (session.status === 'dispatched') {
     if (!stale(session)) return { sessionUuid, status: session.status, dispatched: 0 };
     await startSession(ctx, tenant, key);
@@ -70,7 +77,7 @@ export async function resumeSession(
     return { sessionUuid, status: after?.status ?? session.status, dispatched: 0 };
   }
   if (session.status !== 'in_progress') {
-    if (session.status === 'completed' || session.status === 'failed') {
+    if (session.status === 'completed' || session.status === 'failed' || session.status === 'cancelled') {
       await ensureTerminalEvent(ctx, tenant, sessionUuid, session.status, session.logs);
     }
     return { sessionUuid, status: session.status, dispatched: 0 };
