@@ -1,10 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { type TableNames, tableNames } from './db/tables.js';
 import { createLogger } from './logger.js';
+import { createPayloadStore, type PayloadStore } from './payloads/store.js';
 
 // Kept here too for existing importers; modules that need only a logger import src/logger.ts.
 export { createLogger };
@@ -20,6 +22,8 @@ export interface Clients {
   readonly sqs: SQSClient;
   readonly tables: TableNames;
   readonly logger: Logger;
+  /** Large values to S3 and back (inline only when ACE_PAYLOAD_BUCKET is unset). */
+  readonly payloads: PayloadStore;
 }
 
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -36,5 +40,21 @@ export function createClients(config: Config, logger: Logger = createLogger(conf
   const doc = DynamoDBDocumentClient.from(dynamo, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
-  return { dynamo, doc, sqs, tables: tableNames(config.ACE_TABLE_PREFIX), logger };
+  const s3 = config.ACE_PAYLOAD_BUCKET
+    ? new S3Client({
+        region: config.AWS_REGION,
+        ...(config.S3_ENDPOINT && {
+          endpoint: config.S3_ENDPOINT,
+          forcePathStyle: true,
+          // The local S3-compatible server (s3rver) knows this one key pair.
+          credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+        }),
+      })
+    : undefined;
+  const payloads = createPayloadStore({
+    s3,
+    bucket: config.ACE_PAYLOAD_BUCKET,
+    inlineMaxBytes: config.ACE_PAYLOAD_INLINE_MAX_BYTES,
+  });
+  return { dynamo, doc, sqs, tables: tableNames(config.ACE_TABLE_PREFIX), logger, payloads };
 }

@@ -154,6 +154,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
   });
   const procedure = createProcedureHub({
     doc: clients.doc,
+    payloads: clients.payloads,
     tables: clients.tables,
     eventLog: sessionEventLog,
     queue,

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
 import { ConflictError, NotFoundError } from '../errors.js';
+import type { PayloadStore } from '../payloads/store.js';
 import type { Tenant } from '../tenant.js';
 import { batchGet } from './batch-get.js';
 import { buildUpdate, type Condition, ExpressionBuilder } from './expressions.js';
@@ -21,6 +22,8 @@ export interface RepositoryDeps {
   readonly now?: () => Date;
   /** Sees every write (the executor's crash test breaks the process between two). */
   readonly hooks?: WriteHooks;
+  /** Where values over the inline limit go (S3); without it every value stays inline. */
+  readonly payloads?: PayloadStore;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a zod object of any shape
@@ -34,6 +37,8 @@ export interface EntitySpec<S extends AnyObjectSchema> {
   readonly rangeKey: keyof z.infer<S> & string;
   /** True where `partition_key` is the table's hash key (coordinations); else the tenant GSI is used. */
   readonly tenantIsHashKey?: boolean;
+  /** String fields that may be large: stored in S3 behind a reference when over the inline limit. */
+  readonly largeFields?: readonly string[];
 }
 
 export interface QueryOptions {
@@ -60,6 +65,13 @@ export function createEntityRepository<S extends AnyObjectSchema>(
   const keyNames = [spec.hashKey, spec.rangeKey] as const;
   const now = () => (deps.now?.() ?? new Date()).toISOString();
   const parse = (item: Record<string, unknown>): T => spec.schema.parse(item) as T;
+  const large = spec.largeFields ?? [];
+  /** An item as read: references resolved (only where the entity has large fields), then validated. */
+  const read = async (tenant: Tenant, item: Record<string, unknown>): Promise<T> =>
+    parse(large.length && deps.payloads ? await deps.payloads.getFields(tenant, item) : item);
+  /** A record about to be written: its large values offloaded. */
+  const stored = <R extends Record<string, unknown>>(tenant: Tenant, record: R): Promise<R> =>
+    large.length && deps.payloads ? deps.payloads.putFields(tenant, record, large) : Promise.resolve(record);
   const keyOf = (key: Key): Key => ({
     [spec.hashKey]: key[spec.hashKey] ?? '',
     [spec.rangeKey]: key[spec.rangeKey] ?? '',
@@ -67,12 +79,15 @@ export function createEntityRepository<S extends AnyObjectSchema>(
   const owned = (item: Record<string, unknown> | undefined, tenant: Tenant) =>
     item !== undefined && item.partition_key === tenant.partitionKey;
 
-  async function queryAll(input: ConstructorParameters<typeof QueryCommand>[0]): Promise<T[]> {
+  async function queryAll(
+    tenant: Tenant,
+    input: ConstructorParameters<typeof QueryCommand>[0],
+  ): Promise<T[]> {
     const items: T[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-      for (const item of page.Items ?? []) items.push(parse(item));
+      items.push(...(await Promise.all((page.Items ?? []).map((item) => read(tenant, item)))));
       start = page.LastEvaluatedKey;
     } while (start);
     return items;
@@ -104,7 +119,7 @@ export function createEntityRepository<S extends AnyObjectSchema>(
   }
 
   const runQuery = (tenant: Tenant, keyCondition: { name: string; value: string }[], options: QueryOptions) =>
-    queryAll(queryInput(tenant, keyCondition, options));
+    queryAll(tenant, queryInput(tenant, keyCondition, options));
 
   return {
     entity: spec.entity,
@@ -114,7 +129,7 @@ export function createEntityRepository<S extends AnyObjectSchema>(
       const { Item } = await doc.send(
         new GetCommand({ TableName: tableName, Key: keyOf(key), ConsistentRead: true }),
       );
-      return owned(Item, tenant) ? parse(Item as Record<string, unknown>) : undefined;
+      return owned(Item, tenant) ? read(tenant, Item as Record<string, unknown>) : undefined;
     },
 
     async get(tenant: Tenant, key: Key): Promise<T> {
@@ -126,7 +141,11 @@ export function createEntityRepository<S extends AnyObjectSchema>(
     /** Results in key order; undefined for a missing key or another tenant's row. */
     async batchGet(tenant: Tenant, keys: readonly Key[]): Promise<(T | undefined)[]> {
       const items = await batchGet(doc, tableName, keyNames, keys.map(keyOf));
-      return items.map((item) => (owned(item, tenant) ? parse(item as Record<string, unknown>) : undefined));
+      return Promise.all(
+        items.map((item) =>
+          owned(item, tenant) ? read(tenant, item as Record<string, unknown>) : undefined,
+        ),
+      );
     },
 
     /** Every row under one hash key (optionally an LSI range value), filtered. */
@@ -185,12 +204,13 @@ export function createEntityRepository<S extends AnyObjectSchema>(
         updated_at: stamp,
       });
       const b = new ExpressionBuilder();
+      const Item = await stored(tenant, item as Record<string, unknown>);
       try {
         await hookedWrite(deps.hooks, `${spec.table}_insert`, () =>
           doc.send(
             new PutCommand({
               TableName: tableName,
-              Item: item,
+              Item,
               ConditionExpression: `attribute_not_exists(${b.name(spec.rangeKey)})`,
               ExpressionAttributeNames: b.names,
             }),
@@ -210,7 +230,7 @@ export function createEntityRepository<S extends AnyObjectSchema>(
       spec.schema.partial().parse(fields);
       const b = new ExpressionBuilder();
       const update = buildUpdate(
-        { ...fields, updated_at: now() },
+        await stored(tenant, { ...fields, updated_at: now() } as Record<string, unknown>),
         [...keyNames, 'partition_key', 'created_at'],
         b,
       );
@@ -228,7 +248,7 @@ export function createEntityRepository<S extends AnyObjectSchema>(
             }),
           ),
         );
-        return parse(Attributes as Record<string, unknown>);
+        return await read(tenant, Attributes as Record<string, unknown>);
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException)
           throw new NotFoundError(spec.entity, keyOf(key));
@@ -251,13 +271,16 @@ export function createEntityRepository<S extends AnyObjectSchema>(
             }),
           ),
         );
-        return parse(Attributes as Record<string, unknown>);
+        return await read(tenant, Attributes as Record<string, unknown>);
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException)
           throw new NotFoundError(spec.entity, keyOf(key));
         throw error;
       }
     },
+
+    /** Offloads a record's large fields (for writes the generic methods do not make: transitions). */
+    stored,
   };
 }
 

@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableNames } from '../db/tables.js';
 import { listSessionEvents, ownerOfSessionLog } from '../events/event-log.js';
 import type { SessionEvent } from '../events/publisher.js';
+import type { PayloadStore } from '../payloads/store.js';
 import type { Tenant } from '../tenant.js';
 
 /**
@@ -17,11 +18,17 @@ export interface EventLogReader {
 export function createEventLogReader(deps: {
   doc: DynamoDBDocumentClient;
   tables: TableNames;
+  /** Resolves references to large values, so replayed events are whole. */
+  payloads?: PayloadStore;
 }): EventLogReader {
   const table = deps.tables.sessionEvents;
   return {
     after: (tenant, sessionUuid, afterSeq, limit) =>
-      listSessionEvents(deps.doc, table, tenant, sessionUuid, { after: afterSeq, limit }),
+      listSessionEvents(deps.doc, table, tenant, sessionUuid, {
+        after: afterSeq,
+        limit,
+        payloads: deps.payloads,
+      }),
 
     ownerOf: (sessionUuid) => ownerOfSessionLog(deps.doc, table, sessionUuid),
   };

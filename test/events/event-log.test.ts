@@ -1,3 +1,4 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createEventLog, MAX_EVENTS_PER_ITEM, type NewSessionEvent } from '../../src/events/event-log.js';
 import type { SessionEvent } from '../../src/events/publisher.js';
@@ -49,7 +50,29 @@ describe('session event log', () => {
       many.slice(MAX_EVENTS_PER_ITEM - 1).map((e) => (e.data as { i?: number }).i),
     );
     expect(await log.list(tenantB, 's2')).toEqual([]);
-    const big = await log.append(tenantA, 's2', [raw('agent_output', { output: 'y'.repeat(200_000) })]);
-    expect(String(big[0]?.data.output)).toContain('[truncated');
+    const [big] = await log.append(tenantA, 's2', [raw('agent_output', { output: 'y'.repeat(200_000) })]);
+    // Without a payload store the log keeps a cut copy; subscribers were given the value whole.
+    expect(String(big?.data.output)).toHaveLength(200_000);
+    const [stored] = await log.list(tenantA, 's2', { after: (big?.seq ?? 1) - 1 });
+    expect(String(stored?.data.output)).toContain('[truncated');
+  });
+
+  it('with a payload store, a large value lives in S3 behind a reference and lists back whole', async () => {
+    const env = await createTestEnv();
+    const log = createEventLog({ ...env.clients });
+    const output = 'z'.repeat(300_000);
+    await log.append(tenantA, 's3', [raw('agent_output', { output, small: 'kept inline' })]);
+    const { Items } = await env.clients.doc.send(
+      new QueryCommand({
+        TableName: env.clients.tables.sessionEvents,
+        KeyConditionExpression: 'session_uuid = :s',
+        ExpressionAttributeValues: { ':s': 's3' },
+      }),
+    );
+    expect(JSON.stringify(Items).length).toBeLessThan(2_000);
+    expect(Items?.[0]?.events[0].data.output.payload_ref.key).toMatch(/^payloads\/endpoint-a%23part-1\//);
+    const [listed] = await log.list(tenantA, 's3');
+    expect(listed?.data).toEqual({ output, small: 'kept inline' });
+    await expect(log.list(tenantB, 's3')).resolves.toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { AuditFields, IdSchema, StringSetSchema } from '../common/fields.js';
+import { AuditFields, IdSchema, LargeTextSchema, StringSetSchema } from '../common/fields.js';
 import { AgentSchema } from '../coordination/model.js';
 import { AgentActionSchema } from '../task/model.js';
 
@@ -27,9 +27,9 @@ export const SessionAgentSchema = z.object({
   coordination_uuid: IdSchema,
   agent_uuid: IdSchema,
   agent_action: AgentActionSchema.default({ predecessors: [], primary_path: true }),
-  user_input: z.string().max(100_000).optional().nullable(),
-  agent_input: z.string().max(400_000).optional().nullable(),
-  agent_output: z.string().max(400_000).optional().nullable(),
+  user_input: LargeTextSchema.optional().nullable(),
+  agent_input: LargeTextSchema.optional().nullable(),
+  agent_output: LargeTextSchema.optional().nullable(),
   in_degree: z.number().int().min(0).default(0),
   state: SessionAgentStateSchema.default('initial'),
   notes: z.string().max(100_000).optional().nullable(),
@@ -60,3 +60,6 @@ export const SessionAgentSchema = z.object({
   ...AuditFields,
 });
 export type SessionAgent = z.infer<typeof SessionAgentSchema>;
+
+/** Stored in S3 behind a reference when over the inline limit. */
+export const SESSION_AGENT_LARGE_FIELDS = ['user_input', 'agent_input', 'agent_output'] as const;

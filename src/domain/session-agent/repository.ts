@@ -3,7 +3,7 @@ import type { Condition } from '../../db/expressions.js';
 import { inCondition } from '../../db/expressions.js';
 import type { Tenant } from '../../tenant.js';
 import { sessionAgentKey } from './keys.js';
-import { type SessionAgent, SessionAgentSchema } from './model.js';
+import { SESSION_AGENT_LARGE_FIELDS, type SessionAgent, SessionAgentSchema } from './model.js';
 import { createSessionAgentSteering } from './steering.js';
 import { createSessionAgentTransitions } from './transitions.js';
 
@@ -27,6 +27,7 @@ export function createSessionAgentRepository(deps: RepositoryDeps) {
     schema: SessionAgentSchema,
     hashKey: 'session_uuid',
     rangeKey: 'session_agent_uuid',
+    largeFields: SESSION_AGENT_LARGE_FIELDS,
   });
   const key = sessionAgentKey;
   return {

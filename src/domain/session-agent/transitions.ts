@@ -3,7 +3,7 @@ import type { RepositoryDeps } from '../../db/entity-repository.js';
 import { type Condition, type UpdateSpec, where } from '../../db/expressions.js';
 import type { Tenant } from '../../tenant.js';
 import { type SessionAgentKey, sessionAgentKeyOf } from './keys.js';
-import { type SessionAgent, SessionAgentSchema, type SessionAgentState } from './model.js';
+import { SESSION_AGENT_LARGE_FIELDS, type SessionAgent, type SessionAgentState } from './model.js';
 
 export type DecrementResult = 'reached_zero' | 'decremented' | 'already_counted';
 export interface Decrement {
@@ -13,6 +13,14 @@ export interface Decrement {
 }
 
 const UPDATED_BY = 'procedure-hub';
+
+/** What a terminal write returns: the row's state and edges at that moment (ALL_NEW of the same request). */
+export interface RowAfter {
+  readonly state: SessionAgentState;
+  readonly successor_uuids: string[];
+  readonly predecessor_uuids: string[];
+  readonly run_uuid: string | null;
+}
 
 /**
  * The executor's conditional transitions of a SessionAgent (docs/EXECUTOR.md):
@@ -33,11 +41,15 @@ export function createSessionAgentTransitions(deps: RepositoryDeps) {
     condition: Condition,
     returnValues: 'NONE' | 'ALL_NEW' = 'NONE',
   ) {
+    // Large values (outputs, inputs) go to S3 first; the item keeps their references.
+    const set = deps.payloads
+      ? await deps.payloads.putFields(tenant, change.set ?? {}, SESSION_AGENT_LARGE_FIELDS)
+      : change.set;
     return conditionalUpdate(deps, {
       label,
       table,
       key: sessionAgentKeyOf(key),
-      update: { ...change, set: { ...change.set, updated_at: now(), updated_by: UPDATED_BY } },
+      update: { ...change, set: { ...set, updated_at: now(), updated_by: UPDATED_BY } },
       condition: where.and(where.eq('partition_key', tenant.partitionKey), condition),
       returnValues,
     });
@@ -49,9 +61,17 @@ export function createSessionAgentTransitions(deps: RepositoryDeps) {
    * its terminal write, so an edge a plan modification added before that
    * write is never missed (docs/EXECUTOR.md, "Modification").
    */
-  const after = async (result: Promise<Record<string, unknown> | false>) => {
+  const after = async (result: Promise<Record<string, unknown> | false>): Promise<RowAfter | undefined> => {
     const item = await result;
-    return item === false ? undefined : SessionAgentSchema.parse(item);
+    if (item === false) return undefined;
+    // Only the bookkeeping: large fields may be S3 references here, resolved by readers, not by this.
+    const strings = (value: unknown) => (Array.isArray(value) ? value.map(String) : []);
+    return {
+      state: String(item.state) as SessionAgentState,
+      successor_uuids: strings(item.successor_uuids),
+      predecessor_uuids: strings(item.predecessor_uuids),
+      run_uuid: typeof item.run_uuid === 'string' ? item.run_uuid : null,
+    };
   };
 
   return {
@@ -102,7 +122,7 @@ export function createSessionAgentTransitions(deps: RepositoryDeps) {
       token: string,
       fields: {
         state: SessionAgentState;
-        agent_input: string;
+        agent_input?: string;
         agent_output?: string;
         thread_uuid?: string;
         run_uuid?: string;

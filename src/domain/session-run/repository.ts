@@ -1,7 +1,7 @@
 import { createEntityRepository, type RepositoryDeps } from '../../db/entity-repository.js';
 import type { Condition } from '../../db/expressions.js';
 import type { Tenant } from '../../tenant.js';
-import { type SessionRun, SessionRunSchema } from './model.js';
+import { SESSION_RUN_LARGE_FIELDS, type SessionRun, SessionRunSchema } from './model.js';
 
 export interface SessionRunFilter {
   readonly sessionUuid?: string;
@@ -17,6 +17,7 @@ export function createSessionRunRepository(deps: RepositoryDeps) {
     schema: SessionRunSchema,
     hashKey: 'session_uuid',
     rangeKey: 'run_uuid',
+    largeFields: SESSION_RUN_LARGE_FIELDS,
   });
   const key = (sessionUuid: string, runUuid: string) => ({ session_uuid: sessionUuid, run_uuid: runUuid });
   return {

@@ -5,6 +5,7 @@ import type { WriteHooks } from '../../db/write-hooks.js';
 import type { Repositories } from '../../domain/repositories.js';
 import type { EventLog, NewSessionEvent } from '../../events/event-log.js';
 import type { SessionEvent } from '../../events/publisher.js';
+import type { PayloadStore } from '../../payloads/store.js';
 import type { WorkQueue } from '../../queue/port.js';
 import type { RuntimeResolver } from '../../runtimes/port.js';
 import type { Tenant } from '../../tenant.js';
@@ -32,6 +33,8 @@ export interface ProcedureHubDeps {
   readonly policyDefaults?: Partial<ResolvedPolicy>;
   /** First retry delay of agent calls (doubles each retry, with jitter). */
   readonly retryBaseMs?: number;
+  /** Large values (outputs, inputs) to S3 and back; without it every value stays inline. */
+  readonly payloads?: PayloadStore;
   /** Crash-test hook: sees every write (state, run, event log, idempotency key). */
   readonly faults?: WriteHooks;
   /** How long a claim holds without a heartbeat (default 30 s): a dead worker's agent is free after it. */

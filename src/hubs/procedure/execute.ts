@@ -1,8 +1,10 @@
 import type { Session } from '../../domain/session/model.js';
 import { type SessionAgentKey, sessionAgentKeyOf } from '../../domain/session-agent/keys.js';
 import type { SessionAgent } from '../../domain/session-agent/model.js';
+import type { RowAfter } from '../../domain/session-agent/transitions.js';
 import { sessionEvent } from '../../events/session-events.js';
 import { newId } from '../../ids.js';
+import { unstorableReason } from '../../payloads/reference.js';
 import { tenantFields } from '../../queue/messages.js';
 import type { Tenant } from '../../tenant.js';
 import { type ActionAgentView, type ActionResult, hasActionFunction } from './actions.js';
@@ -137,7 +139,6 @@ async function runClaimedAgent(
   executingRecorded: Promise<unknown>,
   heartbeat: Heartbeat,
 ): Promise<void> {
-  const key = { session_uuid: agent.session_uuid, session_agent_uuid: agent.session_agent_uuid };
   const policy = policyOf(ctx, session);
   const agentConfig = agent.agent_config ?? (await configFromCoordination(ctx, tenant, agent));
   const input = buildAgentInput(
@@ -172,47 +173,35 @@ async function runClaimedAgent(
     await executingRecorded;
     const stopped = heartbeat.stopReason();
     if (stopped) return onRunStopped(ctx, tenant, session, agent, token, input, stopped, slotted);
-    const reason = errorMessage(error);
-    const failed = await ctx.repos.sessionAgents.finishRun(tenant, key, token, {
-      state: 'failed',
-      agent_input: input,
-      notes: reason,
-    });
-    if (!failed) return;
-    await ctx.record(tenant, agent.session_uuid, [sessionEvent.agentState(agent, 'failed', reason)]);
-    if (slotted) await releaseSlot(ctx, tenant, session, agent);
-    await onAgentFailed(ctx, tenant, session, { ...agent, state: 'failed', notes: reason }, reason);
+    await failClaimedAgent(ctx, tenant, session, agent, token, slotted, errorMessage(error), input);
     return;
   }
 
   await executingRecorded; // keeps "executing" before "completed" in the log
   const runUuid = newId();
-  await ctx.repos.sessionRuns.insert(tenant, {
-    session_uuid: agent.session_uuid,
-    run_uuid: runUuid,
-    thread_uuid: usedThread,
-    agent_uuid: agent.agent_uuid,
-    coordination_uuid: agent.coordination_uuid,
-    async_task_uuid: asyncTaskUuid ?? null,
-    session_agent_uuid: agent.session_agent_uuid,
-    user_query: input,
-    answer: output,
-    status: 'completed',
-    user_id: userId,
-    updated_by: 'procedure-hub',
-  });
   const next = agent.agent_action.user_in_the_loop
     ? 'wait_for_user_input'
     : hasActionFunction(agent.agent_action.action_function)
       ? 'pending'
       : 'completed';
-  const finished = await ctx.repos.sessionAgents.finishRun(tenant, key, token, {
-    state: next,
-    agent_input: input,
-    agent_output: output,
-    thread_uuid: usedThread,
-    run_uuid: runUuid,
-  });
+  let finished: RowAfter | undefined;
+  try {
+    finished = await recordResult(ctx, tenant, agent, token, {
+      runUuid,
+      usedThread,
+      asyncTaskUuid,
+      userId,
+      input,
+      output,
+      next,
+    });
+  } catch (error) {
+    // A value that cannot be stored even in S3 fails this agent (with the reason), never the session's progress.
+    const reason = unstorableReason(error);
+    if (reason === undefined) throw error;
+    await failClaimedAgent(ctx, tenant, session, agent, token, slotted, reason);
+    return;
+  }
   if (!finished) return; // the claim expired and another delivery took over: its result stands
   heartbeat.end();
   const recorded = ctx.record(tenant, agent.session_uuid, [
@@ -224,8 +213,15 @@ async function runClaimedAgent(
     sessionEvent.agentOutput(agent.session_agent_uuid, output),
     sessionEvent.agentState(agent, next),
   ]);
-  // The row as the terminal write left it: its successors include any edge a modification added before.
-  const done: SessionAgent = finished;
+  // The edges as the terminal write left them: they include any edge a modification added before it.
+  const done: SessionAgent = {
+    ...agent,
+    state: next,
+    agent_input: input,
+    agent_output: output,
+    thread_uuid: usedThread,
+    successor_uuids: finished.successor_uuids,
+  };
   // The events and the successors' decrements are independent writes: both go at once.
   await Promise.all([
     recorded,
@@ -235,6 +231,70 @@ async function runClaimedAgent(
       else if (next === 'pending') await runAction(ctx, tenant, session, done);
     })(),
   ]);
+}
+
+interface RunResult {
+  readonly runUuid: string;
+  readonly usedThread: string;
+  readonly asyncTaskUuid?: string;
+  readonly userId: string;
+  readonly input: string;
+  readonly output: string;
+  readonly next: 'wait_for_user_input' | 'pending' | 'completed';
+}
+
+/** The SessionRun, then `executing -> next` with the output (false: the claim was taken over). */
+async function recordResult(
+  ctx: HubContext,
+  tenant: Tenant,
+  agent: SessionAgent,
+  token: string,
+  run: RunResult,
+): Promise<RowAfter | undefined> {
+  await ctx.repos.sessionRuns.insert(tenant, {
+    session_uuid: agent.session_uuid,
+    run_uuid: run.runUuid,
+    thread_uuid: run.usedThread,
+    agent_uuid: agent.agent_uuid,
+    coordination_uuid: agent.coordination_uuid,
+    async_task_uuid: run.asyncTaskUuid ?? null,
+    session_agent_uuid: agent.session_agent_uuid,
+    user_query: run.input,
+    answer: run.output,
+    status: 'completed',
+    user_id: run.userId,
+    updated_by: 'procedure-hub',
+  });
+  return ctx.repos.sessionAgents.finishRun(tenant, sessionAgentKeyOf(agent), token, {
+    state: run.next,
+    agent_input: run.input,
+    agent_output: run.output,
+    thread_uuid: run.usedThread,
+    run_uuid: run.runUuid,
+  });
+}
+
+/** `executing -> failed` with the reason, then the failure policy (fail_fast or continue). */
+async function failClaimedAgent(
+  ctx: HubContext,
+  tenant: Tenant,
+  session: Session,
+  agent: SessionAgent,
+  token: string,
+  slotted: boolean,
+  reason: string,
+  input?: string,
+): Promise<void> {
+  const key = sessionAgentKeyOf(agent);
+  const failed = await ctx.repos.sessionAgents.finishRun(tenant, key, token, {
+    state: 'failed',
+    ...(input !== undefined && { agent_input: input }),
+    notes: reason,
+  });
+  if (!failed) return;
+  await ctx.record(tenant, agent.session_uuid, [sessionEvent.agentState(agent, 'failed', reason)]);
+  if (slotted) await releaseSlot(ctx, tenant, session, agent);
+  await onAgentFailed(ctx, tenant, session, { ...agent, state: 'failed', notes: reason }, reason);
 }
 
 /** A `pending` agent's action function: leased (one runner at a time), then `completed` or `failed`. */
@@ -294,7 +354,12 @@ export async function runAction(
       : []),
     sessionEvent.agentState(agent, 'completed', result.notes || undefined),
   ]);
-  await onAgentCompleted(ctx, tenant, completed);
+  await onAgentCompleted(ctx, tenant, {
+    ...agent,
+    state: 'completed',
+    agent_output: result.agent_output ?? agent.agent_output,
+    successor_uuids: completed.successor_uuids,
+  });
 }
 
 /**

@@ -59,6 +59,7 @@ export function createProcedureHub(deps: ProcedureHubDeps): ProcedureHub {
     tables: deps.tables,
     now: () => new Date(clock.now()),
     hooks: deps.faults,
+    payloads: deps.payloads,
   });
   const write = <T>(label: string, run: () => Promise<T>) => hookedWrite(deps.faults, label, run);
   const ctx: HubContext = {

@@ -188,6 +188,11 @@ export async function submitUserInput(
   if (next === 'pending') {
     await dispatchAgents(ctx, tenant, sessionKey, [agent.session_agent_uuid]); // the action runs in the consumer
   } else {
-    await onAgentCompleted(ctx, tenant, answered);
+    await onAgentCompleted(ctx, tenant, {
+      ...agent,
+      state: 'completed',
+      user_input: input.userInput,
+      successor_uuids: answered.successor_uuids,
+    });
   }
 }
