@@ -125,6 +125,14 @@ export const tableDefinitions = {
     globalIndexes: [{ name: 'topic-index', hashKey: s('topic'), rangeKey: s('subscriber') }],
     ttlAttribute: 'expires_at',
   },
+  /** Changes of running sessions' plans: the audit trail of modifyProcedureTaskSession (with approvals). */
+  planModifications: {
+    name: 'plan_modifications',
+    hashKey: s('session_uuid'),
+    rangeKey: s('modification_uuid'),
+    localIndexes: [],
+    globalIndexes: [],
+  },
   /** Idempotency keys: public execute-task messages, schedule firings, operation-hub asks. */
   idempotency: {
     name: 'idempotency',

@@ -1,6 +1,7 @@
 import type { RepositoryDeps } from '../db/entity-repository.js';
 import { createCoordinationRepository } from './coordination/repository.js';
 import { createIdempotencyKeys } from './idempotency/repository.js';
+import { createPlanModificationRepository } from './plan-modification/repository.js';
 import { createSessionRepository } from './session/repository.js';
 import { createSessionAgentRepository } from './session-agent/repository.js';
 import { createSessionRunRepository } from './session-run/repository.js';
@@ -17,6 +18,7 @@ export function createRepositories(deps: RepositoryDeps) {
     sessionAgents: createSessionAgentRepository(deps),
     sessionRuns: createSessionRunRepository(deps),
     idempotencyKeys: createIdempotencyKeys(deps),
+    planModifications: createPlanModificationRepository(deps),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

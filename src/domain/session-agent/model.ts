@@ -55,6 +55,8 @@ export const SessionAgentSchema = z.object({
    * aborts the runtime call (the way cancel reaches other workers).
    */
   abort_requested: z.string().max(4096).optional().nullable(),
+  /** Bumped by every plan modification of this agent's edge lists (their optimistic lock). */
+  edges_version: z.number().int().min(0).optional(),
   /** How many redrives reset this agent to run again (attempts counts the claims). */
   redrives: z.number().int().min(0).optional(),
   ...AuditFields,

@@ -1,4 +1,5 @@
 import { hookedWrite } from '../../db/write-hooks.js';
+import type { PlanModification } from '../../domain/plan-modification/model.js';
 import { createRepositories } from '../../domain/repositories.js';
 import type { Session } from '../../domain/session/model.js';
 import type { EventLog } from '../../events/event-log.js';
@@ -8,6 +9,7 @@ import { createActionRegistry } from './actions.js';
 import { type HubContext, type Invocation, type ProcedureHubDeps, systemClock } from './context.js';
 import { executeAgent } from './execute.js';
 import { createRunRegistry } from './heartbeat.js';
+import { decideModification, type ModifyRequest, modifySession } from './modify.js';
 import { failSession } from './progress.js';
 import { findSessionKey, type ResumeReport, resumeSession, submitUserInput } from './resume.js';
 import { type ExecuteTaskSessionInput, executeProcedureTaskSession, startSession } from './start.js';
@@ -15,6 +17,7 @@ import { cancelSession, pauseSession, redriveSession, type SteerRequest } from '
 import { type SweepOptions, type SweepReport, sweepSessions } from './sweep.js';
 
 export type { ProcedureHubDeps } from './context.js';
+export type { ModifyRequest } from './modify.js';
 export type { ResumeReport } from './resume.js';
 export type { ExecuteTaskSessionInput } from './start.js';
 export type { SteerRequest } from './steer.js';
@@ -45,6 +48,20 @@ export interface ProcedureHub {
   handleMessage(message: ProcedureMessage, invocation?: Invocation): Promise<void>;
   /** A message that failed for good (last receive, or read from the DLQ): fail its session with the reason. */
   handlePoisonMessage(message: ProcedureMessage, reason: string): Promise<void>;
+  /** Changes the not-started part of a running session's plan (validated whole; stored records; optional approval). */
+  modifyProcedureTaskSession(
+    tenant: Tenant,
+    sessionUuid: string,
+    request: ModifyRequest,
+  ): Promise<PlanModification[]>;
+  /** Approves (then applies) or rejects a requested plan modification. */
+  decidePlanModification(
+    tenant: Tenant,
+    sessionUuid: string,
+    decision: { modificationUuid: string; approve: boolean; reason?: string | null; by: string },
+  ): Promise<PlanModification>;
+  /** Every plan modification of a session, oldest first. */
+  planModifications(tenant: Tenant, sessionUuid: string): Promise<PlanModification[]>;
   /** Resumes what expired leases and lost dispatches left behind, reading only running sessions. */
   sweep(options?: SweepOptions): Promise<SweepReport>;
 }
@@ -91,6 +108,14 @@ export function createProcedureHub(deps: ProcedureHubDeps): ProcedureHub {
     redriveProcedureTaskSession: (tenant, sessionUuid, request) =>
       redriveSession(ctx, tenant, sessionUuid, request),
     sweep: (options) => sweepSessions(ctx, options),
+    modifyProcedureTaskSession: (tenant, sessionUuid, request) =>
+      modifySession(ctx, tenant, sessionUuid, request),
+    decidePlanModification: (tenant, sessionUuid, decision) =>
+      decideModification(ctx, tenant, sessionUuid, decision),
+    planModifications: async (tenant, sessionUuid) => {
+      await findSessionKey(ctx, tenant, sessionUuid); // NOT_FOUND for another tenant's session
+      return repos.planModifications.listOfSession(tenant, sessionUuid);
+    },
 
     async handleMessage(message, invocation = {}) {
       const tenant = tenantOfMessage(message);
