@@ -13,6 +13,7 @@ import './subscription.js';
 import './session-events.js';
 import './procedure.js';
 import './procedure-steering.js';
+import './plan-modification.js';
 import './operation.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
