@@ -142,7 +142,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
   // One event log for both hubs: it numbers each session's events and hands them to the fan-out.
   const sessionEventLog = createEventLog({ ...clients, publisher, logger });
   const queue = config.WORK_QUEUE_URL
-    ? createSqsWorkQueue({ sqs: clients.sqs, queueUrl: config.WORK_QUEUE_URL })
+    ? createSqsWorkQueue({ sqs: clients.sqs, queueUrl: config.WORK_QUEUE_URL, payloads: clients.payloads })
     : missingQueue;
   services.operation = createOperationHub({
     repos,
@@ -188,6 +188,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
       logger,
     });
   const handleQueueEvent = createSqsHandler({
+    payloads: clients.payloads,
     procedure,
     routes: {
       graphql_operation: (message) =>
@@ -218,7 +219,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     procedure,
     queue,
     handleQueueEvent,
-    handleDeadLetters: createDlqHandler({ procedure, logger }),
+    handleDeadLetters: createDlqHandler({ procedure, logger, payloads: clients.payloads }),
     fireSchedule,
     httpContext: (caller) => ({ transport: 'http', caller, repos, logger, services }),
   };

@@ -10,6 +10,7 @@ import type { Construct } from 'constructs';
 import { EngineAlarms } from '../constructs/alarms.js';
 import { EngineTables } from '../constructs/engine-tables.js';
 import { createHandlerFunction, type HandlerName } from '../constructs/handler-function.js';
+import { PayloadBucket } from '../constructs/payload-bucket.js';
 import { ScheduleTarget } from '../constructs/schedule-target.js';
 import { EngineWebSocketApi } from '../constructs/websocket-api.js';
 import { WorkQueue } from '../constructs/work-queue.js';
@@ -41,6 +42,7 @@ export class EngineStack extends Stack {
       removalPolicy,
       deletionProtection: s.deletionProtection,
     });
+    const payloads = new PayloadBucket(this, 'Payloads', { removalPolicy });
     const work = new WorkQueue(this, 'Work', {
       maxReceiveCount: s.maxReceiveCount,
       visibilityTimeout: Duration.seconds(s.workerTimeoutSeconds * 6),
@@ -88,6 +90,7 @@ export class EngineStack extends Stack {
       WORK_QUEUE_ARN: work.queue.queueArn,
       SCHEDULE_GROUP_NAME: schedules.group.scheduleGroupName,
       SCHEDULER_ROLE_ARN: schedules.role.roleArn,
+      ACE_PAYLOAD_BUCKET: payloads.bucket.bucketName,
     };
     const engineFunction = (
       name: 'ws' | 'http' | 'sqs',
@@ -151,6 +154,7 @@ export class EngineStack extends Stack {
       // Failing a session writes its rows and events, and pushes the events to subscribers.
       dlq.addEnvironment('WS_CALLBACK_URL', webSocket.stage.callbackUrl);
       tables.grantItemAccess(dlq);
+      payloads.grantPayloadAccess(dlq);
       work.queue.grantSendMessages(dlq);
       webSocket.api.grantManageConnections(dlq);
     }
@@ -158,6 +162,7 @@ export class EngineStack extends Stack {
     for (const fn of [ws, http, sqs]) {
       fn.addEnvironment('WS_CALLBACK_URL', webSocket.stage.callbackUrl);
       tables.grantItemAccess(fn);
+      payloads.grantPayloadAccess(fn);
       work.queue.grantSendMessages(fn);
       webSocket.api.grantManageConnections(fn);
       schedules.grantManageSchedules(fn);

@@ -32,6 +32,10 @@ const bytesOf = (text: string) => Buffer.byteLength(text, 'utf8');
 export function createPayloadStore(deps: PayloadStoreDeps) {
   const inlineMax = deps.inlineMaxBytes ?? DEFAULT_INLINE_MAX_BYTES;
   const offloading = deps.s3 !== undefined && deps.bucket !== undefined;
+  // Objects this process wrote (or is writing), by content key: one value is stored in several
+  // places (the run's answer, the agent's output, its event) and is uploaded once, never rewritten
+  // while a reader may be reading it.
+  const written = new Map<string, Promise<void>>();
 
   async function putObject(key: string, body: string) {
     if (!deps.s3 || !deps.bucket)
@@ -70,7 +74,14 @@ export function createPayloadStore(deps: PayloadStoreDeps) {
       if (bytes > MAX_PAYLOAD_BYTES) throw new PayloadTooLargeError(bytes, `over ${MAX_PAYLOAD_BYTES} bytes`);
       const sha256 = createHash('sha256').update(value, 'utf8').digest('hex');
       const key = payloadKey(tenant, sha256);
-      await putObject(key, value);
+      let upload = written.get(key);
+      if (!upload) {
+        if (written.size > 10_000) written.clear();
+        upload = putObject(key, value);
+        written.set(key, upload);
+        upload.catch(() => written.delete(key));
+      }
+      await upload;
       return { payload_ref: { key, bytes, sha256 } };
     },
 

@@ -2,7 +2,9 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Logger } from 'pino';
+import type { PayloadStore } from '../payloads/store.js';
 import { type QueueMessage, QueueMessageSchema, type QueueMessageType } from './messages.js';
+import { decodeBody } from './offload.js';
 
 /** What a route learns of the invocation it runs in. */
 export interface InvocationInfo {
@@ -36,6 +38,8 @@ export interface ConsumerDeps {
   readonly onPoison?: (message: QueueMessage, reason: string) => Promise<void>;
   /** When given, a failed message is hidden for an exponentially growing time: no hot retry loop. */
   readonly backoff?: { readonly sqs: SQSClient; readonly queueUrl: string; readonly baseSeconds?: number };
+  /** Reads back bodies that were too large for SQS (offload.ts). */
+  readonly payloads?: PayloadStore;
 }
 
 export class UnroutableMessageError extends Error {
@@ -68,7 +72,7 @@ export function createSqsConsumer(deps: ConsumerDeps) {
   async function handleRecord(record: SQSRecord, context?: Context): Promise<void> {
     let message: QueueMessage | undefined;
     try {
-      message = parseQueueMessage(record.body);
+      message = parseQueueMessage(await decodeBody(record.body, deps.payloads));
       const route = deps.routes[message.type] as
         | ((m: QueueMessage, r: SQSRecord, i: InvocationInfo) => Promise<void>)
         | undefined;
@@ -120,6 +124,7 @@ export function createSqsConsumer(deps: ConsumerDeps) {
  */
 export function createDeadLetterConsumer(deps: {
   readonly logger: Logger;
+  readonly payloads?: PayloadStore;
   readonly onPoison: (message: QueueMessage, reason: string) => Promise<void>;
 }) {
   return async function handleDeadLetters(event: SQSEvent): Promise<SQSBatchResponse> {
@@ -129,7 +134,7 @@ export function createDeadLetterConsumer(deps: {
       async (record: SQSRecord) => {
         let message: QueueMessage;
         try {
-          message = parseQueueMessage(record.body);
+          message = parseQueueMessage(await decodeBody(record.body, deps.payloads));
         } catch (error) {
           deps.logger.error(
             { err: error, body: record.body.slice(0, 1000) },

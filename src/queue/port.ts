@@ -1,4 +1,6 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { PayloadStore } from '../payloads/store.js';
+import { encodeBody } from './offload.js';
 
 /** A message as it goes on the queue: a typed JSON envelope (see messages.ts). */
 export interface Envelope {
@@ -22,8 +24,16 @@ export interface WorkQueue {
 
 const MAX_BATCH = 10;
 
-/** SQS through SendMessageBatch (10 entries a call); any failed entry fails the send. */
-export function createSqsWorkQueue(deps: { sqs: SQSClient; queueUrl: string }): WorkQueue {
+/**
+ * SQS through SendMessageBatch (10 entries a call); any failed entry fails
+ * the send. A body over SQS's 256 KB goes to S3 and the message carries its
+ * reference (the consumer reads it back).
+ */
+export function createSqsWorkQueue(deps: {
+  sqs: SQSClient;
+  queueUrl: string;
+  payloads?: PayloadStore;
+}): WorkQueue {
   return {
     async send(messages, options = {}) {
       const delay =
@@ -34,12 +44,13 @@ export function createSqsWorkQueue(deps: { sqs: SQSClient; queueUrl: string }): 
       for (let i = 0; i < messages.length; i += MAX_BATCH) batches.push(messages.slice(i, i + MAX_BATCH));
       await Promise.all(
         batches.map(async (batch) => {
+          const bodies = await Promise.all(batch.map((message) => encodeBody(message, deps.payloads)));
           const result = await deps.sqs.send(
             new SendMessageBatchCommand({
               QueueUrl: deps.queueUrl,
-              Entries: batch.map((message, i) => ({
+              Entries: bodies.map((body, i) => ({
                 Id: String(i),
-                MessageBody: JSON.stringify(message),
+                MessageBody: body,
                 ...(delay !== undefined && { DelaySeconds: delay }),
               })),
             }),

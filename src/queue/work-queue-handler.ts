@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { PayloadStore } from '../payloads/store.js';
 import {
   createDeadLetterConsumer,
   createSqsConsumer,
@@ -23,6 +24,8 @@ export interface SqsHandlerDeps {
   readonly logger: Logger;
   readonly maxReceiveCount?: number;
   readonly backoff?: Parameters<typeof createSqsConsumer>[0]['backoff'];
+  /** Reads back bodies that were too large for SQS. */
+  readonly payloads?: PayloadStore;
 }
 
 const isProcedureMessage = (m: QueueMessage) =>
@@ -47,6 +50,7 @@ export function createSqsHandler(deps: SqsHandlerDeps) {
     logger: deps.logger,
     maxReceiveCount: deps.maxReceiveCount,
     backoff: deps.backoff,
+    payloads: deps.payloads,
     onPoison: async (message, reason) => {
       if (isProcedureMessage(message))
         await deps.procedure.handlePoisonMessage(message as ProcedureMessage, reason);
@@ -55,9 +59,10 @@ export function createSqsHandler(deps: SqsHandlerDeps) {
 }
 
 /** The DLQ handler: fails the session of every dead-lettered procedure message. */
-export function createDlqHandler(deps: Pick<SqsHandlerDeps, 'procedure' | 'logger'>) {
+export function createDlqHandler(deps: Pick<SqsHandlerDeps, 'procedure' | 'logger' | 'payloads'>) {
   return createDeadLetterConsumer({
     logger: deps.logger,
+    payloads: deps.payloads,
     onPoison: async (message, reason) => {
       if (isProcedureMessage(message))
         await deps.procedure.handlePoisonMessage(message as ProcedureMessage, reason);

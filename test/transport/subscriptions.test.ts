@@ -183,6 +183,41 @@ describe('sessionEvents subscription', () => {
     await clientB.dispose();
   });
 
+  it('loses nothing when posts fail: retried, else left for the next delivery (the cursor waits)', async () => {
+    const session = await newSession(tenantA);
+    const client = wsClient(stack, tokenA);
+    const { received, done } = follow(client, session, 0);
+    await log.append(tenantA, session, [step(1)]);
+    await waitFor(() => received.seqs.length === 1, 'first event');
+    const poster = stack.engine.poster;
+    const realPost = poster.post;
+    try {
+      // API Gateway answers 500 twice: the retries deliver the event
+      let failures = 2;
+      poster.post = async (...args) => {
+        if (failures-- > 0)
+          throw Object.assign(new Error('internal failure'), { name: 'InternalServerErrorException' });
+        return realPost(...args);
+      };
+      await log.append(tenantA, session, [step(2)]);
+      await waitFor(() => received.seqs.length === 2, 'retried event');
+      // Every post fails for a while: the events stay after the cursor, not dropped
+      poster.post = async () => {
+        throw Object.assign(new Error('internal failure'), { name: 'InternalServerErrorException' });
+      };
+      await log.append(tenantA, session, [step(3), step(4)]);
+      const row = await stack.engine.store.listSubscriptions((await connectionsOf(session))[0] ?? '');
+      expect(row[0]?.cursor).toBe(2);
+    } finally {
+      poster.post = realPost;
+    }
+    // The next delivery sends what was left, then the new events
+    await log.append(tenantA, session, [step(5), completed]);
+    await done;
+    expect(received.seqs).toEqual([1, 2, 3, 4, 5, 6]);
+    await client.dispose();
+  });
+
   it('removes a gone connection and its subscriptions when posting fails with GoneException', async () => {
     const session = await newSession(tenantA);
     const ghost = 'ghost-connection=';
@@ -218,6 +253,14 @@ describe('sessionEvents subscription', () => {
     await client.dispose();
   });
 });
+
+/** Connection ids subscribed to a session (from the subscriptions table). */
+async function connectionsOf(sessionUuid: string): Promise<string[]> {
+  const { Items = [] } = await stack.engine.clients.doc.send(
+    new ScanCommand({ TableName: stack.engine.clients.tables.subscriptions }),
+  );
+  return Items.filter((i) => i.session_uuid === sessionUuid).map((i) => String(i.connection_id));
+}
 
 async function subscriptionRows(): Promise<number> {
   const { Items } = await stack.engine.clients.doc.send(
