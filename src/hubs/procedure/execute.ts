@@ -7,19 +7,20 @@ import { newId } from '../../ids.js';
 import { unstorableReason } from '../../payloads/reference.js';
 import { tenantFields } from '../../queue/messages.js';
 import type { Tenant } from '../../tenant.js';
-import { type ActionAgentView, type ActionResult, hasActionFunction } from './actions.js';
+import { hasActionFunction } from './actions.js';
 import type { HubContext, Invocation } from './context.js';
 import { buildAgentInput } from './dag.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
 import {
-  dispatchAgents,
   dispatchWaitingForSlot,
   onAgentCompleted,
   onAgentFailed,
   policyOf,
   sessionKeyOf,
 } from './progress.js';
+import { runAction } from './run-action.js';
 import { errorMessage, runAgentWithPolicy } from './run-agent.js';
+import { onRunStopped } from './run-stopped.js';
 
 /**
  * One `execute_agent` delivery. Whatever the number of deliveries, the
@@ -295,106 +296,6 @@ async function failClaimedAgent(
   await ctx.record(tenant, agent.session_uuid, [sessionEvent.agentState(agent, 'failed', reason)]);
   if (slotted) await releaseSlot(ctx, tenant, session, agent);
   await onAgentFailed(ctx, tenant, session, { ...agent, state: 'failed', notes: reason }, reason);
-}
-
-/** A `pending` agent's action function: leased (one runner at a time), then `completed` or `failed`. */
-export async function runAction(
-  ctx: HubContext,
-  tenant: Tenant,
-  session: Session,
-  agent: SessionAgent,
-): Promise<void> {
-  const key = { session_uuid: agent.session_uuid, session_agent_uuid: agent.session_agent_uuid };
-  const policy = policyOf(ctx, session);
-  const nowMs = ctx.clock.now();
-  if (
-    !(await ctx.repos.sessionAgents.claimAction(tenant, key, nowMs + policy.agent_timeout_ms + 60_000, nowMs))
-  )
-    return;
-  const view = (a: SessionAgent): ActionAgentView => ({
-    session_agent_uuid: a.session_agent_uuid,
-    agent_uuid: a.agent_uuid,
-    agent_name: a.agent_name,
-    subtask_query: a.subtask_query,
-    agent_input: a.agent_input,
-    agent_output: a.agent_output,
-    user_input: a.user_input,
-    state: a.state,
-  });
-  const [predecessors, successors] = await Promise.all([
-    ctx.repos.sessionAgents.batchGetOfSession(tenant, agent.session_uuid, agent.predecessor_uuids),
-    ctx.repos.sessionAgents.batchGetOfSession(tenant, agent.session_uuid, agent.successor_uuids),
-  ]);
-  let result: ActionResult;
-  try {
-    result = await ctx.actions.run(agent.agent_action.action_function as Record<string, unknown>, {
-      tenant,
-      sessionUuid: agent.session_uuid,
-      sessionAgent: view(agent),
-      predecessors: predecessors.map(view),
-      successors: successors.map(view),
-      signal: AbortSignal.timeout(policy.agent_timeout_ms),
-    });
-  } catch (error) {
-    const reason = `action function failed: ${errorMessage(error)}`;
-    if (!(await ctx.repos.sessionAgents.finishAction(tenant, key, { state: 'failed', notes: reason })))
-      return;
-    await ctx.record(tenant, agent.session_uuid, [sessionEvent.agentState(agent, 'failed', reason)]);
-    await onAgentFailed(ctx, tenant, session, { ...agent, state: 'failed', notes: reason }, reason);
-    return;
-  }
-  const completed = await ctx.repos.sessionAgents.finishAction(tenant, key, {
-    state: 'completed',
-    ...result,
-  });
-  if (!completed) return;
-  await ctx.record(tenant, agent.session_uuid, [
-    ...(result.agent_output !== undefined
-      ? [sessionEvent.agentOutput(agent.session_agent_uuid, result.agent_output)]
-      : []),
-    sessionEvent.agentState(agent, 'completed', result.notes || undefined),
-  ]);
-  await onAgentCompleted(ctx, tenant, {
-    ...agent,
-    state: 'completed',
-    agent_output: result.agent_output ?? agent.agent_output,
-    successor_uuids: completed.successor_uuids,
-  });
-}
-
-/**
- * The run was stopped before its runtime call returned. `released`: this
- * worker is ending, so the lease ends now and a fresh delivery takes the
- * agent over at once. `stopped`: cancel reached it (the claim is still ours)
- * or another worker took the claim over (the write below then changes nothing).
- */
-async function onRunStopped(
-  ctx: HubContext,
-  tenant: Tenant,
-  session: Session,
-  agent: SessionAgent,
-  token: string,
-  input: string,
-  reason: 'stopped' | 'released',
-  slotted: boolean,
-): Promise<void> {
-  const key = sessionAgentKeyOf(agent);
-  if (reason === 'released') {
-    if (await ctx.repos.sessionAgents.releaseClaim(tenant, key, token)) {
-      await dispatchAgents(ctx, tenant, sessionKeyOf(agent), [agent.session_agent_uuid]);
-    }
-    return;
-  }
-  const notes = 'cancelled while running: the runtime call was aborted';
-  const cancelled = await ctx.repos.sessionAgents.finishRun(tenant, key, token, {
-    state: 'cancelled',
-    agent_input: input,
-    notes,
-  });
-  if (!cancelled) return;
-  await ctx.record(tenant, agent.session_uuid, [sessionEvent.agentState(agent, 'cancelled', notes)]);
-  await ctx.deps.onAgentCancelled?.(tenant, { ...key, run_uuid: cancelled.run_uuid, reason: notes });
-  if (slotted) await ctx.repos.sessions.releaseSlot(tenant, sessionKeyOf(session), agent.session_agent_uuid);
 }
 
 async function releaseSlot(ctx: HubContext, tenant: Tenant, session: Session, agent: SessionAgent) {
