@@ -45,7 +45,11 @@ export function createSessionAgentSteering(deps: RepositoryDeps) {
         tenant,
         key,
         { set: { lease_until: leaseUntil } },
-        where.and(heldBy(token), where.notExists('abort_requested')),
+        where.and(
+          where.eq('state', 'executing'),
+          where.eq('claim_token', token),
+          where.notExists('abort_requested'),
+        ),
       );
     },
 
