@@ -13,6 +13,8 @@ export interface EngineTablesProps {
   readonly tablePrefix: string;
   readonly removalPolicy: RemovalPolicy;
   readonly deletionProtection: boolean;
+  /** GSIs left out of this deployment (a two-step index addition); unknown names are refused. */
+  readonly deferGlobalIndexes?: readonly string[];
 }
 
 export const DATA_ACTIONS = [
@@ -36,6 +38,10 @@ export class EngineTables extends Construct {
   constructor(scope: Construct, id: string, props: EngineTablesProps) {
     super(scope, id);
     const names = tableNames(props.tablePrefix);
+    const deferred = new Set(props.deferGlobalIndexes ?? []);
+    const known = new Set(Object.values(tableDefinitions).flatMap((d) => d.globalIndexes.map((i) => i.name)));
+    const unknown = [...deferred].filter((name) => !known.has(name));
+    if (unknown.length > 0) throw new Error(`deferGlobalIndexes: no such index: ${unknown.join(', ')}`);
     const entries = (Object.keys(tableDefinitions) as TableKey[]).map((key) => {
       const def = tableDefinitions[key];
       const table = new Table(this, key, {
@@ -56,6 +62,7 @@ export class EngineTables extends Construct {
         });
       }
       for (const index of def.globalIndexes) {
+        if (deferred.has(index.name)) continue;
         table.addGlobalSecondaryIndex({
           indexName: index.name,
           partitionKey: attribute(index.hashKey),

@@ -1,6 +1,6 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import { type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { CfnSchedule, ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
@@ -17,9 +17,11 @@ export interface ScheduleTargetProps {
 export class ScheduleTarget extends Construct {
   readonly group: ScheduleGroup;
   readonly role: Role;
+  private readonly queue: IQueue;
 
   constructor(scope: Construct, id: string, props: ScheduleTargetProps) {
     super(scope, id);
+    this.queue = props.queue;
     const { account } = Stack.of(this);
     this.group = new ScheduleGroup(this, 'Group', { scheduleGroupName: props.groupName });
     this.role = new Role(this, 'Role', {
@@ -31,6 +33,29 @@ export class ScheduleTarget extends Construct {
     this.role.addToPolicy(
       new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.queue.queueArn] }),
     );
+  }
+
+  /**
+   * A message the engine itself needs on a fixed rate (the self-healing
+   * sweep): one schedule in the group, delivered to the work queue with the
+   * same role as the TaskSchedules.
+   */
+  addRecurringMessage(
+    id: string,
+    props: { rate: string; body: Record<string, unknown>; description: string },
+  ) {
+    return new CfnSchedule(this, id, {
+      groupName: this.group.scheduleGroupName,
+      description: props.description,
+      scheduleExpression: props.rate,
+      flexibleTimeWindow: { mode: 'OFF' },
+      target: {
+        arn: this.queue.queueArn,
+        roleArn: this.role.roleArn,
+        input: JSON.stringify(props.body),
+        retryPolicy: { maximumRetryAttempts: 0 }, // the next minute's message is as good as a retry
+      },
+    });
   }
 
   /** Lets a function create/update/delete the group's schedules and hand them this role. */

@@ -53,6 +53,7 @@ export class EngineStack extends Stack {
       tablePrefix,
       removalPolicy,
       deletionProtection: s.deletionProtection,
+      deferGlobalIndexes: s.deferGlobalIndexes,
     });
     const payloads = new PayloadBucket(this, 'Payloads', { removalPolicy });
     const work = new WorkQueue(this, 'Work', {
@@ -62,6 +63,12 @@ export class EngineStack extends Stack {
     const schedules = new ScheduleTarget(this, 'Schedules', {
       groupName: `ace-${s.stage}`,
       queue: work.queue,
+    });
+    // Self-healing: every minute, resume what expired leases and lost dispatches left behind.
+    schedules.addRecurringMessage('Sweep', {
+      rate: 'rate(1 minute)',
+      body: { type: 'sweep_sessions', v: 1 },
+      description: 'Resume stuck procedure sessions (docs/EXECUTOR.md, "Sweeping")',
     });
 
     const common = {

@@ -40,6 +40,12 @@ export const SettingsSchema = z
       .string()
       .regex(/^[A-Za-z0-9_.-]*$/)
       .optional(),
+    /**
+     * GSIs (by name, from src/db/tables.ts) left out of this deployment. CloudFormation adds at most one
+     * GSI per table per update: a stack that lacks two of one table's indexes is updated in two steps,
+     * first with one of them named here, then without (docs/DEPLOY.md).
+     */
+    deferGlobalIndexes: list.default([]),
     /** Deploy region; unset = the CLI's default region (an environment-agnostic template). */
     region: optionalText,
     /** `retain` (default) keeps tables when the stack is deleted; `destroy` removes them (dev stacks). */

@@ -124,7 +124,8 @@ export async function main(
       );
   steer('cancel', 'cancel a session');
   steer('pause', 'pause a session');
-  steer('resume', 'resume a session (today: re-dispatch what is ready, resumeProcedureTaskSession)');
+  steer('resume', 'resume a session: un-pause it and re-dispatch what is ready');
+  steer('redrive', 'run a failed or cancelled session again, keeping completed outputs');
   program
     .command('action')
     .description('run any session mutation of the schema by name')

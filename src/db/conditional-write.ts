@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { conditionHeld } from './condition-held.js';
 import { buildUpdateExpression, type Condition, ExpressionBuilder, type UpdateSpec } from './expressions.js';
 import { hookedWrite, type WriteHooks } from './write-hooks.js';
@@ -66,6 +66,28 @@ export async function conditionalPut(
         new PutCommand({
           TableName: request.table,
           Item: request.item,
+          ConditionExpression,
+          ExpressionAttributeNames: b.names,
+          ...(Object.keys(b.values).length > 0 && { ExpressionAttributeValues: b.values }),
+        }),
+      ),
+    ),
+  );
+}
+
+/** One conditional DeleteItem; false when the condition failed. */
+export async function conditionalDelete(
+  deps: ConditionalWriteDeps,
+  request: { label: string; table: string; key: Record<string, unknown>; condition: Condition },
+): Promise<boolean> {
+  const b = new ExpressionBuilder();
+  const ConditionExpression = b.condition(request.condition);
+  return conditionHeld(() =>
+    hookedWrite(deps.hooks, request.label, () =>
+      deps.doc.send(
+        new DeleteCommand({
+          TableName: request.table,
+          Key: request.key,
           ConditionExpression,
           ExpressionAttributeNames: b.names,
           ...(Object.keys(b.values).length > 0 && { ExpressionAttributeValues: b.values }),

@@ -5,6 +5,7 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type TableDefinition, type TableNames, tableDefinitions } from './tables.js';
@@ -62,6 +63,27 @@ async function waitUntilActive(client: DynamoDBClient, tableName: string): Promi
 }
 
 /**
+ * A table created by an older version (a kept `--data` directory) gets the
+ * global indexes added since (e.g. the sessions' sparse sweep index).
+ */
+async function addMissingGlobalIndexes(client: DynamoDBClient, def: TableDefinition, tableName: string) {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  const input = createTableInput(def, tableName);
+  for (const index of input.GlobalSecondaryIndexes ?? []) {
+    if (present.has(index.IndexName)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: input.AttributeDefinitions,
+        GlobalSecondaryIndexUpdates: [{ Create: index }],
+      }),
+    );
+    await waitUntilActive(client, tableName);
+  }
+}
+
+/**
  * Creates every table that does not exist yet (local servers only; on AWS the
  * CDK stack owns them). Idempotent: an existing table is left as it is.
  */
@@ -75,6 +97,7 @@ export async function createTables(client: DynamoDBClient, names: TableNames): P
         if (!(error instanceof ResourceInUseException)) throw error;
       }
       await waitUntilActive(client, tableName);
+      await addMissingGlobalIndexes(client, def, tableName);
       if ('ttlAttribute' in def && def.ttlAttribute) {
         // dynalite has no UpdateTimeToLive; expiry is an AWS-side cleanup, never relied on for correctness.
         await client

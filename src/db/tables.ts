@@ -71,6 +71,8 @@ export const tableDefinitions = {
       tenantIndex('session_uuid'),
       // A user's sessions across coordinations (sessionList(userId)); tenant-filtered.
       { name: 'user_id-session_uuid-index', hashKey: s('user_id'), rangeKey: s('session_uuid') },
+      // Sparse: only sessions the executor may still owe work carry sweep_shard (the sweeper's reads).
+      { name: 'sweep-index', hashKey: s('sweep_shard'), rangeKey: s('session_uuid') },
     ],
   },
   sessionAgents: {
@@ -142,6 +144,14 @@ export const tableDefinitions = {
     localIndexes: [],
     globalIndexes: [],
     ttlAttribute: 'expires_at',
+  },
+  /** Changes of running sessions' plans: the audit trail of modifyProcedureTaskSession (with approvals). */
+  planModifications: {
+    name: 'plan_modifications',
+    hashKey: s('session_uuid'),
+    rangeKey: s('modification_uuid'),
+    localIndexes: [],
+    globalIndexes: [],
   },
   /** Idempotency keys: public execute-task messages, schedule firings, operation-hub asks. */
   idempotency: {

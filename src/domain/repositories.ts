@@ -3,6 +3,7 @@ import type { RepositoryDeps } from '../db/entity-repository.js';
 import { createMemoryRepository } from '../memory/repository.js';
 import { createCoordinationRepository } from './coordination/repository.js';
 import { createIdempotencyKeys } from './idempotency/repository.js';
+import { createPlanModificationRepository } from './plan-modification/repository.js';
 import { createSessionRepository } from './session/repository.js';
 import { createSessionAgentRepository } from './session-agent/repository.js';
 import { createSessionRunRepository } from './session-run/repository.js';
@@ -22,6 +23,7 @@ export function createRepositories(deps: RepositoryDeps) {
     cache: createCacheRepository(deps),
     memory: createMemoryRepository(deps),
     idempotencyKeys: createIdempotencyKeys(deps),
+    planModifications: createPlanModificationRepository(deps),
   };
 }
 export type Repositories = ReturnType<typeof createRepositories>;

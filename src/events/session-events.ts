@@ -35,6 +35,20 @@ export type SessionStatusEvent = Event<
     recovered?: boolean;
     /** The budget that ended the session (status budget_exceeded). */
     budget?: string;
+    /** Who steered the session here (cancel, pause, resume, redrive). */
+    changed_by?: string;
+    redrive_count?: number;
+  }
+>;
+export type PlanModificationEvent = Event<
+  'plan_modification',
+  {
+    modification_uuid: string;
+    operation: string;
+    status: string;
+    session_agent_uuid?: string;
+    reason?: string;
+    changed_by?: string;
   }
 >;
 export type AgentStateEvent = Event<
@@ -151,7 +165,8 @@ export type NewSessionEvent =
   | ToolCallsDecidedEvent
   | GuardrailFindingsEvent
   | BudgetExceededEvent
-  | PrefetchEvent;
+  | PrefetchEvent
+  | PlanModificationEvent;
 
 export type SessionEventType = NewSessionEvent['type'];
 
@@ -224,4 +239,8 @@ export const sessionEvent = {
     data,
   }),
   prefetch: (data: PrefetchEvent['data']): PrefetchEvent => ({ type: 'prefetch', data }),
+  planModification: (data: PlanModificationEvent['data']): PlanModificationEvent => ({
+    type: 'plan_modification',
+    data,
+  }),
 };

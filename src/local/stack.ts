@@ -24,6 +24,7 @@ import { toFetchRequest, writeFetchResponse } from './http-bridge.js';
 import { startLocalS3 } from './s3-server.js';
 import { seedDemo } from './seed.js';
 import { startLocalSqs } from './sqs-server.js';
+import { startLocalSweeper } from './sweeper.js';
 
 export const LOCAL_STAGE = 'local';
 export const DEMO_TENANT = { endpoint_id: 'demo', part_id: 'local' } as const;
@@ -53,6 +54,8 @@ export interface LocalStackOptions {
   readonly runtimes?: import('../runtimes/port.js').RuntimeResolver;
   /** A metrics sink (tests record EMF lines); from ACE_METRICS (default off) when absent. */
   readonly metrics?: import('../telemetry/metrics.js').Metrics;
+  /** How often the local sweeper resumes stuck sessions (default 15 s, or ACE_SWEEP_INTERVAL_MS). */
+  readonly sweepIntervalMs?: number;
 }
 
 export interface LocalStack {
@@ -177,6 +180,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     logger,
   });
   scheduler.start();
+  const sweeper = startLocalSweeper({
+    sweep: (sweepOptions) => engine.procedure.sweep(sweepOptions),
+    intervalMs: options.sweepIntervalMs ?? Number(process.env.ACE_SWEEP_INTERVAL_MS ?? 15_000),
+    logger,
+  });
 
   const gateway = createLocalGateway(server, {
     stage: LOCAL_STAGE,
@@ -247,6 +255,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     token,
     async close() {
       await scheduler.stop();
+      await sweeper.stop();
       await Promise.all(pollers.map((p) => p.stop()));
       await gateway.close();
       server.closeAllConnections();

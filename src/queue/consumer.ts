@@ -8,12 +8,28 @@ import { consumeMessage } from '../telemetry/queue.js';
 import { type QueueMessage, QueueMessageSchema, type QueueMessageType } from './messages.js';
 import { decodeBody } from './offload.js';
 
+/** What a route learns of the invocation it runs in. */
+export interface InvocationInfo {
+  /** Epoch ms by which long work must hand itself back (Lambda's remaining time less a margin). */
+  readonly deadlineMs?: number;
+}
+
 export type MessageRoutes = {
   readonly [K in QueueMessageType]?: (
     message: Extract<QueueMessage, { type: K }>,
     record: SQSRecord,
+    invocation: InvocationInfo,
   ) => Promise<void>;
 };
+
+/** Time a worker keeps for handing its claims back before Lambda ends it. */
+const RELEASE_MARGIN_MS = 10_000;
+
+function invocationOf(context?: Context): InvocationInfo {
+  if (typeof context?.getRemainingTimeInMillis !== 'function') return {};
+  const remaining = context.getRemainingTimeInMillis();
+  return { deadlineMs: Date.now() + Math.max(0, remaining - Math.min(RELEASE_MARGIN_MS, remaining / 4)) };
+}
 
 export interface ConsumerDeps {
   readonly routes: MessageRoutes;
@@ -57,12 +73,12 @@ export function parseQueueMessage(body: string): QueueMessage {
  * or "nothing to do" (duplicates) and throw to be retried.
  */
 export function createSqsConsumer(deps: ConsumerDeps) {
-  async function handleRecord(record: SQSRecord): Promise<void> {
+  async function handleRecord(record: SQSRecord, context?: Context): Promise<void> {
     let message: QueueMessage | undefined;
     try {
       message = parseQueueMessage(await decodeBody(record.body, deps.payloads));
       const route = deps.routes[message.type] as
-        | ((m: QueueMessage, r: SQSRecord) => Promise<void>)
+        | ((m: QueueMessage, r: SQSRecord, i: InvocationInfo) => Promise<void>)
         | undefined;
       if (!route) throw new UnroutableMessageError(`no handler for message type ${message.type}`);
       const sent = Number(record.attributes?.SentTimestamp);
@@ -70,7 +86,7 @@ export function createSqsConsumer(deps: ConsumerDeps) {
         deps.metrics.add(MetricName.QueueMessageAge, Math.max(0, Date.now() - sent), 'Milliseconds');
       const parsed = message;
       await consumeMessage(record, parsed as Parameters<typeof consumeMessage>[1], () =>
-        route(parsed, record),
+        route(parsed, record, invocationOf(context)),
       );
     } catch (error) {
       await onFailure(record, message, error);

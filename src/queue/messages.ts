@@ -67,6 +67,21 @@ export const ResumeSessionMessageSchema = z.object({
   session_uuid: IdSchema,
 });
 
+/**
+ * The self-healing sweep (EventBridge Scheduler rate(1 minute) on AWS, a
+ * timer locally): resume what an expired lease or a lost dispatch left
+ * behind, across tenants. It carries no tenant: it reads the sparse sweep
+ * index and acts for each session's own tenant.
+ */
+export const SweepSessionsMessageSchema = z
+  .object({ type: z.literal('sweep_sessions'), v: z.literal(1) })
+  .meta({
+    title: 'sweep_sessions',
+    description:
+      'Resume stuck sessions (expired leases, lost dispatches). Sent every minute by the scheduler.',
+  });
+export type SweepSessionsMessage = z.infer<typeof SweepSessionsMessageSchema>;
+
 export const ProcedureMessageSchema = z.discriminatedUnion('type', [
   ExecuteTaskMessageSchema,
   StartSessionMessageSchema,
@@ -86,6 +101,7 @@ export const QueueMessageSchema = z.discriminatedUnion('type', [
   StartSessionMessageSchema,
   ExecuteAgentMessageSchema,
   ResumeSessionMessageSchema,
+  SweepSessionsMessageSchema,
   // A WebSocket operation too long for API Gateway's 29 s (src/transport, docs/TRANSPORTS.md).
   GraphqlOperationMessageSchema,
   // An EventBridge Scheduler (or local scheduler) occurrence of a TaskSchedule (src/schedules).

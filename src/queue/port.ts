@@ -14,8 +14,13 @@ export interface Envelope {
  * The work-queue port. Every dispatch goes through it: a failure to send is
  * an error for the caller, never a silent skip.
  */
+export interface SendOptions {
+  /** Hidden from consumers this long first (SQS DelaySeconds, at most 900). */
+  readonly delaySeconds?: number;
+}
+
 export interface WorkQueue {
-  send(messages: readonly Envelope[]): Promise<void>;
+  send(messages: readonly Envelope[], options?: SendOptions): Promise<void>;
 }
 
 const MAX_BATCH = 10;
@@ -31,7 +36,11 @@ export function createSqsWorkQueue(deps: {
   payloads?: PayloadStore;
 }): WorkQueue {
   return {
-    async send(messages) {
+    async send(messages, options = {}) {
+      const delay =
+        options.delaySeconds === undefined
+          ? undefined
+          : Math.min(900, Math.max(0, Math.ceil(options.delaySeconds)));
       const batches: Envelope[][] = [];
       for (let i = 0; i < messages.length; i += MAX_BATCH) batches.push(messages.slice(i, i + MAX_BATCH));
       // The sender's trace context rides along (W3C traceparent); nothing is added when tracing is off.
@@ -46,6 +55,7 @@ export function createSqsWorkQueue(deps: {
                 Id: String(i),
                 MessageBody: body,
                 ...(MessageAttributes && { MessageAttributes }),
+                ...(delay !== undefined && { DelaySeconds: delay }),
               })),
             }),
           );
@@ -66,17 +76,26 @@ export function createSqsWorkQueue(deps: {
  */
 export interface RecordingQueue extends WorkQueue {
   readonly sent: Envelope[];
+  /** Messages sent with a delay, in order, with it (they are in `sent` too). */
+  readonly delayed: { message: Envelope; delaySeconds: number }[];
   /** Removes and returns everything sent so far. */
   take(): Envelope[];
 }
 
 export function createRecordingQueue(): RecordingQueue {
   const sent: Envelope[] = [];
+  const delayed: { message: Envelope; delaySeconds: number }[] = [];
   return {
     sent,
-    async send(messages) {
+    delayed,
+    async send(messages, options = {}) {
       // A structured copy: consumers must not share objects with producers.
-      for (const message of messages) sent.push(JSON.parse(JSON.stringify(message)) as Envelope);
+      for (const message of messages) {
+        const copy = JSON.parse(JSON.stringify(message)) as Envelope;
+        sent.push(copy);
+        if (options.delaySeconds !== undefined)
+          delayed.push({ message: copy, delaySeconds: options.delaySeconds });
+      }
     },
     take() {
       return sent.splice(0, sent.length);

@@ -1,13 +1,20 @@
 import type { Logger } from 'pino';
 import type { PayloadStore } from '../payloads/store.js';
-import { createDeadLetterConsumer, createSqsConsumer, type MessageRoutes } from './consumer.js';
+import {
+  createDeadLetterConsumer,
+  createSqsConsumer,
+  type InvocationInfo,
+  type MessageRoutes,
+} from './consumer.js';
 import { PROCEDURE_MESSAGE_TYPES, type ProcedureMessage, type QueueMessage } from './messages.js';
 
 /** What the queue needs of the procedure hub (the hub implements it; the queue never imports the hub). */
 export interface ProcedureMessageHandler {
-  handleMessage(message: ProcedureMessage): Promise<void>;
+  handleMessage(message: ProcedureMessage, invocation?: InvocationInfo): Promise<void>;
   /** A message that failed for good: fail its session with the reason. */
   handlePoisonMessage(message: ProcedureMessage, reason: string): Promise<void>;
+  /** The self-healing sweep (a `sweep_sessions` message). */
+  sweep?(): Promise<unknown>;
 }
 
 export interface SqsHandlerDeps {
@@ -27,12 +34,16 @@ const isProcedureMessage = (m: QueueMessage) =>
 
 /** The work-queue handler: the local stack's poller and tests call it with real SQSEvent records. */
 export function createSqsHandler(deps: SqsHandlerDeps) {
-  const procedureRoute = (message: QueueMessage) => deps.procedure.handleMessage(message as ProcedureMessage);
+  const procedureRoute = (message: QueueMessage, _record: unknown, invocation: InvocationInfo) =>
+    deps.procedure.handleMessage(message as ProcedureMessage, invocation);
   const routes: MessageRoutes = {
     execute_task: procedureRoute,
     start_session: procedureRoute,
     execute_agent: procedureRoute,
     resume_session: procedureRoute,
+    sweep_sessions: async () => {
+      await deps.procedure.sweep?.();
+    },
     ...deps.routes,
   };
   return createSqsConsumer({

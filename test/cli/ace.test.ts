@@ -74,6 +74,7 @@ describe('ace', () => {
       'cancel',
       'pause',
       'resume',
+      'redrive',
     ])
       expect(help.stdout).toContain(command);
     const runHelp = await ace(['run', '--help']);
@@ -159,19 +160,27 @@ describe('ace', () => {
     expect(replay.events.at(-1).data.status).toBe('completed');
   });
 
-  it('resumes through the schema’s mutation, and says plainly that cancel does not exist yet', async () => {
+  it('resumes and cancels through the schema’s mutations (issue 12); a finished session is not cancelled', async () => {
     const resumed = await ace(['resume', sessionUuid, '--json']);
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ sessionUuid, status: 'completed', dispatched: 0 });
     const actions = await ace(['actions', '--json']);
     const names = (JSON.parse(actions.stdout) as { name: string }[]).map((a) => a.name);
     expect(names).toEqual(expect.arrayContaining(['executeForUserInput', 'resumeProcedureTaskSession']));
-    const cancel = await ace(['cancel', sessionUuid]);
-    if (names.some((n) => n.startsWith('cancel'))) expect(cancel.code).toBe(0);
-    else {
-      expect(cancel.code).toBe(2);
-      expect(cancel.stderr).toContain('no "cancel" mutation');
-    }
+    expect(names).toEqual(
+      expect.arrayContaining(['cancelProcedureTaskSession', 'pauseProcedureTaskSession']),
+    );
+    // The completed session: CONFLICT (exit 6), it stays completed.
+    const refused = await ace(['cancel', sessionUuid]);
+    expect(refused.code).toBe(6);
+    expect(refused.stderr).toMatch(/cannot cancel a session that is completed/);
+    // A running one (the demo waits for its approval): cancelled, with the reason given.
+    const started = await ace(['run', DEMO.coordinationUuid, DEMO.taskUuid]);
+    expect(started.code).toBe(0);
+    const running = started.stdout.trim();
+    const cancelled = await ace(['cancel', running, '--arg', 'reason=changed plans', '--json']);
+    expect(cancelled.code).toBe(0);
+    expect(JSON.parse(cancelled.stdout)).toMatchObject({ sessionUuid: running, status: 'cancelled' });
   });
 
   it('streams an answer from ask, and --json gives the result', async () => {

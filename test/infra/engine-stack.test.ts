@@ -326,6 +326,16 @@ describe('EngineStack template (default context, bundled with esbuild)', () => {
     ]);
   });
 
+  it('sends the self-healing sweep message to the work queue every minute', () => {
+    const work = resourcesOf(template, 'AWS::SQS::Queue').find(([, q]) => q.Properties.RedrivePolicy)?.[0];
+    const sweeps = resourcesOf(template, 'AWS::Scheduler::Schedule');
+    expect(sweeps).toHaveLength(1);
+    const props = sweeps[0]?.[1].Properties;
+    expect(props?.ScheduleExpression).toBe('rate(1 minute)');
+    expect(props?.Target.Arn).toEqual({ 'Fn::GetAtt': [work, 'Arn'] });
+    expect(JSON.parse(props?.Target.Input)).toEqual({ type: 'sweep_sessions', v: 1 });
+  });
+
   it("alarms on the dead-letter queue and on every function's errors and throttles", () => {
     const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
     expect(alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(1);
@@ -378,6 +388,19 @@ describe('EngineStack context', () => {
       FunctionName: 'ace-prod-sqs',
       Environment: { Variables: Match.objectLike({ ACE_TABLE_PREFIX: 'ace-prod-' }) },
     });
+  });
+
+  it('defers a named GSI for a two-step deployment (CloudFormation adds one GSI per table per update)', () => {
+    const gsisOf = (t: Template) =>
+      resourcesOf(t, 'AWS::DynamoDB::Table')
+        .map(([, table]) => table.Properties)
+        .find((p) => p.TableName === 'ace-step-sessions')
+        ?.GlobalSecondaryIndexes.map((i: { IndexName: string }) => i.IndexName);
+    const step1 = synthesize({ stage: 'step', deferGlobalIndexes: 'sweep-index' }).template;
+    const step2 = synthesize({ stage: 'step' }).template;
+    expect(gsisOf(step1)).toEqual(['partition_key-index', 'user_id-session_uuid-index']);
+    expect(gsisOf(step2)).toEqual(['partition_key-index', 'user_id-session_uuid-index', 'sweep-index']);
+    expect(() => synthesize({ deferGlobalIndexes: 'no-such-index' })).toThrow(/no such index: no-such-index/);
   });
 
   it('refuses invalid context with the offending key', () => {

@@ -7,7 +7,11 @@ import type { Governance } from '../../src/governance/governance.js';
 import type { ActionRegistry } from '../../src/hubs/procedure/actions.js';
 import type { Clock } from '../../src/hubs/procedure/context.js';
 import type { Faults } from '../../src/hubs/procedure/faults.js';
-import { createProcedureHub, type ProcedureHub } from '../../src/hubs/procedure/hub.js';
+import {
+  createProcedureHub,
+  type ProcedureHub,
+  type ProcedureHubDeps,
+} from '../../src/hubs/procedure/hub.js';
 import type { ResolvedPolicy } from '../../src/hubs/procedure/policy.js';
 import { newId } from '../../src/ids.js';
 import { type SqsPoller, startSqsPoller } from '../../src/queue/poller.js';
@@ -111,6 +115,10 @@ export interface HubBedOptions {
   readonly runtimes?: RuntimeResolver;
   readonly governance?: Governance;
   readonly toolbox?: Toolbox;
+  readonly leaseMs?: number;
+  readonly heartbeatMs?: number;
+  readonly sweepStaleMs?: number;
+  readonly onAgentCancelled?: ProcedureHubDeps['onAgentCancelled'];
 }
 
 export function createHub(env: TestEnv, queue: WorkQueue, options: HubBedOptions = {}) {
@@ -135,6 +143,10 @@ export function createHub(env: TestEnv, queue: WorkQueue, options: HubBedOptions
     retryBaseMs: 5,
     faults: options.faults,
     ...(options.toolbox && { toolbox: options.toolbox }),
+    leaseMs: options.leaseMs,
+    heartbeatMs: options.heartbeatMs,
+    sweepStaleMs: options.sweepStaleMs,
+    onAgentCancelled: options.onAgentCancelled,
   });
   return { hub, runtime, eventLog };
 }

@@ -4,6 +4,7 @@ import type { ProcedureMessage } from '../../src/queue/messages.js';
 import { createRecordingQueue, type Envelope } from '../../src/queue/port.js';
 import { createScriptedRuntime } from '../../src/runtimes/scripted.js';
 import { OUTCOME_UNKNOWN } from '../../src/tools/answer-calls.js';
+import { createToolCallStore } from '../../src/tools/call-store.js';
 import { createTestEnv, type TestEnv, tenantA, tenantB } from '../support/env.js';
 import { countingTool, createToolBed } from '../tools/support.js';
 import {
@@ -239,5 +240,98 @@ describe('procedure hub: agents with tools', () => {
       'tool_calls_decided',
       'tool_result',
     ]);
+  });
+
+  it('cancel while waiting for approval: the agent is cancelled, its call answered with an error, nothing is left to approve', async () => {
+    // Prepare: an agent waiting for a person's approval of its one call.
+    const env = await createTestEnv();
+    const lookup = countingTool();
+    const cancelledHook: string[] = [];
+    const bed = await createDirectBed({
+      env,
+      toolbox: createToolBed(env, { builtins: [lookup.tool] }).toolbox,
+      onAgentCancelled: async (_tenant, agent) => {
+        cancelledHook.push(agent.session_agent_uuid);
+      },
+    });
+    const task = await seedTask(env, [toolAgent('buyer', [], { needs_approval: true })]);
+    const session = await bed.hub.executeProcedureTaskSession(tenantA, {
+      coordinationUuid: task.coordinationUuid,
+      taskUuid: task.taskUuid,
+    });
+    await drain(bed);
+    const waiting = (await agentsByName(env, session.session_uuid)).get('buyer');
+    expect(waiting?.state).toBe('wait_for_user_input');
+    const runUuid = waiting?.run_uuid as string;
+    const calls = createToolCallStore({ doc: env.clients.doc, tables: env.clients.tables });
+    expect((await calls.getCall(tenantA, runUuid, 'call_1'))?.status).toBe('awaiting_approval');
+
+    // Act: cancel (twice), then try to approve the call.
+    const by = { by: 'operator-7', reason: 'order withdrawn' };
+    await bed.hub.cancelProcedureTaskSession(tenantA, session.session_uuid, by);
+    await bed.hub.cancelProcedureTaskSession(tenantA, session.session_uuid, by);
+    const key = { sessionUuid: session.session_uuid, sessionAgentUuid: waiting!.session_agent_uuid };
+    const approve = bed.hub.decideToolCalls(tenantA, {
+      ...key,
+      decisions: [{ callId: 'call_1', approve: true }],
+    });
+    await expect(approve).rejects.toMatchObject({ code: 'CONFLICT' });
+    await drain(bed);
+
+    // Assess: the agent and its call are closed; the tool never ran; the events say so.
+    const agent = (await agentsByName(env, session.session_uuid)).get('buyer');
+    expect(agent?.state).toBe('cancelled');
+    expect(agent?.pending_tool_calls ?? null).toBeNull();
+    const call = await calls.getCall(tenantA, runUuid, 'call_1');
+    expect(call?.status).toBe('done');
+    expect(call?.result).toEqual({ ok: false, value: 'tool call not made: cancelled: order withdrawn' });
+    expect(call?.decision).toEqual({ approve: false, reason: 'cancelled: order withdrawn' });
+    expect(lookup.calls).toHaveLength(0);
+    expect(cancelledHook).toEqual([agent?.session_agent_uuid]);
+    const events = await bed.eventLog.list(tenantA, session.session_uuid, { limit: 1000 });
+    const results = events.filter((e) => e.type === 'tool_result');
+    expect(results).toHaveLength(1);
+    expect(results[0]?.data).toMatchObject({ call_id: 'call_1', ok: false, run_uuid: runUuid });
+    expect(events.filter((e) => e.type === 'tool_calls_decided')).toHaveLength(0);
+  });
+
+  it('an agent whose tool calls were decided has started: a plan modification of it is refused', async () => {
+    // Prepare: the agent waits for approval; the decision puts it back to initial (its run goes on).
+    const env = await createTestEnv();
+    const lookup = countingTool();
+    const bed = await createDirectBed({
+      env,
+      toolbox: createToolBed(env, { builtins: [lookup.tool] }).toolbox,
+    });
+    const task = await seedTask(env, [toolAgent('buyer', [], { needs_approval: true })]);
+    const session = await bed.hub.executeProcedureTaskSession(tenantA, {
+      coordinationUuid: task.coordinationUuid,
+      taskUuid: task.taskUuid,
+    });
+    await drain(bed);
+    const waiting = (await agentsByName(env, session.session_uuid)).get('buyer');
+    const sessionAgentUuid = waiting?.session_agent_uuid as string;
+    await bed.hub.decideToolCalls(tenantA, {
+      sessionUuid: session.session_uuid,
+      sessionAgentUuid,
+      decisions: [{ callId: 'call_1', approve: true }],
+    });
+    const decided = (await agentsByName(env, session.session_uuid)).get('buyer');
+    expect(decided?.state).toBe('initial');
+    // Act
+    const modify = bed.hub.modifyProcedureTaskSession(tenantA, session.session_uuid, {
+      by: 'planner',
+      modifications: [{ operation: 'modify_agent', sessionAgentUuid, subtaskQuery: 'something else' }],
+    });
+    // Assess: refused, nothing changed, and the run finishes as decided.
+    await expect(modify).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      message: expect.stringContaining(`${sessionAgentUuid}: has started`),
+    });
+    await drain(bed);
+    const done = (await agentsByName(env, session.session_uuid)).get('buyer');
+    expect(done?.state).toBe('completed');
+    expect(done?.subtask_query).toBe(waiting?.subtask_query);
+    expect(lookup.calls).toHaveLength(1);
   });
 });

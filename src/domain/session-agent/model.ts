@@ -12,9 +12,11 @@ export const SessionAgentStateSchema = z.enum([
   'pending',
   'completed',
   'failed',
+  /** Stopped by cancelProcedureTaskSession (before it started, while waiting, or aborted while running). */
+  'cancelled',
 ]);
 export type SessionAgentState = z.infer<typeof SessionAgentStateSchema>;
-export const TERMINAL_STATES: readonly SessionAgentState[] = ['completed', 'failed'];
+export const TERMINAL_STATES: readonly SessionAgentState[] = ['completed', 'failed', 'cancelled'];
 
 /**
  * A SessionAgent row: the Python engine's attributes plus the executor's
@@ -61,6 +63,15 @@ export const SessionAgentSchema = z.object({
     .nullable(),
   /** The decisions of the latest decideToolCalls, by call id: the resumed run applies them. */
   tool_decisions: z.record(z.string(), DecisionSchema).optional().nullable(),
+  /**
+   * Set by cancel on a running agent: the holder's next heartbeat fails and
+   * aborts the runtime call (the way cancel reaches other workers).
+   */
+  abort_requested: z.string().max(4096).optional().nullable(),
+  /** Bumped by every plan modification of this agent's edge lists (their optimistic lock). */
+  edges_version: z.number().int().min(0).optional(),
+  /** How many redrives reset this agent to run again (attempts counts the claims). */
+  redrives: z.number().int().min(0).optional(),
   ...AuditFields,
 });
 export type SessionAgent = z.infer<typeof SessionAgentSchema>;

@@ -5,6 +5,8 @@ import type { PageRequest } from '../../db/paginate.js';
 import type { Tenant } from '../../tenant.js';
 import { sessionAgentKey } from './keys.js';
 import { SESSION_AGENT_LARGE_FIELDS, type SessionAgent, SessionAgentSchema } from './model.js';
+import { createSessionAgentPlanEdits } from './plan-edits.js';
+import { createSessionAgentSteering } from './steering.js';
 import { createSessionAgentTransitions } from './transitions.js';
 
 export interface SessionAgentFilter {
@@ -64,6 +66,8 @@ export function createSessionAgentRepository(deps: RepositoryDeps) {
   return {
     base,
     ...createSessionAgentTransitions(deps),
+    ...createSessionAgentSteering(deps),
+    ...createSessionAgentPlanEdits(deps),
     /** Every agent of a session (strongly consistent), in plan order. */
     async listOfSession(tenant: Tenant, sessionUuid: string): Promise<SessionAgent[]> {
       const rows = await base.queryByHash(tenant, sessionUuid);

@@ -23,6 +23,14 @@ export interface Decrement {
 
 const UPDATED_BY = 'procedure-hub';
 
+/** What a terminal write returns: the row's state and edges at that moment (ALL_NEW of the same request). */
+export interface RowAfter {
+  readonly state: SessionAgentState;
+  readonly successor_uuids: string[];
+  readonly predecessor_uuids: string[];
+  readonly run_uuid: string | null;
+}
+
 /**
  * The executor's conditional transitions of a SessionAgent (docs/EXECUTOR.md):
  * one UpdateItem or PutItem each, every one conditional on the caller's
@@ -56,6 +64,24 @@ export function createSessionAgentTransitions(deps: RepositoryDeps) {
     });
   }
   const held = async (result: Promise<Record<string, unknown> | false>) => (await result) !== false;
+  /**
+   * The row as the winning write left it (ALL_NEW, same request): the
+   * successors a completion decrements are the ones stored at the moment of
+   * its terminal write, so an edge a plan modification added before that
+   * write is never missed (docs/EXECUTOR.md, "Modification").
+   */
+  const after = async (result: Promise<Record<string, unknown> | false>): Promise<RowAfter | undefined> => {
+    const item = await result;
+    if (item === false) return undefined;
+    // Only the bookkeeping: large fields may be S3 references here, resolved by readers, not by this.
+    const strings = (value: unknown) => (Array.isArray(value) ? value.map(String) : []);
+    return {
+      state: String(item.state) as SessionAgentState,
+      successor_uuids: strings(item.successor_uuids),
+      predecessor_uuids: strings(item.predecessor_uuids),
+      run_uuid: typeof item.run_uuid === 'string' ? item.run_uuid : null,
+    };
+  };
 
   return {
     /** Creates a SessionAgent unless it exists (a duplicate start creates nothing). */
@@ -94,8 +120,12 @@ export function createSessionAgentTransitions(deps: RepositoryDeps) {
           increment: { attempts: 1 },
           setIfAbsent: { run_uuid: runUuid },
         },
+        // Flat on purpose: dynalite's expression parser slows down sharply with each nesting level
+        // (the duplicate-delivery test took 1.8x as long with the abort check nested in the OR).
+        // abort_requested only ever exists on an executing agent, so checking it here is the same.
         where.and(
           where.eq('in_degree', 0),
+          where.notExists('abort_requested'),
           where.or(state('initial'), where.and(state('executing'), where.lt('lease_until', nowMs))),
         ),
         'UPDATED_NEW',
@@ -103,7 +133,7 @@ export function createSessionAgentTransitions(deps: RepositoryDeps) {
       return result === false ? false : String(result.run_uuid ?? runUuid);
     },
 
-    /** `executing -> state` with the run's output, only by the claim's holder. */
+    /** `executing -> state` with the run's output, only by the claim's holder; the row after the write. */
     finishRun(
       tenant: Tenant,
       key: SessionAgentKey,
@@ -121,13 +151,14 @@ export function createSessionAgentTransitions(deps: RepositoryDeps) {
     ) {
       // Any other end of the run clears calls a previous run left waiting.
       const remove = fields.pending_tool_calls ? ['lease_until'] : ['lease_until', 'pending_tool_calls'];
-      return held(
+      return after(
         transition(
           `agent_${fields.state}`,
           tenant,
           key,
           { set: { ...fields }, remove },
           where.and(state('executing'), where.eq('claim_token', token)),
+          'ALL_NEW',
         ),
       );
     },
@@ -148,20 +179,27 @@ export function createSessionAgentTransitions(deps: RepositoryDeps) {
       );
     },
 
-    /** `pending -> completed|failed` once the action function ran. */
+    /** `pending -> completed|failed` once the action function ran; the row after the write. */
     finishAction(
       tenant: Tenant,
       key: SessionAgentKey,
       fields: { state: 'completed' | 'failed'; agent_output?: string; notes?: string },
     ) {
-      return held(
-        transition(`action_${fields.state}`, tenant, key, { set: { ...fields } }, state('pending')),
+      return after(
+        transition(
+          `action_${fields.state}`,
+          tenant,
+          key,
+          { set: { ...fields } },
+          state('pending'),
+          'ALL_NEW',
+        ),
       );
     },
 
-    /** `wait_for_user_input -> pending|completed` with the user's input. */
+    /** `wait_for_user_input -> pending|completed` with the user's input; the row after the write. */
     submitUserInput(tenant: Tenant, key: SessionAgentKey, userInput: string, next: 'pending' | 'completed') {
-      return held(
+      return after(
         transition(
           'user_input',
           tenant,
@@ -169,6 +207,7 @@ export function createSessionAgentTransitions(deps: RepositoryDeps) {
           { set: { state: next, user_input: userInput } },
           // An agent waiting for tool approvals is answered by decideToolCalls, not by user input.
           where.and(state('wait_for_user_input'), where.notExists('pending_tool_calls')),
+          'ALL_NEW',
         ),
       );
     },
@@ -217,7 +256,10 @@ export function createSessionAgentTransitions(deps: RepositoryDeps) {
       );
     },
 
-    /** `wait_for_user_input -> completed|pending|failed` for an escalated output, with the decided output. */
+    /**
+     * `wait_for_user_input -> completed|pending|failed` for an escalated output, with the decided
+     * output; the row after the write (its successors as they are then).
+     */
     decideEscalation(
       tenant: Tenant,
       key: SessionAgentKey,
@@ -228,13 +270,14 @@ export function createSessionAgentTransitions(deps: RepositoryDeps) {
         notes: string;
       },
     ) {
-      return held(
+      return after(
         transition(
           'escalation_decided',
           tenant,
           key,
           { set: { ...fields }, remove: ['guardrail_escalation'] },
           where.and(state('wait_for_user_input'), where.exists('guardrail_escalation')),
+          'ALL_NEW',
         ),
       );
     },

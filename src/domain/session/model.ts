@@ -9,6 +9,8 @@ export const SessionStatusSchema = z.enum([
   'initial',
   'dispatched',
   'in_progress',
+  /** Held by pauseProcedureTaskSession: running agents finish, nothing new starts. */
+  'paused',
   'completed',
   'failed',
   'cancelled',
@@ -50,6 +52,27 @@ export const SessionSchema = z.object({
   /** SessionAgents holding one of the session's max_parallel slots (a string set). */
   running_agents: StringSetSchema.optional(),
   agent_count: z.number().int().min(0).optional(),
+  /** Who moved the session to its status by hand (cancel, pause, resume, redrive) and why. */
+  status_reason: z.string().max(4096).optional().nullable(),
+  status_changed_by: z.string().max(256).optional().nullable(),
+  status_changed_at: z.string().optional().nullable(),
+  /** How many times redriveProcedureTaskSession re-ran the session. */
+  redrive_count: z.number().int().min(0).optional(),
+  /**
+   * Present only while the session may still need the executor (dispatched,
+   * in_progress, paused): the key of the sparse sweep index, so the sweeper
+   * reads running sessions and never the finished ones.
+   */
+  sweep_shard: z.string().optional().nullable(),
   ...AuditFields,
 });
 export type Session = z.infer<typeof SessionSchema>;
+
+/** Statuses after which the executor does nothing more (redrive may re-open failed and cancelled). */
+export const FINISHED_SESSION_STATUSES: readonly SessionStatus[] = [
+  'completed',
+  'failed',
+  'cancelled',
+  // A spent budget ends the session too (issue 13): nothing new starts.
+  'budget_exceeded',
+];

@@ -5,7 +5,31 @@ import { type Condition, where } from '../../db/expressions.js';
 import type { Tenant } from '../../tenant.js';
 import type { SubtaskQuery } from '../task/model.js';
 import { type SessionKey, sessionKey } from './keys.js';
-import type { SessionStatus } from './model.js';
+import { FINISHED_SESSION_STATUSES, type SessionStatus } from './model.js';
+
+/** Shards of the sparse sweep index: running sessions spread over a few hash keys (no hot key). */
+export const SWEEP_SHARDS = 8;
+export const sweepShardOf = (sessionUuid: string): string => {
+  let hash = 0;
+  for (const char of sessionUuid) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return `sweep#${hash % SWEEP_SHARDS}`;
+};
+
+/** Fields a status change may record: the executor's bookkeeping, and who steered it and why. */
+export interface StatusChange {
+  readonly logs?: string;
+  readonly agent_count?: number;
+  readonly status_reason?: string;
+  readonly status_changed_by?: string;
+  /** Redrive counts its runs. */
+  readonly countRedrive?: boolean;
+}
+
+export interface SweepEntry extends SessionKey {
+  readonly partition_key: string;
+  readonly status: SessionStatus;
+  readonly updated_at: string;
+}
 
 /**
  * The executor's conditional transitions of a session: one UpdateItem each,
@@ -39,12 +63,30 @@ export function createSessionTransitions(deps: RepositoryDeps) {
       key: SessionKey,
       from: readonly SessionStatus[],
       to: SessionStatus,
-      extra: { logs?: string; agent_count?: number } = {},
+      extra: StatusChange = {},
     ): Promise<boolean> {
+      const finished = FINISHED_SESSION_STATUSES.includes(to);
+      const steered = extra.status_changed_by !== undefined;
       return update(
         `session_${to}`,
         key,
-        { set: { status: to, updated_at: now(), logs: extra.logs, agent_count: extra.agent_count } },
+        {
+          set: {
+            status: to,
+            updated_at: now(),
+            logs: extra.logs,
+            agent_count: extra.agent_count,
+            ...(steered && {
+              status_reason: extra.status_reason ?? '',
+              status_changed_by: extra.status_changed_by,
+              status_changed_at: now(),
+            }),
+            // A session the executor still owes work stays in the sparse sweep index, and only then.
+            ...(!finished && { sweep_shard: sweepShardOf(key.session_uuid) }),
+          },
+          ...(extra.countRedrive && { increment: { redrive_count: 1 } }),
+          ...(finished && { remove: ['sweep_shard'] }),
+        },
         ofTenant(tenant, where.in('status', from)),
       );
     },
@@ -105,6 +147,37 @@ export function createSessionTransitions(deps: RepositoryDeps) {
         { set: { prefetched, updated_at: now() }, append: { warnings } },
         ofTenant(tenant, where.notExists('prefetched')),
       );
+    },
+
+    /**
+     * One page of the sparse sweep index: sessions that may still need the
+     * executor (dispatched, in_progress, paused), across tenants. Finished
+     * sessions are not in it, so the sweeper never reads them.
+     */
+    async listSweepable(
+      shard: string,
+      exclusiveStartKey?: Record<string, unknown>,
+    ): Promise<{ items: SweepEntry[]; nextKey?: Record<string, unknown> }> {
+      const { Items, LastEvaluatedKey } = await deps.doc.send(
+        new QueryCommand({
+          TableName: table,
+          IndexName: 'sweep-index',
+          KeyConditionExpression: 'sweep_shard = :s',
+          ExpressionAttributeValues: { ':s': shard },
+          ExclusiveStartKey: exclusiveStartKey,
+          Limit: 100,
+        }),
+      );
+      return {
+        items: (Items ?? []).map((item) => ({
+          partition_key: String(item.partition_key),
+          coordination_uuid: String(item.coordination_uuid),
+          session_uuid: String(item.session_uuid),
+          status: String(item.status) as SessionStatus,
+          updated_at: String(item.updated_at ?? ''),
+        })),
+        ...(LastEvaluatedKey && { nextKey: LastEvaluatedKey }),
+      };
     },
 
     /** A session's key by its uuid alone, through the tenant index (eventually consistent). */

@@ -12,6 +12,8 @@ import './relations.js';
 import './subscription.js';
 import './session-events.js';
 import './procedure.js';
+import './procedure-steering.js';
+import './plan-modification.js';
 import './operation.js';
 import './usage.js';
 import './tool-calls.js';

@@ -23,7 +23,7 @@ export function procedureHub(services: { procedure?: ProcedureHub }): ProcedureH
 }
 
 /** The Python engine's `procedureTaskSession` shape, with typed relations. */
-const ProcedureTaskSessionRef = builder.objectRef<Session>('ProcedureTaskSession').implement({
+export const ProcedureTaskSessionRef = builder.objectRef<Session>('ProcedureTaskSession').implement({
   description: 'A started task execution: the session is `dispatched`, its agents run on the work queue.',
   fields: (t) => ({
     coordinationUuid: t.exposeID('coordination_uuid', { nullable: false }),
@@ -31,6 +31,15 @@ const ProcedureTaskSessionRef = builder.objectRef<Session>('ProcedureTaskSession
     taskUuid: t.exposeID('task_uuid'),
     userId: t.exposeString('user_id'),
     taskQuery: t.exposeString('task_query'),
+    status: t.exposeString('status', { nullable: false }),
+    statusReason: t.exposeString('status_reason', {
+      description: 'Why it was cancelled, paused, resumed or redriven.',
+    }),
+    statusChangedBy: t.exposeString('status_changed_by', {
+      description: 'Who cancelled, paused, resumed or redrove it.',
+    }),
+    statusChangedAt: t.exposeString('status_changed_at'),
+    redriveCount: t.int({ nullable: false, resolve: (session) => session.redrive_count ?? 0 }),
     session: t.field({ type: SessionRef, nullable: false, resolve: (session) => session }),
     task: t.field({
       type: TaskRef,
@@ -148,9 +157,11 @@ builder.mutationField('resumeProcedureTaskSession', (t) =>
     type: ResumeReportRef,
     nullable: false,
     description:
-      'Re-derives what is ready from stored state and re-dispatches what was lost. Safe at any time.',
+      'Re-derives what is ready from stored state and re-dispatches what was lost; a paused session is un-paused first. Safe at any time.',
     args: t.validate({ sessionUuid: t.arg.string({ required: true }) }, z.object({ sessionUuid: IdSchema })),
     resolve: (_root, args, ctx) =>
-      procedureHub(ctx.services).resumeProcedureTaskSession(ctx.caller.tenant, args.sessionUuid),
+      procedureHub(ctx.services).resumeProcedureTaskSession(ctx.caller.tenant, args.sessionUuid, {
+        by: ctx.caller.userId ?? 'unknown',
+      }),
   }),
 );

@@ -14,6 +14,7 @@ import type { Tenant } from '../../tenant.js';
 import type { ToolServices } from '../../tools/context.js';
 import type { Toolbox } from '../../tools/toolbox.js';
 import type { ActionRegistry } from './actions.js';
+import type { RunRegistry } from './heartbeat.js';
 import type { ResolvedPolicy } from './policy.js';
 
 export interface Clock {
@@ -46,6 +47,30 @@ export interface ProcedureHubDeps {
   readonly toolbox?: Toolbox;
   /** How prefetch specs are fetched; by default the tool their `fn` names, through the toolbox. */
   readonly prefetchFetcher?: PrefetchFetcher;
+  /** How long a claim holds without a heartbeat (default 30 s): a dead worker's agent is free after it. */
+  readonly leaseMs?: number;
+  /** How often a running agent renews its lease (default a third of the lease). */
+  readonly heartbeatMs?: number;
+  /** Sessions left untouched this long may be stuck: the sweeper looks at them (default 60 s). */
+  readonly sweepStaleMs?: number;
+  /**
+   * Called when cancel stops an agent, so whatever it left open is answered
+   * (in-flight tool calls get an error result): the tool loop plugs in here.
+   */
+  readonly onAgentCancelled?: (tenant: Tenant, agent: CancelledAgent) => Promise<void>;
+}
+
+export interface CancelledAgent {
+  readonly session_uuid: string;
+  readonly session_agent_uuid: string;
+  readonly run_uuid?: string | null;
+  readonly reason: string;
+}
+
+/** What the work queue tells a handler about the invocation it runs in. */
+export interface Invocation {
+  /** Epoch ms by which this worker must have handed its claims back (Lambda's remaining time). */
+  readonly deadlineMs?: number;
 }
 
 /** The hub's internals shared by its steps (start, execute, progress, resume). */
@@ -60,8 +85,18 @@ export interface HubContext {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly retryBaseMs: number;
+  readonly leaseMs: number;
+  readonly heartbeatMs: number;
+  readonly sweepStaleMs: number;
+  /** This process's running agents (cancel reaches them at once). */
+  readonly running: RunRegistry;
   /** The toolbox and the exactly-once call store (its writes pass the fault hooks like every other). */
   readonly tools?: ToolServices;
+  /**
+   * Cancel stopped an agent: its open tool calls are answered with an error (tool_result events),
+   * then the deployment's own hook (deps.onAgentCancelled) runs.
+   */
+  onAgentCancelled(tenant: Tenant, agent: CancelledAgent): Promise<void>;
   /** Runs a write that is no repository's (the idempotency key, tool calls) as a write boundary. */
   write<T>(label: string, run: () => Promise<T>): Promise<T>;
   /** Appends to the session's event log (a write boundary like any other). */

@@ -40,6 +40,11 @@ export async function decideEscalatedOutput(
   } else if (decided.state === 'pending') {
     await dispatchAgents(ctx, tenant, key, [uuid]);
   } else {
-    await onAgentCompleted(ctx, tenant, { ...agent, state: 'completed', agent_output: decided.output });
+    await onAgentCompleted(ctx, tenant, {
+      ...agent,
+      state: 'completed',
+      agent_output: decided.output,
+      successor_uuids: decided.successorUuids,
+    });
   }
 }

@@ -2,20 +2,21 @@ import type { Agent } from '../../domain/coordination/model.js';
 import type { Session } from '../../domain/session/model.js';
 import { type SessionAgentKey, sessionAgentKeyOf } from '../../domain/session-agent/keys.js';
 import type { SessionAgent } from '../../domain/session-agent/model.js';
+import type { RowAfter } from '../../domain/session-agent/transitions.js';
 import { sessionEvent } from '../../events/session-events.js';
 import { newId } from '../../ids.js';
 import { memoryInput } from '../../memory/inject.js';
 import { unstorableReason } from '../../payloads/reference.js';
 import { prefetchedInput } from '../../prefetch/run.js';
+import { tenantFields } from '../../queue/messages.js';
 import { invokeAgentSpan } from '../../telemetry/genai.js';
 import type { Tenant } from '../../tenant.js';
-import { type ActionAgentView, type ActionResult, hasActionFunction } from './actions.js';
-import { sessionAgentTraces } from './agent-traces.js';
-import type { HubContext } from './context.js';
+import { hasActionFunction } from './actions.js';
+import type { HubContext, Invocation } from './context.js';
 import { buildAgentInput } from './dag.js';
 import { governAgentRun } from './governed-agent.js';
 import { handleGovernedEnd } from './governed-outcomes.js';
-import { claimLeaseMs } from './policy.js';
+import { type Heartbeat, startHeartbeat } from './heartbeat.js';
 import {
   dispatchWaitingForSlot,
   onAgentCompleted,
@@ -23,7 +24,9 @@ import {
   policyOf,
   sessionKeyOf,
 } from './progress.js';
+import { runAction } from './run-action.js';
 import { errorMessage, runAgentWithPolicy } from './run-agent.js';
+import { onRunStopped } from './run-stopped.js';
 import { insertRunOnce, pauseForApproval, toolContextFor } from './tool-steps.js';
 
 /**
@@ -35,6 +38,7 @@ export async function executeAgent(
   ctx: HubContext,
   tenant: Tenant,
   key: SessionAgentKey & { coordination_uuid: string },
+  invocation: Invocation = {},
 ): Promise<void> {
   const sessionKey = { coordination_uuid: key.coordination_uuid, session_uuid: key.session_uuid };
   // The row and the session are read at once: one round trip on the critical path, not two
@@ -49,6 +53,12 @@ export async function executeAgent(
   }
   const nowMs = ctx.clock.now();
   const expired = agent.state === 'executing' && (agent.lease_until ?? 0) < nowMs;
+  if (agent.state === 'executing' && !expired && !agent.abort_requested) {
+    // Another worker holds a live lease: if it dies, this delivery must take over once the lease
+    // ends, so it goes back to the queue until then instead of being dropped.
+    await deferDelivery(ctx, tenant, key, (agent.lease_until ?? nowMs) - nowMs);
+    return;
+  }
   const runnable = agent.in_degree === 0 && (agent.state === 'initial' || expired);
   if (!runnable && agent.state !== 'pending') return; // a duplicate delivery: nothing else
   // fail_fast (or a finished session): nothing new starts.
@@ -71,14 +81,7 @@ export async function executeAgent(
   const token = newId();
   // The predecessors' outputs are read while the claim is written (a lost claim wastes one read).
   const [claim, read] = await Promise.allSettled([
-    ctx.repos.sessionAgents.claim(
-      tenant,
-      sessionAgentKeyOf(key),
-      token,
-      nowMs + claimLeaseMs(policy),
-      nowMs,
-      newId(),
-    ),
+    ctx.repos.sessionAgents.claim(tenant, sessionAgentKeyOf(key), token, nowMs + ctx.leaseMs, nowMs, newId()),
     ctx.repos.sessionAgents.batchGetOfSession(tenant, agent.session_uuid, agent.predecessor_uuids),
   ]);
   if (claim.status === 'rejected') throw claim.reason;
@@ -93,9 +96,44 @@ export async function executeAgent(
       : await ctx.repos.sessionAgents.batchGetOfSession(tenant, agent.session_uuid, agent.predecessor_uuids);
   // The event is written while the agent runs: one round trip less on the critical path.
   const executing = ctx.record(tenant, key.session_uuid, [sessionEvent.agentState(agent, 'executing')]);
-  const claimed = { token, runUuid: claim.value };
-  const run = runClaimedAgent(ctx, tenant, session, agent, predecessors, claimed, slotted, executing);
-  await Promise.all([executing, run]);
+  const heartbeat = startHeartbeat(ctx, tenant, sessionAgentKeyOf(key), token, invocation.deadlineMs);
+  const run = runClaimedAgent(
+    ctx,
+    tenant,
+    session,
+    agent,
+    predecessors,
+    { token, runUuid: claim.value },
+    slotted,
+    executing,
+    heartbeat,
+  );
+  try {
+    await Promise.all([executing, run]);
+  } finally {
+    heartbeat.end();
+  }
+}
+
+/** The same execute_agent message again, hidden until the holder's lease ends (at most 15 minutes). */
+async function deferDelivery(
+  ctx: HubContext,
+  tenant: Tenant,
+  key: SessionAgentKey & { coordination_uuid: string },
+  remainingMs: number,
+) {
+  await ctx.deps.queue.send(
+    [
+      {
+        type: 'execute_agent',
+        ...tenantFields(tenant),
+        coordination_uuid: key.coordination_uuid,
+        session_uuid: key.session_uuid,
+        session_agent_uuid: key.session_agent_uuid,
+      },
+    ],
+    { delaySeconds: Math.min(900, Math.ceil(Math.max(0, remainingMs) / 1000) + 1) },
+  );
 }
 
 async function runClaimedAgent(
@@ -107,6 +145,7 @@ async function runClaimedAgent(
   claimed: { readonly token: string; readonly runUuid: string },
   slotted: boolean,
   executingRecorded: Promise<unknown>,
+  heartbeat: Heartbeat,
 ): Promise<void> {
   const { token, runUuid } = claimed;
   const policy = policyOf(ctx, session);
@@ -152,6 +191,7 @@ async function runClaimedAgent(
           { agent: agentConfig, threadUuid, input, userId, ...(tools && { tools }) },
           policy,
           ctx.retryBaseMs,
+          heartbeat.signal,
           tries,
         ),
     );
@@ -172,6 +212,9 @@ async function runClaimedAgent(
     asyncTaskUuid = result.asyncTaskUuid;
   } catch (error) {
     await executingRecorded;
+    // Stopped (cancel, or this worker handing its claim back): whatever the call threw, that is why.
+    const stopped = heartbeat.stopReason();
+    if (stopped) return onRunStopped(ctx, tenant, session, agent, token, input, stopped, slotted);
     const run = { token, input, threadUuid, runFields: governed ? governed.runFields() : {} };
     if (await handleGovernedEnd(ctx, tenant, session, agent, run, error)) {
       if (slotted) await releaseSlot(ctx, tenant, session, agent);
@@ -188,7 +231,7 @@ async function runClaimedAgent(
     : hasActionFunction(agent.agent_action.action_function)
       ? 'pending'
       : 'completed';
-  let finished: boolean;
+  let finished: RowAfter | undefined;
   try {
     finished = await recordResult(ctx, tenant, agent, token, {
       runUuid,
@@ -208,6 +251,7 @@ async function runClaimedAgent(
     return;
   }
   if (!finished) return; // the claim expired and another delivery took over: its result stands
+  heartbeat.end();
   const recorded = ctx.record(tenant, agent.session_uuid, [
     sessionEvent.runRecorded({
       run_uuid: runUuid,
@@ -217,12 +261,14 @@ async function runClaimedAgent(
     sessionEvent.agentOutput(agent.session_agent_uuid, output),
     sessionEvent.agentState(agent, next, undefined, { attempts: tries.attempts }),
   ]);
+  // The edges as the terminal write left them: they include any edge a modification added before it.
   const done: SessionAgent = {
     ...agent,
     state: next,
     agent_input: input,
     agent_output: output,
     thread_uuid: usedThread,
+    successor_uuids: finished.successor_uuids,
   };
   // The events and the successors' decrements are independent writes: both go at once.
   await Promise.all([
@@ -258,7 +304,7 @@ async function recordResult(
   agent: SessionAgent,
   token: string,
   run: RunResult,
-): Promise<boolean> {
+): Promise<RowAfter | undefined> {
   await insertRunOnce(ctx, tenant, {
     session_uuid: agent.session_uuid,
     run_uuid: run.runUuid,
@@ -306,67 +352,6 @@ async function failClaimedAgent(
   ]);
   if (slotted) await releaseSlot(ctx, tenant, session, agent);
   await onAgentFailed(ctx, tenant, session, { ...agent, state: 'failed', notes: reason }, reason);
-}
-
-/** A `pending` agent's action function: leased (one runner at a time), then `completed` or `failed`. */
-export async function runAction(
-  ctx: HubContext,
-  tenant: Tenant,
-  session: Session,
-  agent: SessionAgent,
-): Promise<void> {
-  const key = { session_uuid: agent.session_uuid, session_agent_uuid: agent.session_agent_uuid };
-  const policy = policyOf(ctx, session);
-  const nowMs = ctx.clock.now();
-  if (
-    !(await ctx.repos.sessionAgents.claimAction(tenant, key, nowMs + policy.agent_timeout_ms + 60_000, nowMs))
-  )
-    return;
-  const view = (a: SessionAgent): ActionAgentView => ({
-    session_agent_uuid: a.session_agent_uuid,
-    agent_uuid: a.agent_uuid,
-    agent_name: a.agent_name,
-    subtask_query: a.subtask_query,
-    agent_input: a.agent_input,
-    agent_output: a.agent_output,
-    user_input: a.user_input,
-    state: a.state,
-  });
-  const [predecessors, successors] = await Promise.all([
-    ctx.repos.sessionAgents.batchGetOfSession(tenant, agent.session_uuid, agent.predecessor_uuids),
-    ctx.repos.sessionAgents.batchGetOfSession(tenant, agent.session_uuid, agent.successor_uuids),
-  ]);
-  let result: ActionResult;
-  try {
-    result = await ctx.actions.run(agent.agent_action.action_function as Record<string, unknown>, {
-      tenant,
-      sessionUuid: agent.session_uuid,
-      sessionAgent: view(agent),
-      predecessors: predecessors.map(view),
-      successors: successors.map(view),
-      signal: AbortSignal.timeout(policy.agent_timeout_ms),
-      agentTraces: () => sessionAgentTraces(ctx, tenant, agent.session_uuid),
-    });
-  } catch (error) {
-    const reason = `action function failed: ${errorMessage(error)}`;
-    if (!(await ctx.repos.sessionAgents.finishAction(tenant, key, { state: 'failed', notes: reason })))
-      return;
-    await ctx.record(tenant, agent.session_uuid, [sessionEvent.agentState(agent, 'failed', reason)]);
-    await onAgentFailed(ctx, tenant, session, { ...agent, state: 'failed', notes: reason }, reason);
-    return;
-  }
-  if (!(await ctx.repos.sessionAgents.finishAction(tenant, key, { state: 'completed', ...result }))) return;
-  await ctx.record(tenant, agent.session_uuid, [
-    ...(result.agent_output !== undefined
-      ? [sessionEvent.agentOutput(agent.session_agent_uuid, result.agent_output)]
-      : []),
-    sessionEvent.agentState(agent, 'completed', result.notes || undefined),
-  ]);
-  await onAgentCompleted(ctx, tenant, {
-    ...agent,
-    state: 'completed',
-    agent_output: result.agent_output ?? agent.agent_output,
-  });
 }
 
 async function releaseSlot(ctx: HubContext, tenant: Tenant, session: Session, agent: SessionAgent) {

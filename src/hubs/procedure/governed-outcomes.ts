@@ -108,7 +108,9 @@ export async function decideEscalation(
   decision: EscalationDecision,
   userInput: string,
   next: 'pending' | 'completed',
-): Promise<{ state: 'pending' | 'completed' | 'failed'; output: string | null } | false> {
+): Promise<
+  { state: 'pending' | 'completed' | 'failed'; output: string | null; successorUuids: string[] } | false
+> {
   const state = decision.decision === 'reject' ? 'failed' : next;
   const output = decision.decision === 'edit' ? decision.output : (agent.agent_output ?? '');
   const notes =
@@ -121,5 +123,8 @@ export async function decideEscalation(
     agent_output: state === 'failed' ? (agent.agent_output ?? '') : output,
     notes,
   });
-  return won ? { state, output: state === 'failed' ? null : output } : false;
+  // The successors as the decision's write left them (a plan modification may have added one).
+  return won
+    ? { state, output: state === 'failed' ? null : output, successorUuids: won.successor_uuids }
+    : false;
 }

@@ -1,4 +1,5 @@
 import { hookedWrite } from '../../db/write-hooks.js';
+import type { PlanModification } from '../../domain/plan-modification/model.js';
 import { createRepositories } from '../../domain/repositories.js';
 import type { Session } from '../../domain/session/model.js';
 import type { EventLog } from '../../events/event-log.js';
@@ -7,16 +8,24 @@ import type { Tenant } from '../../tenant.js';
 import { createToolCallStore } from '../../tools/call-store.js';
 import { createActionRegistry } from './actions.js';
 import { type AgentTrace, sessionAgentTraces } from './agent-traces.js';
-import { type HubContext, type ProcedureHubDeps, systemClock } from './context.js';
+import { cancelAgentToolCalls } from './cancel-tool-calls.js';
+import { type HubContext, type Invocation, type ProcedureHubDeps, systemClock } from './context.js';
 import { executeAgent } from './execute.js';
+import { createRunRegistry } from './heartbeat.js';
+import { decideModification, type ModifyRequest, modifySession } from './modify.js';
 import { failSession } from './progress.js';
 import { findSessionKey, type ResumeReport, resumeSession, submitUserInput } from './resume.js';
 import { type ExecuteTaskSessionInput, executeProcedureTaskSession, startSession } from './start.js';
+import { cancelSession, pauseSession, redriveSession, type SteerRequest } from './steer.js';
+import { type SweepOptions, type SweepReport, sweepSessions } from './sweep.js';
 import { type DecideToolCallsInput, decideToolCalls } from './tool-approval.js';
 
 export type { ProcedureHubDeps } from './context.js';
+export type { ModifyRequest } from './modify.js';
 export type { ResumeReport } from './resume.js';
 export type { ExecuteTaskSessionInput } from './start.js';
+export type { SteerRequest } from './steer.js';
+export type { SweepReport } from './sweep.js';
 export type { DecideToolCallsInput, ToolCallDecisionInput } from './tool-approval.js';
 
 export interface UserInputRequest {
@@ -34,15 +43,40 @@ export interface ProcedureHub {
   executeForUserInput(tenant: Tenant, input: UserInputRequest): Promise<void>;
   /** Answers an agent's tool calls that wait for approval; CONFLICT unless it waits for exactly those. */
   decideToolCalls(tenant: Tenant, input: DecideToolCallsInput): Promise<void>;
-  /** Re-dispatches whatever stored state says is ready or was lost; safe any time. */
-  resumeProcedureTaskSession(tenant: Tenant, sessionUuid: string): Promise<ResumeReport>;
+  /** Re-dispatches whatever stored state says is ready or was lost (un-pausing first); safe any time. */
+  resumeProcedureTaskSession(tenant: Tenant, sessionUuid: string, by?: SteerRequest): Promise<ResumeReport>;
+  /** `cancelled`: nothing starts after it, running agents are aborted, waiting ones released. Idempotent. */
+  cancelProcedureTaskSession(tenant: Tenant, sessionUuid: string, request: SteerRequest): Promise<Session>;
+  /** `paused`: running agents finish, nothing new starts until resume. Idempotent. */
+  pauseProcedureTaskSession(tenant: Tenant, sessionUuid: string, request: SteerRequest): Promise<Session>;
+  /** A failed or cancelled session runs its failed and not-started agents again, keeping completed outputs. */
+  redriveProcedureTaskSession(tenant: Tenant, sessionUuid: string, request: SteerRequest): Promise<Session>;
   /** One queue message of the procedure hub (throws to have it retried). */
-  handleMessage(message: ProcedureMessage): Promise<void>;
+  handleMessage(message: ProcedureMessage, invocation?: Invocation): Promise<void>;
   /** Per agent of the session: name, intent, elapsed_ms, attempts, success, error (from stored records). */
   agentTraces(tenant: Tenant, sessionUuid: string): Promise<AgentTrace[]>;
   /** A message that failed for good (last receive, or read from the DLQ): fail its session with the reason. */
   handlePoisonMessage(message: ProcedureMessage, reason: string): Promise<void>;
+  /** Changes the not-started part of a running session's plan (validated whole; stored records; optional approval). */
+  modifyProcedureTaskSession(
+    tenant: Tenant,
+    sessionUuid: string,
+    request: ModifyRequest,
+  ): Promise<PlanModification[]>;
+  /** Approves (then applies) or rejects a requested plan modification. */
+  decidePlanModification(
+    tenant: Tenant,
+    sessionUuid: string,
+    decision: { modificationUuid: string; approve: boolean; reason?: string | null; by: string },
+  ): Promise<PlanModification>;
+  /** Every plan modification of a session, oldest first. */
+  planModifications(tenant: Tenant, sessionUuid: string): Promise<PlanModification[]>;
+  /** Resumes what expired leases and lost dispatches left behind, reading only running sessions. */
+  sweep(options?: SweepOptions): Promise<SweepReport>;
 }
+
+/** A claim's lease without a heartbeat: short, so a dead worker's agent is taken over quickly. */
+export const DEFAULT_LEASE_MS = 30_000;
 
 export function createProcedureHub(deps: ProcedureHubDeps): ProcedureHub {
   const clock = deps.clock ?? systemClock;
@@ -68,6 +102,11 @@ export function createProcedureHub(deps: ProcedureHubDeps): ProcedureHub {
         calls: createToolCallStore({ doc: deps.doc, tables: deps.tables, write }),
       },
     }),
+    leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS,
+    heartbeatMs: deps.heartbeatMs ?? Math.max(50, Math.floor((deps.leaseMs ?? DEFAULT_LEASE_MS) / 3)),
+    sweepStaleMs: deps.sweepStaleMs ?? 60_000,
+    running: createRunRegistry(),
+    onAgentCancelled: (tenant, agent) => cancelAgentToolCalls(ctx, tenant, agent),
     record: (tenant, sessionUuid, events) =>
       write('events', () => deps.eventLog.append(tenant, sessionUuid, events)),
   };
@@ -77,10 +116,26 @@ export function createProcedureHub(deps: ProcedureHubDeps): ProcedureHub {
     executeProcedureTaskSession: (tenant, input) => executeProcedureTaskSession(ctx, tenant, input),
     executeForUserInput: (tenant, input) => submitUserInput(ctx, tenant, input),
     decideToolCalls: (tenant, input) => decideToolCalls(ctx, tenant, input),
-    resumeProcedureTaskSession: (tenant, sessionUuid) => resumeSession(ctx, tenant, sessionUuid),
     agentTraces: (tenant, sessionUuid) => sessionAgentTraces(ctx, tenant, sessionUuid),
+    resumeProcedureTaskSession: (tenant, sessionUuid, by = { by: 'system' }) =>
+      resumeSession(ctx, tenant, sessionUuid, { unpause: by }),
+    cancelProcedureTaskSession: (tenant, sessionUuid, request) =>
+      cancelSession(ctx, tenant, sessionUuid, request),
+    pauseProcedureTaskSession: (tenant, sessionUuid, request) =>
+      pauseSession(ctx, tenant, sessionUuid, request),
+    redriveProcedureTaskSession: (tenant, sessionUuid, request) =>
+      redriveSession(ctx, tenant, sessionUuid, request),
+    sweep: (options) => sweepSessions(ctx, options),
+    modifyProcedureTaskSession: (tenant, sessionUuid, request) =>
+      modifySession(ctx, tenant, sessionUuid, request),
+    decidePlanModification: (tenant, sessionUuid, decision) =>
+      decideModification(ctx, tenant, sessionUuid, decision),
+    planModifications: async (tenant, sessionUuid) => {
+      await findSessionKey(ctx, tenant, sessionUuid); // NOT_FOUND for another tenant's session
+      return repos.planModifications.listOfSession(tenant, sessionUuid);
+    },
 
-    async handleMessage(message) {
+    async handleMessage(message, invocation = {}) {
       const tenant = tenantOfMessage(message);
       switch (message.type) {
         case 'execute_task':
@@ -98,11 +153,16 @@ export function createProcedureHub(deps: ProcedureHubDeps): ProcedureHub {
             session_uuid: message.session_uuid,
           });
         case 'execute_agent':
-          return executeAgent(ctx, tenant, {
-            coordination_uuid: message.coordination_uuid,
-            session_uuid: message.session_uuid,
-            session_agent_uuid: message.session_agent_uuid,
-          });
+          return executeAgent(
+            ctx,
+            tenant,
+            {
+              coordination_uuid: message.coordination_uuid,
+              session_uuid: message.session_uuid,
+              session_agent_uuid: message.session_agent_uuid,
+            },
+            invocation,
+          );
         case 'resume_session':
           await resumeSession(ctx, tenant, message.session_uuid);
           return;

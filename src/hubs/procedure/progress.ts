@@ -1,7 +1,11 @@
 import { type SessionKey, sessionKeyOf } from '../../domain/session/keys.js';
 import type { Session } from '../../domain/session/model.js';
 import { sessionAgentKey } from '../../domain/session-agent/keys.js';
-import type { SessionAgent } from '../../domain/session-agent/model.js';
+import {
+  type SessionAgent,
+  type SessionAgentState,
+  TERMINAL_STATES,
+} from '../../domain/session-agent/model.js';
 import { sessionEvent } from '../../events/session-events.js';
 import { tenantFields } from '../../queue/messages.js';
 import type { Tenant } from '../../tenant.js';
@@ -60,7 +64,7 @@ export async function onAgentCompleted(ctx: HubContext, tenant: Tenant, agent: S
   );
   // A successor that is not terminal yet will check when it is; if none is left, this agent may be the last.
   const someoneElseChecks = results.some(
-    (r) => r.result !== 'already_counted' && r.state !== 'completed' && r.state !== 'failed',
+    (r) => r.result !== 'already_counted' && !TERMINAL_STATES.includes(r.state as SessionAgentState),
   );
   if (!someoneElseChecks) await checkSessionCompletion(ctx, tenant, key);
 }
@@ -136,8 +140,8 @@ export async function checkSessionCompletion(
   key: SessionKey,
 ): Promise<void> {
   const agents = await ctx.repos.sessionAgents.listOfSession(tenant, key.session_uuid);
-  if (agents.length === 0 || agents.some((a) => a.state !== 'completed' && a.state !== 'failed')) return;
-  const failed = agents.filter((a) => a.state === 'failed');
+  if (agents.length === 0 || agents.some((a) => !TERMINAL_STATES.includes(a.state))) return;
+  const failed = agents.filter((a) => a.state !== 'completed');
   if (failed.length) {
     await failSession(
       ctx,

@@ -16,6 +16,7 @@ import {
   skipDescendants,
 } from './progress.js';
 import { startSession } from './start.js';
+import { type SteerRequest, unpauseSession } from './steer.js';
 
 export interface ResumeReport {
   readonly sessionUuid: string;
@@ -43,21 +44,41 @@ export async function findSessionKey(
  * executor's idempotent writes, so it is safe to call at any time, any
  * number of times, even while the session runs.
  */
+export interface ResumeOptions {
+  /**
+   * The sweeper's restraint: a ready agent (or a dispatched session) is put
+   * back on the queue only if nothing touched it since this epoch ms, since
+   * a fresher one most likely has its message in flight. A manual resume
+   * re-dispatches everything ready.
+   */
+  readonly staleBeforeMs?: number;
+  /** A person's resume: a paused session goes back to in_progress first (the sweeper never un-pauses). */
+  readonly unpause?: SteerRequest;
+}
+
 export async function resumeSession(
   ctx: HubContext,
   tenant: Tenant,
   sessionUuid: string,
+  options: ResumeOptions = {},
 ): Promise<ResumeReport> {
+  const stale = (row: { updated_at?: string | null }) =>
+    options.staleBeforeMs === undefined || Date.parse(row.updated_at ?? '') < options.staleBeforeMs;
   const key = await findSessionKey(ctx, tenant, sessionUuid);
-  const session = await ctx.repos.sessions.find(tenant, key.coordination_uuid, key.session_uuid);
+  let session = await ctx.repos.sessions.find(tenant, key.coordination_uuid, key.session_uuid);
   if (!session) throw new NotFoundError('Session', key);
+  if (session.status === 'paused' && options.unpause) {
+    await unpauseSession(ctx, tenant, key, options.unpause);
+    session = (await ctx.repos.sessions.find(tenant, key.coordination_uuid, key.session_uuid)) ?? session;
+  }
   if (session.status === 'dispatched') {
+    if (!stale(session)) return { sessionUuid, status: session.status, dispatched: 0 };
     await startSession(ctx, tenant, key);
     const after = await ctx.repos.sessions.find(tenant, key.coordination_uuid, key.session_uuid);
     return { sessionUuid, status: after?.status ?? session.status, dispatched: 0 };
   }
   if (session.status !== 'in_progress') {
-    if (session.status === 'completed' || session.status === 'failed') {
+    if (session.status === 'completed' || session.status === 'failed' || session.status === 'cancelled') {
       await ensureTerminalEvent(ctx, tenant, sessionUuid, session.status, session.logs);
     }
     return { sessionUuid, status: session.status, dispatched: 0 };
@@ -97,7 +118,7 @@ export async function resumeSession(
   }
   const ready = agents.filter(
     (a) =>
-      (a.state === 'initial' && a.in_degree === 0) ||
+      (a.state === 'initial' && a.in_degree === 0 && stale(a)) ||
       (a.state === 'executing' && (a.lease_until ?? 0) < nowMs) ||
       (a.state === 'pending' &&
         hasActionFunction(a.agent_action.action_function) &&
@@ -153,10 +174,11 @@ export async function submitUserInput(
   if (agent.guardrail_escalation && agent.state === 'wait_for_user_input') {
     return decideEscalatedOutput(ctx, tenant, agent, input.userInput, next);
   }
-  if (
-    agent.state !== 'wait_for_user_input' ||
-    !(await ctx.repos.sessionAgents.submitUserInput(tenant, key, input.userInput, next))
-  ) {
+  const answered =
+    agent.state === 'wait_for_user_input'
+      ? await ctx.repos.sessionAgents.submitUserInput(tenant, key, input.userInput, next)
+      : undefined;
+  if (!answered) {
     throw new ConflictError(`SessionAgent is ${agent.state}, not waiting for user input`, {
       session_agent_uuid: input.sessionAgentUuid,
       state: agent.state,
@@ -170,6 +192,11 @@ export async function submitUserInput(
   if (next === 'pending') {
     await dispatchAgents(ctx, tenant, sessionKey, [agent.session_agent_uuid]); // the action runs in the consumer
   } else {
-    await onAgentCompleted(ctx, tenant, { ...agent, state: 'completed', user_input: input.userInput });
+    await onAgentCompleted(ctx, tenant, {
+      ...agent,
+      state: 'completed',
+      user_input: input.userInput,
+      successor_uuids: answered.successor_uuids,
+    });
   }
 }

@@ -1,4 +1,4 @@
-import pRetry from 'p-retry';
+import pRetry, { AbortError } from 'p-retry';
 import {
   type AgentRunRequest,
   type AgentRunResult,
@@ -17,17 +17,21 @@ export async function runAgentWithPolicy(
   request: Omit<AgentRunRequest, 'signal'>,
   policy: ResolvedPolicy,
   retryBaseMs: number,
+  /** Aborted when the run must stop (cancel, lost lease, worker shutting down): no retry after it. */
+  stop?: AbortSignal,
   /** Counts every attempt made (agent traces report it). */
   tries?: { attempts: number },
 ): Promise<AgentRunResult> {
   return pRetry(
     async () => {
       if (tries) tries.attempts++;
-      const signal = AbortSignal.timeout(policy.agent_timeout_ms);
+      const timeout = AbortSignal.timeout(policy.agent_timeout_ms);
+      const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
       try {
         return await runtime.run({ ...request, signal });
       } catch (error) {
-        if (signal.aborted) {
+        if (stop?.aborted) throw new AbortError(error instanceof Error ? error : String(error));
+        if (timeout.aborted) {
           throw new AgentRuntimeError(`agent timed out after ${policy.agent_timeout_ms} ms`, true, {
             cause: error,
           });
@@ -41,6 +45,7 @@ export async function runAgentWithPolicy(
       maxTimeout: Math.max(retryBaseMs, 30_000),
       factor: 2,
       randomize: true,
+      ...(stop && { signal: stop }),
       shouldRetry: ({ error }) => !(error instanceof AgentRuntimeError) || error.retryable,
     },
   );

@@ -1,6 +1,7 @@
 import type { Coordination } from '../../domain/coordination/model.js';
 import type { SessionKey } from '../../domain/session/keys.js';
 import type { Session } from '../../domain/session/model.js';
+import { sweepShardOf } from '../../domain/session/transitions.js';
 import type { ExecutionPolicy } from '../../domain/task/model.js';
 import { AppError, ConflictError } from '../../errors.js';
 import { sessionEvent } from '../../events/session-events.js';
@@ -70,6 +71,7 @@ export async function executeProcedureTaskSession(
       execution_policy: policy,
       schedule_uuid: input.scheduleUuid ?? null,
       ...(input.prefetch?.length && { prefetch: [...input.prefetch] }),
+      sweep_shard: sweepShardOf(sessionUuid),
       updated_by: input.userId ?? 'procedure-hub',
     });
   } catch (error) {

@@ -1,0 +1,99 @@
+import type { SessionAgentKey } from '../../domain/session-agent/keys.js';
+import type { Tenant } from '../../tenant.js';
+import type { HubContext } from './context.js';
+
+/** Why a claimed run stopped before its runtime call returned. */
+export type StopReason =
+  /** The heartbeat failed: cancel asked it to stop, or another worker took the claim over. */
+  | 'stopped'
+  /** This worker is about to end (Lambda near its timeout): the claim is handed back. */
+  | 'released';
+
+export interface Heartbeat {
+  /** Aborted when the run must stop; passed to the runtime call. */
+  readonly signal: AbortSignal;
+  readonly stopReason: () => StopReason | undefined;
+  /** Stops renewing (the run finished); the registry forgets it. */
+  end(): void;
+}
+
+/**
+ * Keeps a claim alive while its agent runs: renews the short lease every
+ * third of it, so a worker that dies loses the claim within one lease. A
+ * renewal that fails (cancel set abort_requested, or the claim is someone
+ * else's) aborts the run. A deadline (the Lambda's remaining time) aborts it
+ * with `released` so the caller hands the claim back before the platform
+ * kills the worker.
+ */
+export function startHeartbeat(
+  ctx: HubContext,
+  tenant: Tenant,
+  key: SessionAgentKey,
+  token: string,
+  deadlineMs?: number,
+): Heartbeat {
+  const controller = new AbortController();
+  let reason: StopReason | undefined;
+  const stop = (why: StopReason) => {
+    if (reason) return;
+    reason = why;
+    controller.abort(new Error(why === 'released' ? 'worker is shutting down' : 'run stopped'));
+  };
+  const beat = setInterval(() => {
+    ctx.repos.sessionAgents
+      .renewLease(tenant, key, token, ctx.clock.now() + ctx.leaseMs)
+      .then((held) => {
+        if (!held) stop('stopped');
+      })
+      // A failed renewal is retried on the next beat; the lease still holds until then.
+      .catch((error: unknown) => ctx.logger.warn({ err: error, key }, 'lease renewal failed'));
+  }, ctx.heartbeatMs);
+  beat.unref?.();
+  const deadline =
+    deadlineMs === undefined
+      ? undefined
+      : setTimeout(() => stop('released'), Math.max(0, deadlineMs - Date.now()));
+  deadline?.unref?.();
+  const unregister = ctx.running.register(key, () => stop('stopped'));
+  return {
+    signal: controller.signal,
+    stopReason: () => reason,
+    end() {
+      clearInterval(beat);
+      if (deadline) clearTimeout(deadline);
+      unregister();
+    },
+  };
+}
+
+/**
+ * The runs of this process, by session: cancel aborts the ones it can reach
+ * here at once instead of waiting for their next heartbeat.
+ */
+export function createRunRegistry() {
+  const bySession = new Map<string, Map<string, () => void>>();
+  return {
+    register(key: SessionAgentKey, stop: () => void): () => void {
+      const runs = bySession.get(key.session_uuid) ?? new Map<string, () => void>();
+      bySession.set(key.session_uuid, runs);
+      runs.set(key.session_agent_uuid, stop);
+      return () => {
+        runs.delete(key.session_agent_uuid);
+        if (runs.size === 0) bySession.delete(key.session_uuid);
+      };
+    },
+    /** Stops this process's runs of the session's agents (all of them when none are named). */
+    stop(sessionUuid: string, sessionAgentUuids?: readonly string[]): number {
+      const runs = bySession.get(sessionUuid);
+      if (!runs) return 0;
+      let stopped = 0;
+      for (const [uuid, stop] of runs) {
+        if (sessionAgentUuids && !sessionAgentUuids.includes(uuid)) continue;
+        stop();
+        stopped++;
+      }
+      return stopped;
+    },
+  };
+}
+export type RunRegistry = ReturnType<typeof createRunRegistry>;
