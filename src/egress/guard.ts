@@ -1,3 +1,4 @@
+import { deadline } from '../deadline.js';
 import { type AllowEntry, parseAllowList } from './allow-list.js';
 import { EgressRefusedError } from './errors.js';
 import { DEFAULT_TENANT_HEADERS, outboundHeaders, stripCredentials } from './headers.js';
@@ -57,8 +58,9 @@ export function createEgressGuard(settings: EgressSettings = {}): EgressGuard {
   async function guardedFetch(url: string | URL, init: EgressInit = {}): Promise<Response> {
     const { timeoutMs, maxResponseBytes, operatorHeaders, signal, redirect } = init;
     const limitMs = timeoutMs ?? settings.timeoutMs ?? EGRESS_DEFAULTS.timeoutMs;
-    const timeout = AbortSignal.timeout(limitMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    // Not cleared on return: the limit also covers reading the body, after this returns.
+    const limit = deadline(limitMs, signal);
+    const combined = limit.signal;
     let headers = outboundHeaders(init.headers, operatorHeaders, allowedHeaders);
     let method = (init.method ?? 'GET').toUpperCase();
     let body = init.body;
@@ -75,7 +77,7 @@ export function createEgressGuard(settings: EgressSettings = {}): EgressGuard {
           maxResponseBytes: maxResponseBytes ?? settings.maxResponseBytes ?? EGRESS_DEFAULTS.maxResponseBytes,
         });
       } catch (error) {
-        if (timeout.aborted)
+        if (limit.timedOut())
           throw new EgressRefusedError(`${target.url.origin} timed out after ${limitMs} ms`);
         throw error;
       }

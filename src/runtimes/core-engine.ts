@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { deadline } from '../deadline.js';
 import type { CredentialSource } from './credentials.js';
 import { type AgentRunRequest, type AgentRunResult, type AgentRuntime, AgentRuntimeError } from './port.js';
 import { modelSettingsOf } from './settings.js';
@@ -80,49 +81,53 @@ export function createCoreEngineRuntime(deps: CoreEngineRuntimeDeps): AgentRunti
         schema: z.ZodType<T>,
       ): Promise<T> {
         for (let attempt = 0; ; attempt++) {
-          const signals = [AbortSignal.timeout(Math.max(1, remaining()))];
-          if (request.signal) signals.push(request.signal);
-          let response: Response;
+          const limit = deadline(Math.max(1, remaining()), request.signal);
           try {
-            response = await doFetch(endpoint, {
-              method: 'POST',
-              headers: {
-                'content-type': 'application/json',
-                ...(creds.apiKey && { 'x-api-key': creds.apiKey }),
-              },
-              body: JSON.stringify({ query, variables }),
-              signal: AbortSignal.any(signals),
-            });
-          } catch (error) {
-            if (request.signal?.aborted)
-              throw new AgentRuntimeError('core engine call cancelled', false, { cause: error });
-            if (remaining() <= 0) throw timedOut(timeoutMs, error);
-            if (attempt >= maxRetries) {
-              throw new AgentRuntimeError(`core engine unreachable: ${(error as Error).message}`, true, {
-                cause: error,
+            let response: Response;
+            try {
+              response = await doFetch(endpoint, {
+                method: 'POST',
+                headers: {
+                  'content-type': 'application/json',
+                  ...(creds.apiKey && { 'x-api-key': creds.apiKey }),
+                },
+                body: JSON.stringify({ query, variables }),
+                signal: limit.signal,
               });
+            } catch (error) {
+              if (request.signal?.aborted)
+                throw new AgentRuntimeError('core engine call cancelled', false, { cause: error });
+              if (remaining() <= 0) throw timedOut(timeoutMs, error);
+              if (attempt >= maxRetries) {
+                throw new AgentRuntimeError(`core engine unreachable: ${(error as Error).message}`, true, {
+                  cause: error,
+                });
+              }
+              await sleep(backoff(attempt));
+              continue;
             }
-            await sleep(backoff(attempt));
-            continue;
-          }
-          if (response.status === 429 || response.status >= 500) {
-            await response.body?.cancel();
-            if (attempt >= maxRetries || remaining() <= 0) {
-              throw new AgentRuntimeError(`core engine answered HTTP ${response.status}`, true);
+            if (response.status === 429 || response.status >= 500) {
+              await response.body?.cancel();
+              if (attempt >= maxRetries || remaining() <= 0) {
+                throw new AgentRuntimeError(`core engine answered HTTP ${response.status}`, true);
+              }
+              await sleep(backoff(attempt));
+              continue;
             }
-            await sleep(backoff(attempt));
-            continue;
+            const body = (await response.json().catch(() => undefined)) as
+              | { data?: unknown; errors?: { message?: string }[] }
+              | undefined;
+            if (!response.ok || !body || body.errors?.length) {
+              const detail = body?.errors?.map((e) => e.message).join('; ') ?? `HTTP ${response.status}`;
+              throw new AgentRuntimeError(`core engine rejected the call: ${detail}`, false);
+            }
+            const parsed = schema.safeParse(body.data);
+            if (!parsed.success)
+              throw new AgentRuntimeError('core engine answered an unexpected shape', false);
+            return parsed.data;
+          } finally {
+            limit.clear();
           }
-          const body = (await response.json().catch(() => undefined)) as
-            | { data?: unknown; errors?: { message?: string }[] }
-            | undefined;
-          if (!response.ok || !body || body.errors?.length) {
-            const detail = body?.errors?.map((e) => e.message).join('; ') ?? `HTTP ${response.status}`;
-            throw new AgentRuntimeError(`core engine rejected the call: ${detail}`, false);
-          }
-          const parsed = schema.safeParse(body.data);
-          if (!parsed.success) throw new AgentRuntimeError('core engine answered an unexpected shape', false);
-          return parsed.data;
         }
       }
 

@@ -1,3 +1,4 @@
+import { deadline } from '../../deadline.js';
 import type { Agent } from '../../domain/coordination/model.js';
 import type { Session } from '../../domain/session/model.js';
 import { sessionEvent } from '../../events/session-events.js';
@@ -53,7 +54,8 @@ export async function runAgent(
   const { inFlight, settings, record } = hub;
   const controller = new AbortController();
   inFlight.set(run.runUuid, controller);
-  const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(settings.agentTimeoutMs)]);
+  const limit = deadline(settings.agentTimeoutMs, controller.signal);
+  const { signal } = limit;
   const ownership = setInterval(() => {
     hub.locks
       .holder(tenant, session.session_uuid)
@@ -130,10 +132,11 @@ export async function runAgent(
   } catch (error) {
     await flushTokens();
     const interrupted = controller.signal.aborted;
-    const timedOut = !interrupted && signal.aborted;
+    const timedOut = !interrupted && limit.timedOut();
     return { ok: false as const, error, interrupted, timedOut };
   } finally {
     clearInterval(ownership);
+    limit.clear();
     inFlight.delete(run.runUuid);
   }
 }

@@ -1,4 +1,5 @@
 import pRetry, { AbortError } from 'p-retry';
+import { deadline } from '../../deadline.js';
 import {
   type AgentRunRequest,
   type AgentRunResult,
@@ -25,18 +26,19 @@ export async function runAgentWithPolicy(
   return pRetry(
     async () => {
       if (tries) tries.attempts++;
-      const timeout = AbortSignal.timeout(policy.agent_timeout_ms);
-      const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
+      const limit = deadline(policy.agent_timeout_ms, stop);
       try {
-        return await runtime.run({ ...request, signal });
+        return await runtime.run({ ...request, signal: limit.signal });
       } catch (error) {
         if (stop?.aborted) throw new AbortError(error instanceof Error ? error : String(error));
-        if (timeout.aborted) {
+        if (limit.timedOut()) {
           throw new AgentRuntimeError(`agent timed out after ${policy.agent_timeout_ms} ms`, true, {
             cause: error,
           });
         }
         throw error;
+      } finally {
+        limit.clear();
       }
     },
     {
