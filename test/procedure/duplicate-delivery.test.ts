@@ -18,9 +18,7 @@ const TEN_AGENTS = [
 
 describe('duplicate delivery', () => {
   it('100 sessions of a 10-agent DAG, every message delivered 2–3 times, shuffled, concurrent: each agent runs once', {
-    // A guard, not a measure: a duplicate that finds a live lease goes back to the queue (issue 12) and
-    // is delivered 2-3 times again, so a loaded 2-core machine needs more than 180 s for it.
-    timeout: 420_000,
+    timeout: 180_000,
   }, async () => {
     // Prepare
     const bed = await createDirectBed();

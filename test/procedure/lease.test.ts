@@ -26,11 +26,14 @@ async function startOne(bed: Awaited<ReturnType<typeof createDirectBed>>) {
 }
 
 describe('heartbeat leases', () => {
-  it('renews a short lease while the agent runs; a redelivery during it goes back to the queue with a delay', {
+  it('renews a short lease while the agent runs; a redelivery to another worker during it goes back to the queue with a delay', {
     timeout: 30_000,
   }, async () => {
     // Prepare
     const bed = await createDirectBed({ leaseMs: 400, heartbeatMs: 100 });
+    const queueB = createRecordingQueue();
+    const workerB = createHub(bed.env, queueB, { leaseMs: 400, heartbeatMs: 100 });
+    const handlerB = createSqsHandler({ procedure: workerB.hub, logger });
     const { execute, row } = await startOne(bed);
     // Act
     const running = bed.handler(sqsEventOf([execute]));
@@ -38,21 +41,46 @@ describe('heartbeat leases', () => {
     const firstLease = claimed.lease_until ?? 0;
     // Past the first lease's end, still held: the heartbeat renewed it.
     await waitFor(row, (a) => (a.lease_until ?? 0) > firstLease + 400);
-    const duplicate = await bed.handler(sqsEventOf([execute]));
+    const duplicate = await handlerB(sqsEventOf([execute]));
     await running;
     // Assess
     expect(duplicate.batchItemFailures).toEqual([]);
-    expect(bed.queue.delayed).toHaveLength(1);
-    expect(bed.queue.delayed[0]?.message).toEqual(execute);
-    expect(bed.queue.delayed[0]?.delaySeconds).toBeGreaterThanOrEqual(1);
-    expect(bed.queue.delayed[0]?.delaySeconds).toBeLessThanOrEqual(2);
+    expect(queueB.delayed).toHaveLength(1);
+    expect(queueB.delayed[0]?.message).toEqual(execute);
+    expect(queueB.delayed[0]?.delaySeconds).toBeGreaterThanOrEqual(1);
+    expect(queueB.delayed[0]?.delaySeconds).toBeLessThanOrEqual(2);
     expect(bed.runtime.stats.calls).toBe(1);
     const done = await row();
     expect(done.state).toBe('completed');
     expect(done.attempts).toBe(1);
     // The delayed copy finds the agent done and changes nothing.
-    await bed.handler(sqsEventOf(bed.queue.take()));
+    await handlerB(sqsEventOf(queueB.take()));
+    expect(bed.runtime.stats.calls + workerB.runtime.stats.calls).toBe(1);
+  });
+
+  it("a duplicate that reaches the worker running the agent is dropped: that worker's own delivery covers its crash", {
+    timeout: 30_000,
+  }, async () => {
+    // Prepare
+    const bed = await createDirectBed({ leaseMs: 400, heartbeatMs: 100 });
+    const { execute, row } = await startOne(bed);
+    // Act
+    const running = bed.handler(sqsEventOf([execute]));
+    // The runtime call has started: the claim is this worker's and its heartbeat runs.
+    await waitFor(
+      async () => bed.runtime.stats.running,
+      (running) => running === 1,
+    );
+    const duplicate = await bed.handler(sqsEventOf([execute]));
+    const during = await row();
+    await running;
+    // Assess
+    expect(duplicate.batchItemFailures).toEqual([]);
+    expect(during.state).toBe('executing');
+    expect(bed.queue.delayed).toHaveLength(0);
+    expect(bed.queue.take()).toEqual([]);
     expect(bed.runtime.stats.calls).toBe(1);
+    expect((await row()).state).toBe('completed');
   });
 
   it('a worker that dies mid-agent loses its claim within one lease; the deferred delivery takes over', {

@@ -242,6 +242,12 @@ export function shuffle<T>(items: T[], random: () => number): T[] {
  * Delivers everything on a recording queue through the SQS handler, round
  * after round, until nothing is left: each round's messages (optionally
  * duplicated 2–3 times and shuffled) go in concurrent batches of 10.
+ *
+ * A message sent with a delay is held back as SQS would hold it: it is
+ * delivered once its delay has passed, and time here passes only when nothing
+ * else is left to deliver (every handler has returned, so whatever the delay
+ * was waiting for has happened). Its copies are duplicated and shuffled like
+ * the rest.
  */
 export async function drain(
   bed: {
@@ -249,32 +255,63 @@ export async function drain(
     handler: (e: SQSEvent) => Promise<SQSBatchResponse>;
   },
   options: { duplicate?: boolean; random?: () => number; maxRounds?: number } = {},
-): Promise<{ deliveries: number }> {
+): Promise<{ deliveries: number; delayed: number }> {
   const random = options.random ?? seededRandom(1);
   let deliveries = 0;
+  let nowSeconds = 0;
+  const held: { message: Envelope; dueSeconds: number }[] = [];
+  const delayedSeen = new Set<Envelope>();
   for (let round = 0; round < (options.maxRounds ?? 10_000); round++) {
-    const messages = bed.queue.take();
-    if (messages.length === 0) return { deliveries };
-    const expanded = messages.flatMap((m) => {
-      const copies = options.duplicate ? 2 + Math.floor(random() * 2) : 1;
-      return Array.from({ length: copies }, () => m);
-    });
-    shuffle(expanded, random);
-    const batches: Envelope[][] = [];
-    for (let i = 0; i < expanded.length; i += 10) batches.push(expanded.slice(i, i + 10));
-    deliveries += expanded.length;
-    await Promise.all(
-      batches.map(async (batch) => {
-        const event = sqsEventOf(batch);
-        const response = await bed.handler(event);
-        const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-        for (const record of event.Records) {
-          if (failed.has(record.messageId)) await bed.queue.send([JSON.parse(record.body) as Envelope]);
-        }
-      }),
-    );
+    for (const { message, delaySeconds } of bed.queue.delayed) {
+      if (delayedSeen.has(message)) continue;
+      delayedSeen.add(message);
+      held.push({ message, dueSeconds: nowSeconds + delaySeconds });
+    }
+    let messages = bed.queue.take().filter((m) => !delayedSeen.has(m));
+    if (messages.length === 0) {
+      if (held.length === 0) return { deliveries, delayed: delayedSeen.size };
+      nowSeconds = Math.min(...held.map((h) => h.dueSeconds));
+      messages = takeDue(held, nowSeconds);
+    }
+    deliveries += await deliverRound(bed, messages, options.duplicate ?? false, random);
   }
   throw new Error('drain did not settle');
+}
+
+function takeDue(held: { message: Envelope; dueSeconds: number }[], nowSeconds: number): Envelope[] {
+  const due = held.filter((h) => h.dueSeconds <= nowSeconds).map((h) => h.message);
+  const later = held.filter((h) => h.dueSeconds > nowSeconds);
+  held.splice(0, held.length, ...later);
+  return due;
+}
+
+async function deliverRound(
+  bed: {
+    queue: ReturnType<typeof createRecordingQueue>;
+    handler: (e: SQSEvent) => Promise<SQSBatchResponse>;
+  },
+  messages: readonly Envelope[],
+  duplicate: boolean,
+  random: () => number,
+): Promise<number> {
+  const expanded = messages.flatMap((m) => {
+    const copies = duplicate ? 2 + Math.floor(random() * 2) : 1;
+    return Array.from({ length: copies }, () => m);
+  });
+  shuffle(expanded, random);
+  const batches: Envelope[][] = [];
+  for (let i = 0; i < expanded.length; i += 10) batches.push(expanded.slice(i, i + 10));
+  await Promise.all(
+    batches.map(async (batch) => {
+      const event = sqsEventOf(batch);
+      const response = await bed.handler(event);
+      const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+      for (const record of event.Records) {
+        if (failed.has(record.messageId)) await bed.queue.send([JSON.parse(record.body) as Envelope]);
+      }
+    }),
+  );
+  return expanded.length;
 }
 
 /**

@@ -54,6 +54,9 @@ export async function executeAgent(
   const nowMs = ctx.clock.now();
   const expired = agent.state === 'executing' && (agent.lease_until ?? 0) < nowMs;
   if (agent.state === 'executing' && !expired && !agent.abort_requested) {
+    // This process runs it: the holder's own delivery is still in flight here and comes back from
+    // the queue if the process dies (the sweeper backs that up), so this duplicate is only a duplicate.
+    if (ctx.running.holds(key)) return;
     // Another worker holds a live lease: if it dies, this delivery must take over once the lease
     // ends, so it goes back to the queue until then instead of being dropped.
     await deferDelivery(ctx, tenant, key, (agent.lease_until ?? nowMs) - nowMs);

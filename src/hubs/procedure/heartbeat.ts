@@ -82,6 +82,10 @@ export function createRunRegistry() {
         if (runs.size === 0) bySession.delete(key.session_uuid);
       };
     },
+    /** Whether this process is running the agent (its heartbeat has not ended). */
+    holds(key: SessionAgentKey): boolean {
+      return bySession.get(key.session_uuid)?.has(key.session_agent_uuid) ?? false;
+    },
     /** Stops this process's runs of the session's agents (all of them when none are named). */
     stop(sessionUuid: string, sessionAgentUuids?: readonly string[]): number {
       const runs = bySession.get(sessionUuid);
