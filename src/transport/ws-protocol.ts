@@ -166,11 +166,20 @@ export function createWsProtocol(deps: WsProtocolDeps) {
     }
   }
 
+  // Queries and mutations answered in this invocation are never stored (nothing to write or release):
+  // their ids are held here while they run, so a duplicate id reaching this container still gets 4409.
+  const runningInline = new Set<string>();
+
   async function subscribe(connectionId: string, message: SubscribeMessage): Promise<void> {
-    const connection = await store.getConnection(connectionId);
-    if (!connection?.acknowledged_at) return close(connectionId, CloseCode.Unauthorized, 'Unauthorized');
     const { id, payload } = message;
-    if (await store.getSubscription(connectionId, id)) {
+    // Both reads at once: the connection row is remembered per container once acknowledged.
+    const [connection, active] = await Promise.all([
+      store.getConnection(connectionId),
+      store.getSubscription(connectionId, id),
+    ]);
+    if (!connection?.acknowledged_at) return close(connectionId, CloseCode.Unauthorized, 'Unauthorized');
+    const inlineKey = `${connectionId}#${id}`;
+    if (active || runningInline.has(inlineKey)) {
       return close(connectionId, CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
     }
     const caller: Caller = {
@@ -238,7 +247,12 @@ export function createWsProtocol(deps: WsProtocolDeps) {
         });
         return;
       }
-      await sendResult(connectionId, id, await prepared.run());
+      runningInline.add(inlineKey);
+      try {
+        await sendResult(connectionId, id, await prepared.run());
+      } finally {
+        runningInline.delete(inlineKey);
+      }
     } catch (error) {
       if (error instanceof DuplicateOperationError) {
         return close(connectionId, CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
