@@ -10,6 +10,7 @@ import { createEventLog } from './events/event-log.js';
 import type { EventPublisher } from './events/publisher.js';
 import { createGovernance } from './governance/governance.js';
 import type { Caller, GraphQLContext, Services } from './graphql/context.js';
+import { getSchema } from './graphql/schema/index.js';
 import { createGraphQLServer, type YogaOptions } from './graphql/yoga.js';
 import { createBedrockGuardrail } from './guardrails/bedrock-guardrail.js';
 import { type ComponentCheck, dynamoCheck, queueCheck, runtimeEndpointChecks } from './health/checks.js';
@@ -127,13 +128,19 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
   const clients = createClients(config, logger);
   const repos = createRepositories(clients);
   const services: Services = {};
-  const yoga = createGraphQLServer({
-    logger,
-    maxDepth: config.MAX_QUERY_DEPTH,
-    maxCost: config.MAX_QUERY_COST,
-    ...(options.graphiql !== undefined && { graphiql: options.graphiql }),
-    ...(options.renderGraphiQL && { renderGraphiQL: options.renderGraphiQL }),
-  });
+  // Built on first use: a queue message that runs no GraphQL, a WebSocket ping or $connect never pays
+  // for the schema (builder.toSchema) or yoga's plugins on a cold start.
+  let builtYoga: ReturnType<typeof createGraphQLServer> | undefined;
+  const yoga = () => {
+    builtYoga ??= createGraphQLServer({
+      logger,
+      maxDepth: config.MAX_QUERY_DEPTH,
+      maxCost: config.MAX_QUERY_COST,
+      ...(options.graphiql !== undefined && { graphiql: options.graphiql }),
+      ...(options.renderGraphiQL && { renderGraphiQL: options.renderGraphiQL }),
+    });
+    return builtYoga;
+  };
   const metrics = options.metrics ?? metricsFromConfig(config);
   // Spans and metrics around the runtimes only when someone collects them: no wrapper otherwise.
   const observed = tracingEnabled() || metrics !== noMetrics;
@@ -162,7 +169,10 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     store,
     poster,
     eventLog,
-    schema: yoga.getEnveloped({} as GraphQLContext).schema,
+    // Read when an event is shaped for a subscriber, not when the engine is built.
+    get schema() {
+      return getSchema();
+    },
     logger,
     contextFor: (row) =>
       buildContext(
@@ -262,7 +272,9 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     verifier,
     delivery,
     assertSessionAccess,
-    yoga,
+    get yoga() {
+      return yoga();
+    },
     logger,
     contextFor,
     ...(enqueue && { enqueue }),
@@ -279,7 +291,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     procedure,
     routes: {
       graphql_operation: (message) =>
-        handleGraphqlOperation(message, { store, poster, yoga, logger, contextFor }),
+        handleGraphqlOperation(message, { store, poster, yoga: yoga(), logger, contextFor }),
       fire_schedule: async (message) => {
         await fireSchedule(message);
       },
@@ -295,7 +307,9 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     logger,
     repos,
     services,
-    yoga,
+    get yoga() {
+      return yoga();
+    },
     verifier,
     store,
     poster,
