@@ -69,14 +69,45 @@ async function main() {
     samples: number[];
     timeDeltas: number[];
   };
+  // The unminified bundle marks each module with a `// path` comment: a sample's line maps to its module.
+  const starts: { line: number; module: string }[] = [];
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((text, line) => {
+      const m = /^\/\/ (\S+\.(?:m?js|ts|cjs|json))$/.exec(text);
+      if (m?.[1]) starts.push({ line, module: m[1].replace(/^.*node_modules\//, '') });
+    });
+  const moduleAt = (line: number) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    let found = '(node internals)';
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = starts[mid] as { line: number; module: string };
+      if (s.line <= line) {
+        found = s.module;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  };
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
+  const byModule = new Map<string, number>();
   profile.samples.forEach((id, i) => {
     const node = byId.get(id);
+    const ms = (profile.timeDeltas[i] ?? 0) / 1000;
     const key = `${node?.callFrame.functionName || '(anonymous)'}:${node?.callFrame.lineNumber}`;
-    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+    self.set(key, (self.get(key) ?? 0) + ms);
+    const url = (node?.callFrame as { url?: string } | undefined)?.url ?? '';
+    const where = url.endsWith('index.mjs') ? moduleAt(node?.callFrame.lineNumber ?? 0) : key;
+    byModule.set(where, (byModule.get(where) ?? 0) + ms);
   });
-  for (const [key, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25))
+  console.log('self time by function:');
+  for (const [key, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15))
+    console.log(`${ms.toFixed(1).padStart(7)} ms  ${key}`);
+  console.log('self time by bundled module (or node function):');
+  for (const [key, ms] of [...byModule].sort((a, b) => b[1] - a[1]).slice(0, 25))
     console.log(`${ms.toFixed(1).padStart(7)} ms  ${key}`);
 }
 
