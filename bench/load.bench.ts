@@ -1,7 +1,8 @@
 // Load figures (issue 16, part 6): the local stack (`npm start`'s, dynalite in a child process, the local
 // SQS server and poller) under LOAD_CLIENTS concurrent clients (default 20), each sending
 // LOAD_REQUESTS operations one after another (default 25), per scenario:
-//   executeProcedureTaskSession over HTTP (session creation; the demo task's agents then run from the queue),
+//   executeProcedureTaskSession over HTTP (LOAD_SESSIONS per client, default 3; their agents then run from
+//   the queue, and the other scenarios wait until it is empty),
 //   a read query and a nested list over HTTP, a graphql-ws query round trip on an open connection;
 // p50/p95/p99 and throughput against the Python engine's targets, then the GraphQL-layer ratio:
 // `coordination(...)` through yoga in process ÷ a raw GetCommand of the same item, interleaved.
@@ -17,6 +18,8 @@ import { startBenchDynamo } from './local-dynamo.js';
 
 const CLIENTS = Number(process.env.LOAD_CLIENTS ?? 20);
 const REQUESTS = Number(process.env.LOAD_REQUESTS ?? 25);
+/** Sessions started per client (each then runs the demo task's agents from the queue). */
+const SESSIONS = Number(process.env.LOAD_SESSIONS ?? 3);
 const RATIO_ROUNDS = Number(process.env.LOAD_RATIO_ROUNDS ?? 300);
 
 const READ = `{ coordination(coordinationUuid: "${DEMO.coordinationUuid}") { coordinationName } }`;
@@ -28,13 +31,13 @@ const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 
 /** CLIENTS workers, each running `op` REQUESTS times in a row; every latency kept. */
-async function underLoad(op: (client: number) => Promise<void>) {
+async function underLoad(op: (client: number) => Promise<void>, requests = REQUESTS) {
   const latencies: number[] = [];
   let failures = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CLIENTS }, async (_, client) => {
-      for (let i = 0; i < REQUESTS; i++) {
+      for (let i = 0; i < requests; i++) {
         const t0 = performance.now();
         try {
           await op(client);
@@ -114,12 +117,12 @@ export async function run(): Promise<void> {
     `${CLIENTS} concurrent clients x ${REQUESTS} operations each, per scenario; local stack, dynalite in a child process`,
   );
   try {
-    print('executeProcedureTaskSession (HTTP)', await underLoad(() => graphql(EXECUTE)), 500);
+    print('executeProcedureTaskSession (HTTP)', await underLoad(() => graphql(EXECUTE), SESSIONS), 500);
     // The sessions started above run their agents from the queue: measured reads wait for them to end.
     const drainStart = performance.now();
     await queueDrained(stack);
     console.log(
-      `  (the ${CLIENTS * REQUESTS} sessions ran from the queue in ${((performance.now() - drainStart) / 1000).toFixed(1)} s more)`,
+      `  (the ${CLIENTS * SESSIONS} sessions ran from the queue in ${((performance.now() - drainStart) / 1000).toFixed(1)} s more)`,
     );
     print('read query coordination (HTTP)', await underLoad(() => graphql(READ)), 300);
     print('nested list sessionList (HTTP)', await underLoad(() => graphql(LIST)), 300);
