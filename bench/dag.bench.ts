@@ -119,7 +119,6 @@ async function runOnce(
     : undefined;
   const queue: WorkQueue = meter.countQueue(sqs?.queue ?? local);
   hub = createProcedureHub({
-    repos,
     doc: clients.doc,
     tables: clients.tables,
     eventLog: createEventLog({ doc: clients.doc, tables: clients.tables, publisher: finish.publisher }),
