@@ -18,9 +18,13 @@ export function createHopMeter(client: DynamoDBClient) {
   let decrements = 0;
   const name = `hop-meter-${Math.random()}`;
   client.middlewareStack.add(
-    (next, _context) => async (args) => {
-      const input = args.input as { UpdateExpression?: string };
-      if (input.UpdateExpression?.includes('in_degree - ')) decrements++;
+    (next, context) => async (args) => {
+      // An edge decrement is the update that adds the predecessor to completed_predecessors.
+      if (
+        context.commandName === 'UpdateItemCommand' &&
+        JSON.stringify(args.input).includes('completed_predecessors')
+      )
+        decrements++;
       const request: Request = { start: performance.now(), end: Number.POSITIVE_INFINITY };
       requests.push(request);
       try {
