@@ -22,20 +22,41 @@ afterAll(async () => {
   await stack?.close();
 });
 
+/**
+ * Requests as "Command table", with the connection they are for (connections and subscriptions rows),
+ * so a late $disconnect of an earlier test's socket is not counted against this one.
+ */
 function countByTable(client: DynamoDBClient) {
-  const seen: string[] = [];
+  const seen: { label: string; connection?: string }[] = [];
   const name = `ws-count-${Math.random()}`;
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const table = String((args.input as { TableName?: string }).TableName ?? '');
-      const short = Object.entries(tables).find(([, full]) => full === table)?.[0];
-      if (short) seen.push(`${context.commandName} ${short}`);
+      const input = args.input as {
+        TableName?: string;
+        Key?: { connection_id?: string };
+        Item?: { connection_id?: string };
+        ExpressionAttributeValues?: Record<string, unknown>;
+      };
+      const short = Object.entries(tables).find(([, full]) => full === input.TableName)?.[0];
+      const connection =
+        input.Key?.connection_id ??
+        input.Item?.connection_id ??
+        (input.ExpressionAttributeValues?.[':c'] as string);
+      if (short) seen.push({ label: `${context.commandName} ${short}`, ...(connection && { connection }) });
       return next(args);
     },
     { step: 'initialize', name },
   );
   return {
-    take: () => seen.splice(0).sort(),
+    /** What was sent since the last take: for `connection` (and requests of no connection) when given. */
+    take: (connection?: string) =>
+      seen
+        .splice(0)
+        .filter((r) => !connection || !r.connection || r.connection === connection)
+        .map((r) => r.label)
+        .sort(),
+    /** The connection id of the first connections Put not yet taken. */
+    connectionPut: () => seen.find((r) => r.label === 'PutItemCommand connections')?.connection,
     stop: () => client.middlewareStack.remove(name),
   };
 }
@@ -51,13 +72,19 @@ async function ackedSocket() {
 
 describe('DynamoDB requests per graphql-ws query', () => {
   it('a query on an acknowledged connection: the duplicate-id read and the query read, nothing written', async () => {
-    const socket = await ackedSocket();
     const counter = countByTable(stack.engine.clients.dynamo);
+    const socket = await ackedSocket();
+    const connectionId = counter.connectionPut();
+    expect(connectionId).toBeDefined();
+    counter.take();
     try {
       for (let i = 0; i < 3; i++) {
         socket.send({ type: 'subscribe', id: `q${i}`, payload: { query: QUERY } });
         await socket.waitForMessage((m) => m.id === `q${i}` && m.type === 'complete');
-        expect(counter.take()).toEqual(['GetItemCommand coordinations', 'GetItemCommand subscriptions']);
+        expect(counter.take(connectionId)).toEqual([
+          'GetItemCommand coordinations',
+          'GetItemCommand subscriptions',
+        ]);
       }
       const next = socket.messages.find((m) => m.id === 'q2' && m.type === 'next');
       expect(next?.payload).toEqual({ data: { coordination: { coordinationName: 'Product launch' } } });
@@ -73,11 +100,13 @@ describe('DynamoDB requests per graphql-ws query', () => {
       const socket = await ackedSocket();
       socket.send({ type: 'subscribe', id: 'only', payload: { query: QUERY } });
       await socket.waitForMessage((m) => m.id === 'only' && m.type === 'complete');
+      const connectionId = counter.connectionPut();
+      expect(connectionId).toBeDefined();
       socket.close();
       const seen: string[] = [];
       await waitUntil(
         () => {
-          seen.push(...counter.take());
+          seen.push(...counter.take(connectionId));
           return seen;
         },
         (s) => s.includes('DeleteItemCommand connections'),
@@ -109,13 +138,13 @@ describe('DynamoDB requests per graphql-ws query', () => {
       const third = createConnectionStore({ doc, tables: stack.engine.clients.tables });
       expect((await third.getConnection(id))?.acknowledged_at).toBeDefined();
       expect((await third.getConnection(id))?.user_id).toBe('u');
-      expect(counter.take()).toEqual(['GetItemCommand connections']);
+      expect(counter.take(id)).toEqual(['GetItemCommand connections']);
       // A second init on the acknowledging store: refused without a write succeeding.
       expect(await fresh.acknowledge(id)).toBeUndefined();
       // Removal forgets the row; the row never stored an operation, so removal is one delete.
       counter.take();
       await third.removeConnection(id);
-      expect(counter.take()).toEqual(['DeleteItemCommand connections']);
+      expect(counter.take(id)).toEqual(['DeleteItemCommand connections']);
       expect(await third.getConnection(id)).toBeUndefined();
     } finally {
       counter.stop();
