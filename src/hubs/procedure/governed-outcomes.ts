@@ -1,8 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
 import { BudgetExceededError } from '../../budgets/model.js';
 import { conditionHeld } from '../../db/condition-held.js';
-import { ValidationError } from '../../errors.js';
+import { decisionNotes, type EscalationDecision } from '../../guardrails/escalation-decision.js';
 import { GuardrailEscalation } from '../../guardrails/evaluate.js';
 import { newId } from '../../ids.js';
 import type { Tenant } from '../../tenant.js';
@@ -102,48 +101,17 @@ const agentEvent = (agent: AgentRecord, state: string, extra: Record<string, unk
   },
 });
 
-/** A person's answer to an escalated output: approve it, replace it, or reject it. */
-export const EscalationDecisionSchema = z.discriminatedUnion('decision', [
-  z.object({ decision: z.literal('approve') }),
-  z.object({ decision: z.literal('edit'), output: z.string().min(1).max(400_000) }),
-  z.object({ decision: z.literal('reject'), reason: z.string().max(4096).optional() }),
-]);
-export type EscalationDecision = z.infer<typeof EscalationDecisionSchema>;
-
-/** `approve`, `reject`, or JSON `{"decision": "edit", "output": "..."}`. */
-export function parseEscalationDecision(userInput: string): EscalationDecision {
-  const text = userInput.trim();
-  let value: unknown = { decision: text.toLowerCase() };
-  if (text.startsWith('{')) {
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw new ValidationError('userInput is not valid JSON');
-    }
-  }
-  const parsed = EscalationDecisionSchema.safeParse(value);
-  if (!parsed.success)
-    throw new ValidationError(
-      'an escalated output needs a decision: "approve", "reject", or {"decision":"edit","output":"..."}',
-    );
-  return parsed.data;
-}
-
 /** `wait_for_user_input -> completed|pending|failed` for an escalation, with the decided output. */
 export async function decideEscalation(
   ctx: HubContext,
   tenant: Tenant,
   agent: AgentRecord,
   decision: EscalationDecision,
-  userInput: string,
   next: 'pending' | 'completed',
 ): Promise<{ state: 'pending' | 'completed' | 'failed'; output: string | null } | false> {
   const state = decision.decision === 'reject' ? 'failed' : next;
   const output = decision.decision === 'edit' ? decision.output : (agent.agent_output ?? '');
-  const notes =
-    decision.decision === 'reject'
-      ? `escalated output rejected${decision.reason ? `: ${decision.reason}` : ''}`
-      : `escalated output ${decision.decision === 'edit' ? 'edited' : 'approved'}`;
+  const notes = decisionNotes(decision);
   const won = await ctx.store.write('escalation_decided', () =>
     conditionHeld(() =>
       ctx.deps.doc.send(
@@ -151,13 +119,13 @@ export async function decideEscalation(
           TableName: ctx.deps.tables.sessionAgents,
           Key: { session_uuid: agent.session_uuid, session_agent_uuid: agent.session_agent_uuid },
           UpdateExpression:
-            'SET #state = :to, user_input = :input, agent_output = :out, notes = :notes, updated_at = :now REMOVE guardrail_escalation',
+            // The decision is not user input for the successors (it is in the user_input event and the notes).
+            'SET #state = :to, agent_output = :out, notes = :notes, updated_at = :now REMOVE guardrail_escalation',
           ConditionExpression:
             'partition_key = :pk AND #state = :wait AND attribute_exists(guardrail_escalation)',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
             ':to': state,
-            ':input': userInput,
             ':out': state === 'failed' ? (agent.agent_output ?? '') : output,
             ':notes': notes,
             ':now': new Date(ctx.clock.now()).toISOString(),
