@@ -148,7 +148,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
   const poster = createPoster({ client: management, store, logger });
   const eventLog = createEventLogReader(clients);
   const assertSessionAccess = (tenant: Parameters<typeof assertSessionOfTenant>[1], sessionUuid: string) =>
-    assertSessionOfTenant({ ...clients, eventLog }, tenant, sessionUuid);
+    assertSessionOfTenant({ sessions: repos.sessions, eventLog }, tenant, sessionUuid);
   services.sessionEventFeed = {
     assertAccess: assertSessionAccess,
     after: (tenant, sessionUuid, afterSeq, limit) => eventLog.after(tenant, sessionUuid, afterSeq, limit),
@@ -217,7 +217,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
   });
   services.tools = tools;
   const queue = config.WORK_QUEUE_URL
-    ? createSqsWorkQueue({ sqs: clients.sqs, queueUrl: config.WORK_QUEUE_URL })
+    ? createSqsWorkQueue({ sqs: clients.sqs, queueUrl: config.WORK_QUEUE_URL, payloads: clients.payloads })
     : missingQueue;
   services.operation = createOperationHub({
     repos,
@@ -232,8 +232,8 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     threads,
   });
   const procedure = createProcedureHub({
-    repos,
     doc: clients.doc,
+    payloads: clients.payloads,
     tables: clients.tables,
     eventLog: sessionEventLog,
     queue,
@@ -278,6 +278,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
       logger,
     });
   const handleQueueEvent = createSqsHandler({
+    payloads: clients.payloads,
     procedure,
     routes: {
       graphql_operation: (message) =>
@@ -311,7 +312,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     procedure,
     queue,
     handleQueueEvent,
-    handleDeadLetters: createDlqHandler({ procedure, logger }),
+    handleDeadLetters: createDlqHandler({ procedure, logger, payloads: clients.payloads }),
     fireSchedule,
     httpContext: (caller) => ({ transport: 'http', caller, repos, logger, services }),
     metrics,

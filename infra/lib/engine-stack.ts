@@ -18,6 +18,7 @@ import { EngineAlarms } from '../constructs/alarms.js';
 import { EngineDashboard } from '../constructs/dashboard.js';
 import { EngineTables } from '../constructs/engine-tables.js';
 import { createHandlerFunction, type HandlerName } from '../constructs/handler-function.js';
+import { PayloadBucket } from '../constructs/payload-bucket.js';
 import { ScheduleTarget } from '../constructs/schedule-target.js';
 import { EngineWebSocketApi } from '../constructs/websocket-api.js';
 import { WorkQueue } from '../constructs/work-queue.js';
@@ -53,6 +54,7 @@ export class EngineStack extends Stack {
       removalPolicy,
       deletionProtection: s.deletionProtection,
     });
+    const payloads = new PayloadBucket(this, 'Payloads', { removalPolicy });
     const work = new WorkQueue(this, 'Work', {
       maxReceiveCount: s.maxReceiveCount,
       visibilityTimeout: Duration.seconds(s.workerTimeoutSeconds * 6),
@@ -128,6 +130,7 @@ export class EngineStack extends Stack {
       ACE_MAX_RETRIES_CAP: String(s.maxRetriesCap),
       ACE_RATE_LIMIT_ASK_PER_MINUTE: String(s.rateLimitAskPerMinute),
       ACE_RATE_LIMIT_EXECUTE_PER_MINUTE: String(s.rateLimitExecutePerMinute),
+      ACE_PAYLOAD_BUCKET: payloads.bucket.bucketName,
     };
     const engineFunction = (
       name: 'ws' | 'http' | 'sqs',
@@ -242,6 +245,7 @@ export class EngineStack extends Stack {
       // Failing a session writes its rows and events, and pushes the events to subscribers.
       dlq.addEnvironment('WS_CALLBACK_URL', webSocket.stage.callbackUrl);
       tables.grantItemAccess(dlq);
+      payloads.grantPayloadAccess(dlq);
       work.queue.grantSendMessages(dlq);
       webSocket.api.grantManageConnections(dlq);
     }
@@ -249,6 +253,7 @@ export class EngineStack extends Stack {
     for (const fn of [ws, http, sqs]) {
       fn.addEnvironment('WS_CALLBACK_URL', webSocket.stage.callbackUrl);
       tables.grantItemAccess(fn);
+      payloads.grantPayloadAccess(fn);
       work.queue.grantSendMessages(fn);
       webSocket.api.grantManageConnections(fn);
       schedules.grantManageSchedules(fn);

@@ -4,7 +4,6 @@ import type { TableNames } from '../db/tables.js';
 import type { Agent, Coordination } from '../domain/coordination/model.js';
 import type { ApplyBedrockGuardrail } from '../guardrails/bedrock-guardrail.js';
 import { type Guardrails, GuardrailsSchema } from '../guardrails/model.js';
-import { createRunEscalations, type RunEscalations } from '../guardrails/run-escalation.js';
 import { createUsageLedger, type UsageLedger } from '../usage/ledger.js';
 import { DEFAULT_MODEL_PRICES, type PriceTable } from '../usage/prices.js';
 
@@ -12,8 +11,6 @@ import { DEFAULT_MODEL_PRICES, type PriceTable } from '../usage/prices.js';
 export interface Governance {
   readonly ledger: UsageLedger;
   readonly counters: BudgetCounters;
-  /** Decisions on operation-hub runs a guardrail escalated to a person. */
-  readonly escalations: RunEscalations;
   /** Bedrock Guardrails (ApplyGuardrail); checks of type `bedrock` fail without it. */
   readonly bedrock?: ApplyBedrockGuardrail;
   /** How often a running call polls for a budget with `on_budget_exceeded: abort`. */
@@ -34,7 +31,6 @@ export function createGovernance(deps: {
       prices: deps.prices ?? DEFAULT_MODEL_PRICES,
     }),
     counters: createBudgetCounters(deps.doc),
-    escalations: createRunEscalations(deps),
     ...(deps.bedrock && { bedrock: deps.bedrock }),
     ...(deps.abortPollMs !== undefined && { abortPollMs: deps.abortPollMs }),
   };

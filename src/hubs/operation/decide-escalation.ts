@@ -1,6 +1,7 @@
 import type { Agent, Coordination } from '../../domain/coordination/model.js';
 import type { SessionRun } from '../../domain/session-run/model.js';
 import { ConflictError } from '../../errors.js';
+import { sessionEvent } from '../../events/session-events.js';
 import { guardrailsOf } from '../../governance/governance.js';
 import { decisionNotes, type EscalationDecision } from '../../guardrails/escalation-decision.js';
 import { evaluate } from '../../guardrails/evaluate.js';
@@ -39,17 +40,17 @@ export async function decideEscalatedRun(
   const approved = decision.decision !== 'reject';
   const answer = decision.decision === 'edit' ? decision.output : approved ? (run.answer ?? '') : null;
   const status = approved ? 'completed' : 'failed';
-  const decided = await hub.governance?.escalations.decide(tenant, run.session_uuid, run.run_uuid, {
+  const decided = await hub.repos.sessionRuns.decideEscalation(tenant, run.session_uuid, run.run_uuid, {
     status,
     answer,
-    record: {
+    escalation_decision: {
       decision: decision.decision,
       decided_by: caller.userId,
       decided_at: new Date().toISOString(),
       ...(decision.decision === 'reject' && decision.reason && { reason: decision.reason }),
     },
+    updated_by: caller.userId,
   });
-  if (decided === undefined) throw new Error('decideEscalation: governance is not wired on this hub');
   if (!decided)
     throw new ConflictError('the escalated answer was decided already', { run_uuid: run.run_uuid });
 
@@ -114,17 +115,25 @@ async function recordDecision(
   answer: string | null,
   error: string | null,
 ) {
-  await hub.record(caller.tenant, run.session_uuid, 'escalation_decided', {
-    run_uuid: run.run_uuid,
-    decision: decision.decision,
-    decided_by: caller.userId,
-    ...(decision.decision === 'reject' && decision.reason && { reason: decision.reason }),
-  });
-  await hub.record(caller.tenant, run.session_uuid, `run_${status}`, {
-    run_uuid: run.run_uuid,
-    agent_uuid: run.agent_uuid,
-    thread_uuid: run.thread_uuid,
-    ...(error && { error }),
-    ...(answer !== null && { answer_chars: answer.length }),
-  });
+  await hub.record(
+    caller.tenant,
+    run.session_uuid,
+    sessionEvent.escalationDecided({
+      run_uuid: run.run_uuid,
+      decision: decision.decision,
+      decided_by: caller.userId,
+      ...(decision.decision === 'reject' && decision.reason && { reason: decision.reason }),
+    }),
+  );
+  await hub.record(
+    caller.tenant,
+    run.session_uuid,
+    sessionEvent.runFinished(status, {
+      run_uuid: run.run_uuid,
+      agent_uuid: run.agent_uuid,
+      thread_uuid: run.thread_uuid,
+      ...(error && { error }),
+      ...(answer !== null && { answer_chars: answer.length }),
+    }),
+  );
 }
