@@ -214,6 +214,44 @@ describe('procedure hub: an escalated output decided over graphql-ws', () => {
     expect(agents.get(seeded.uuidOf('writer'))?.state).toBe('failed');
     expect(agents.get(seeded.uuidOf('next'))?.agentOutput ?? null).toBeNull();
   });
+
+  it('decideEscalation on an agent that waits for ordinary user input: CONFLICT, and executeForUserInput still answers it', async () => {
+    const seeded = await seedTask(
+      { repos: stack.engine.repos } as TestEnv,
+      [{ name: 'check', userInTheLoop: true }],
+      {
+        tenant: stack.demoTenant,
+      },
+    );
+    const started = await runQuery<{
+      executeProcedureTaskSession: { procedureTaskSession: { sessionUuid: string } };
+    }>(
+      client,
+      `mutation ($c: String!, $t: String!) { executeProcedureTaskSession(coordinationUuid: $c, taskUuid: $t) {
+        procedureTaskSession { sessionUuid } } }`,
+      { c: seeded.coordinationUuid, t: seeded.taskUuid },
+    );
+    const sessionUuid = started.executeProcedureTaskSession.procedureTaskSession.sessionUuid;
+    const waiting = (
+      await follow(sessionUuid, (e) => e.type === 'agent_state' && e.data.state === 'wait_for_user_input')
+    ).at(-1)!;
+    const typed = await request(
+      client,
+      'mutation ($s: String!, $a: String!) { decideEscalation(sessionUuid: $s, sessionAgentUuid: $a, decision: APPROVE) { ok } }',
+      { s: sessionUuid, a: waiting.data.session_agent_uuid },
+    );
+    expect(typed.errors?.[0]?.extensions?.code).toBe('CONFLICT');
+    const ended = follow(sessionUuid, sessionEnded);
+    expect((await answer(sessionUuid, waiting.data.session_agent_uuid, 'approve')).errors).toBeUndefined();
+    expect((await ended).at(-1)?.data.status).toBe('completed');
+    // Here "approve" is the person's answer: kept as user input.
+    const agents = await runQuery<{ sessionAgent: { userInput: string } }>(
+      client,
+      'query ($s: String!, $a: String!) { sessionAgent(sessionUuid: $s, sessionAgentUuid: $a) { userInput } }',
+      { s: sessionUuid, a: waiting.data.session_agent_uuid },
+    );
+    expect(agents.sessionAgent.userInput).toBe('approve');
+  });
 });
 
 const ASK = `query Ask($c: String!, $q: String!, $a: String, $s: String, $t: String) {
