@@ -79,6 +79,12 @@ export const ConfigSchema = z.object({
    * Unset: derived from JWT_SECRET; neither set: a random key, so tokens hold within one process only.
    */
   ACE_PAGE_TOKEN_SECRET: z.preprocess(emptyToUndefined, z.string().min(32).optional()),
+  /** Access control (src/access/, docs/GOVERNANCE.md): the operator's role table over the built-ins, inline JSON or a file path. */
+  ACE_ROLES: z.preprocess(emptyToUndefined, z.string().optional()),
+  /** The token claim holding the caller's roles (an array, or a comma/space-separated string). */
+  ACE_ROLES_CLAIM: z.string().min(1).default('roles'),
+  /** Roles of a token without the roles claim (comma-separated). The local stack sets `admin`. */
+  ACE_DEFAULT_ROLES: z.string().default('viewer'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   MAX_QUERY_COST: z.coerce.number().int().min(100).default(5000),

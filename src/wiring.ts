@@ -1,6 +1,9 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Logger } from 'pino';
+import { accessControlFromConfig } from './access/access-control.js';
+import { authorizeExecuteTask } from './access/queue-principal.js';
+import { accessOf } from './access/schema-guard.js';
 import { type Clients, createClients } from './clients.js';
 import type { Config } from './config.js';
 import { createRepositories, type Repositories } from './domain/repositories.js';
@@ -23,6 +26,7 @@ import { createRateLimiter } from './limits/rate-limit.js';
 import { createLogger } from './logger.js';
 import { createScopeResolver } from './memory/scope-resolver.js';
 import { memoryTools } from './memory/tools.js';
+import type { ExecuteTaskMessage } from './queue/messages.js';
 import { createSqsWorkQueue, type WorkQueue } from './queue/port.js';
 import { createDlqHandler, createSqsHandler } from './queue/work-queue-handler.js';
 import { type CredentialSource, envCredentials } from './runtimes/credentials.js';
@@ -126,7 +130,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
   const logger = options.logger ?? createLogger(config);
   const clients = createClients(config, logger);
   const repos = createRepositories(clients);
-  const services: Services = {};
+  const services: Services = { access: accessControlFromConfig(config) };
   const yoga = createGraphQLServer({
     logger,
     maxDepth: config.MAX_QUERY_DEPTH,
@@ -167,7 +171,11 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     contextFor: (row) =>
       buildContext(
         base,
-        { tenant: tenantFromPartitionKey(row.partition_key), userId: row.user_id },
+        {
+          tenant: tenantFromPartitionKey(row.partition_key),
+          userId: row.user_id,
+          ...(row.roles && { roles: row.roles }),
+        },
         row.connection_id,
         row.subscription_id,
       ),
@@ -278,6 +286,11 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
   const handleQueueEvent = createSqsHandler({
     procedure,
     routes: {
+      // The public message names its principal: checked like executeProcedureTaskSession.
+      execute_task: async (message) => {
+        authorizeExecuteTask(accessOf(services), message as ExecuteTaskMessage);
+        await procedure.handleMessage(message as ExecuteTaskMessage);
+      },
       graphql_operation: (message) =>
         handleGraphqlOperation(message, { store, poster, yoga, logger, contextFor }),
       fire_schedule: async (message) => {

@@ -120,6 +120,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     WS_CALLBACK_URL: `${origin}/${LOCAL_STAGE}`,
     JWT_SECRET: jwtSecret,
     LOG_LEVEL: options.logLevel ?? 'info',
+    // Tokens without roles (the banner's dev token, the demo) may do everything locally.
+    ACE_DEFAULT_ROLES: 'admin',
     ...options.env,
     // The demo's http tools are served here: the operator (this process) allows its own origin.
     ACE_TOOL_ALLOWED_HOSTS: [options.env?.ACE_TOOL_ALLOWED_HOSTS, origin].filter(Boolean).join(','),

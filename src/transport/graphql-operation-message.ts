@@ -23,6 +23,7 @@ export const GraphqlOperationMessageSchema = z.object({
   endpoint_id: z.string().min(1),
   part_id: z.string().min(1),
   user_id: z.string().min(1),
+  roles: z.array(z.string().max(64)).max(100).optional(),
 });
 export type GraphqlOperationMessage = z.infer<typeof GraphqlOperationMessageSchema>;
 
@@ -49,7 +50,7 @@ export async function handleGraphqlOperation(
   if (!(await store.claimOperation(connectionId, operationId))) return;
   try {
     const context = deps.contextFor(
-      { tenant, userId: message.user_id },
+      { tenant, userId: message.user_id, ...(message.roles && { roles: message.roles }) },
       connectionId,
       operationId,
       async (payload) => {

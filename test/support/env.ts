@@ -24,6 +24,8 @@ export async function createTestEnv(overrides: Record<string, string> = {}): Pro
     DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
     SQS_ENDPOINT: inject('sqsEndpoint'),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    // Callers without roles may do everything; the access tests set their own.
+    ACE_DEFAULT_ROLES: 'admin',
     ...overrides,
   });
   const clients = createClients(config);

@@ -1,4 +1,5 @@
 // Imports every type file for its side effect on the builder, then builds the schema.
+import { guardRootFields } from '../../access/schema-guard.js';
 import { builder } from '../builder.js';
 import './scalars.js';
 import './ping.js';
@@ -19,4 +20,5 @@ import './cache.js';
 import './memory.js';
 import './agent-traces.js';
 
-export const schema = builder.toSchema({ sortSchema: true });
+// Every root field checks its declared permission, on every transport (src/access/).
+export const schema = guardRootFields(builder.toSchema({ sortSchema: true }));
