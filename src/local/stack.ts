@@ -65,7 +65,7 @@ export interface LocalStack {
   readonly jwtSecret: string;
   /** Signs a token for a tenant/user with the stack's secret. */
   token(
-    claims?: { endpoint_id: string; part_id: string; sub: string },
+    claims?: { endpoint_id: string; part_id: string; sub: string; roles?: readonly string[] },
     expiresIn?: string | number,
   ): Promise<string>;
   close(): Promise<void>;
