@@ -85,6 +85,15 @@ export const ConfigSchema = z.object({
   ACE_ROLES_CLAIM: z.string().min(1).default('roles'),
   /** Roles of a token without the roles claim (comma-separated). The local stack sets `admin`. */
   ACE_DEFAULT_ROLES: z.string().default('viewer'),
+  /** Audit trail (src/audit/): days a record is kept (DynamoDB TTL); 0 keeps them forever. */
+  ACE_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(365),
+  /** Field names redacted in audit records on top of the built-in secret names (comma-separated). */
+  ACE_AUDIT_REDACT_FIELDS: z.string().default(''),
+  /** Also audit reads (queries); off by default. */
+  ACE_AUDIT_READS: z
+    .enum(['true', 'false', '1', '0', ''])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   MAX_QUERY_COST: z.coerce.number().int().min(100).default(5000),

@@ -2,8 +2,10 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Logger } from 'pino';
 import { accessControlFromConfig } from './access/access-control.js';
-import { authorizeExecuteTask } from './access/queue-principal.js';
-import { accessOf } from './access/schema-guard.js';
+import { governed } from './access/schema-guard.js';
+import { handleExecuteTask } from './audit/execute-task.js';
+import { auditSettingsFromConfig } from './audit/settings.js';
+import { createAuditTrail } from './audit/trail.js';
 import { type Clients, createClients } from './clients.js';
 import type { Config } from './config.js';
 import { createRepositories, type Repositories } from './domain/repositories.js';
@@ -130,7 +132,10 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
   const logger = options.logger ?? createLogger(config);
   const clients = createClients(config, logger);
   const repos = createRepositories(clients);
-  const services: Services = { access: accessControlFromConfig(config) };
+  const services: Services = {
+    access: accessControlFromConfig(config),
+    audit: createAuditTrail({ ...clients, settings: auditSettingsFromConfig(config) }),
+  };
   const yoga = createGraphQLServer({
     logger,
     maxDepth: config.MAX_QUERY_DEPTH,
@@ -287,10 +292,8 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     procedure,
     routes: {
       // The public message names its principal: checked like executeProcedureTaskSession.
-      execute_task: async (message) => {
-        authorizeExecuteTask(accessOf(services), message as ExecuteTaskMessage);
-        await procedure.handleMessage(message as ExecuteTaskMessage);
-      },
+      execute_task: (message) =>
+        handleExecuteTask(message as ExecuteTaskMessage, { ...governed(services), procedure, repos }),
       graphql_operation: (message) =>
         handleGraphqlOperation(message, { store, poster, yoga, logger, contextFor }),
       fire_schedule: async (message) => {

@@ -358,6 +358,12 @@ export const CASES: readonly OperationCase[] = [
     variables: async (f, fresh) => ({ n: f.namespace, k: await fresh.memory() }),
   },
   {
+    field: 'auditLog',
+    minimum: 'admin',
+    query: '{ auditLog(limit: 5) { auditLogList { action entityType } } }',
+    variables: () => ({}),
+  },
+  {
     field: 'invalidateCache',
     minimum: 'admin',
     query: 'mutation { invalidateCache(keys: ["matrix"]) { count } }',

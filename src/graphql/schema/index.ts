@@ -19,6 +19,7 @@ import './tool-calls.js';
 import './cache.js';
 import './memory.js';
 import './agent-traces.js';
+import './audit.js';
 
 // Every root field checks its declared permission, on every transport (src/access/).
 export const schema = guardRootFields(builder.toSchema({ sortSchema: true }));
