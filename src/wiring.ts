@@ -3,6 +3,9 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Logger } from 'pino';
 import { accessControlFromConfig } from './access/access-control.js';
 import { governed } from './access/schema-guard.js';
+import { createAnalyticsCounters } from './analytics/counters.js';
+import { withRunAnalytics } from './analytics/run-observer.js';
+import { coordinationOfSession } from './analytics/sessions.js';
 import { handleExecuteTask } from './audit/execute-task.js';
 import { auditSettingsFromConfig } from './audit/settings.js';
 import { createAuditTrail } from './audit/trail.js';
@@ -196,6 +199,8 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     }),
   });
   services.usage = { doc: clients.doc, tables: clients.tables };
+  const analyticsCounters = createAnalyticsCounters(clients);
+  services.analytics = { doc: clients.doc, tables: clients.tables, counters: analyticsCounters };
   // The operator's model list and caps apply to every runtime, the built-in and the injected alike.
   const baseRuntimes = withModelPolicy(
     options.runtimes ??
@@ -210,7 +215,13 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
   // One event log for both hubs: it numbers each session's events and hands them to the fan-out.
   const sessionEventLog = createEventLog({
     ...clients,
-    publisher: metrics === noMetrics ? publisher : countingPublisher(publisher, metrics),
+    // Every agent run's outcome and duration, counted once for agentAnalytics (src/analytics/).
+    publisher: withRunAnalytics(metrics === noMetrics ? publisher : countingPublisher(publisher, metrics), {
+      ...clients,
+      counters: analyticsCounters,
+      coordinationOf: coordinationOfSession(repos),
+      logger,
+    }),
     logger,
   });
   const egress = options.egress ?? createEgressGuard(egressSettingsFromConfig(config));

@@ -218,6 +218,25 @@ export const tableDefinitions = {
     ],
     ttlAttribute: 'expires_at',
   },
+  /** Feedback on a session's results (src/feedback/): per session, the agent it rates where known. */
+  feedback: {
+    name: 'feedback',
+    hashKey: s('session_uuid'),
+    rangeKey: s('feedback_uuid'),
+    localIndexes: [],
+    globalIndexes: [],
+  },
+  /**
+   * When each agent run started (src/analytics/): written at its start event, deleted by the event
+   * that ends it, which so learns the duration; TTL removes starts whose end never came.
+   */
+  runTimings: {
+    name: 'run_timings',
+    hashKey: s('timing_key'),
+    localIndexes: [],
+    globalIndexes: [],
+    ttlAttribute: 'expires_at',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof tableDefinitions;

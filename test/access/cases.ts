@@ -358,6 +358,20 @@ export const CASES: readonly OperationCase[] = [
     variables: async (f, fresh) => ({ n: f.namespace, k: await fresh.memory() }),
   },
   {
+    field: 'agentAnalytics',
+    minimum: 'viewer',
+    query:
+      'query ($c: String!) { agentAnalytics(coordinationUuid: $c, from: "2020-01-01", to: "2030-01-01") { agentUuid runs } }',
+    variables: (f) => ({ c: f.coordinationUuid }),
+  },
+  {
+    field: 'submitFeedback',
+    minimum: 'operator',
+    query:
+      'mutation ($s: String!, $a: String!) { submitFeedback(sessionUuid: $s, sessionAgentUuid: $a, kind: QUALITY, rating: 4, comment: "fine") { feedback { feedbackUuid } } }',
+    variables: (f) => ({ s: f.sessionUuid, a: f.sessionAgentUuid }),
+  },
+  {
     field: 'auditLog',
     minimum: 'admin',
     query: '{ auditLog(limit: 5) { auditLogList { action entityType } } }',

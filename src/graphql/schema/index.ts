@@ -20,6 +20,7 @@ import './cache.js';
 import './memory.js';
 import './agent-traces.js';
 import './audit.js';
+import './feedback.js';
 
 // Every root field checks its declared permission, on every transport (src/access/).
 export const schema = guardRootFields(builder.toSchema({ sortSchema: true }));
