@@ -5,7 +5,7 @@ import { accessControlFromConfig } from './access/access-control.js';
 import { governed } from './access/schema-guard.js';
 import { createAnalyticsCounters } from './analytics/counters.js';
 import { withRunAnalytics } from './analytics/run-observer.js';
-import { coordinationOfSession } from './analytics/sessions.js';
+import { coordinationOfSession, usageOfAgentRun } from './analytics/sessions.js';
 import { handleExecuteTask } from './audit/execute-task.js';
 import { auditSettingsFromConfig } from './audit/settings.js';
 import { createAuditTrail } from './audit/trail.js';
@@ -200,7 +200,12 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
   });
   services.usage = { doc: clients.doc, tables: clients.tables };
   const analyticsCounters = createAnalyticsCounters(clients);
-  services.analytics = { doc: clients.doc, tables: clients.tables, counters: analyticsCounters };
+  services.analytics = {
+    doc: clients.doc,
+    tables: clients.tables,
+    counters: analyticsCounters,
+    prices: loadPriceTable(config.ACE_MODEL_PRICES),
+  };
   // The operator's model list and caps apply to every runtime, the built-in and the injected alike.
   const baseRuntimes = withModelPolicy(
     options.runtimes ??
@@ -220,6 +225,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
       ...clients,
       counters: analyticsCounters,
       coordinationOf: coordinationOfSession(repos),
+      usageOfAgentRun: usageOfAgentRun(repos),
       logger,
     }),
     logger,

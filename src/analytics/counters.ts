@@ -21,6 +21,31 @@ export interface RunOutcome {
   /** Runtime calls after the first (retries with backoff). */
   readonly retries: number;
   readonly at: Date;
+  /** What the run used (procedure-hub runs: its SessionAgent's totals), for the estimate's spread. */
+  readonly usage?: RunUsage;
+}
+
+export interface RunUsage {
+  readonly tokens: number;
+  readonly modelCalls: number;
+  /** Null when a call had no known price. */
+  readonly costUsd: number | null;
+}
+
+/** Per-run sums and sums of squares: mean and variance of a run's usage, from ADDs alone. */
+function sampleCounters(usage: RunUsage | undefined): Record<string, number> {
+  if (!usage) return {};
+  const sq = (v: number) => v * v;
+  return {
+    sample_runs: 1,
+    sample_tokens_sum: usage.tokens,
+    sample_tokens_sq: sq(usage.tokens),
+    sample_calls_sum: usage.modelCalls,
+    sample_calls_sq: sq(usage.modelCalls),
+    ...(usage.costUsd === null
+      ? { sample_unpriced_runs: 1 }
+      : { sample_cost_sum: usage.costUsd, sample_cost_sq: sq(usage.costUsd) }),
+  };
 }
 
 export interface Rating {
@@ -61,6 +86,7 @@ export function createAnalyticsCounters(deps: { doc: DynamoDBDocumentClient; tab
         run_retries: run.retries,
         run_ms_sum: Math.max(0, Math.round(run.durationMs)),
         [bucketAttribute(bucketOf(run.durationMs))]: 1,
+        ...sampleCounters(run.usage),
       }),
     recordRating: (tenant: Tenant, rating: Rating) =>
       add(tenant, rating.coordinationUuid, rating.agentUuid, rating.at, markerOf(`rating:${rating.id}`), {

@@ -52,6 +52,9 @@ const COUNTERS = [
   'tool_calls',
   'cost_usd',
   'unpriced_calls',
+  'sample_runs',
+  'sample_unpriced_runs',
+  ...['tokens', 'calls', 'cost'].flatMap((m) => [`sample_${m}_sum`, `sample_${m}_sq`]),
 ];
 
 export function analyticsOf(agentUuid: string, sums: Sums, hasCost: boolean): AgentAnalytics {
@@ -91,6 +94,19 @@ export async function agentAnalytics(
   tenant: Tenant,
   input: { coordinationUuid: string; from: string; to: string },
 ): Promise<{ agents: AgentAnalytics[]; itemsRead: number }> {
+  const { byAgent, itemsRead } = await agentSums(deps, tenant, input);
+  const agents = [...byAgent.entries()]
+    .map(([agent, { sums, hasCost }]) => analyticsOf(agent, sums, hasCost))
+    .sort((a, b) => a.agentUuid.localeCompare(b.agentUuid));
+  return { agents, itemsRead };
+}
+
+/** The stored counters of each agent of a coordination, summed over days and generations. */
+export async function agentSums(
+  deps: { doc: DynamoDBDocumentClient; tables: TableNames },
+  tenant: Tenant,
+  input: { coordinationUuid: string; from: string; to: string },
+) {
   const range = bucketRange('AGENT', input.from.slice(0, 10), input.to.slice(0, 10));
   const byAgent = new Map<string, { sums: Sums; hasCost: boolean }>();
   let itemsRead = 0;
@@ -121,8 +137,5 @@ export async function agentAnalytics(
     }
     start = page.LastEvaluatedKey;
   } while (start);
-  const agents = [...byAgent.entries()]
-    .map(([agent, { sums, hasCost }]) => analyticsOf(agent, sums, hasCost))
-    .sort((a, b) => a.agentUuid.localeCompare(b.agentUuid));
-  return { agents, itemsRead };
+  return { byAgent, itemsRead };
 }

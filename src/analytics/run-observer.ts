@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { TableNames } from '../db/tables.js';
 import type { EventPublisher, SessionEvent } from '../events/publisher.js';
 import type { Tenant } from '../tenant.js';
-import type { AnalyticsCounters } from './counters.js';
+import type { AnalyticsCounters, RunUsage } from './counters.js';
 
 /** A start whose end never comes (a crash) is dropped after this long. */
 const START_TTL_SECONDS = 7 * 86_400;
@@ -69,6 +69,8 @@ export function withRunAnalytics(
     tables: TableNames;
     counters: AnalyticsCounters;
     coordinationOf: (tenant: Tenant, sessionUuid: string) => Promise<string | undefined>;
+    /** What a procedure-hub run used (its SessionAgent's totals); undefined where unknown. */
+    usageOfAgentRun?: (tenant: Tenant, sessionUuid: string, sessionAgentUuid: string) => Promise<RunUsage | undefined>;
     logger: Logger;
   },
 ): EventPublisher {
@@ -110,6 +112,8 @@ export function withRunAnalytics(
       });
     const start = removed?.Attributes;
     if (!start) return;
+    const usage =
+      event.type === 'agent_state' ? await deps.usageOfAgentRun?.(tenant, event.sessionUuid, run.runKey) : undefined;
     await deps.counters.recordRun(tenant, {
       id: `${event.sessionUuid}#${event.seq}`,
       coordinationUuid: String(start.coordination_uuid),
@@ -118,6 +122,7 @@ export function withRunAnalytics(
       durationMs: Date.parse(event.createdAt) - Date.parse(String(start.started_at)),
       retries: run.retries,
       at: new Date(event.createdAt),
+      ...(usage && { usage }),
     });
   }
 

@@ -15,3 +15,19 @@ export function coordinationOfSession(repos: Repositories, maxEntries = 10_000) 
     return session.coordination_uuid;
   };
 }
+
+/** A SessionAgent's usage totals (the ledger ADDs them during the run, before the run's end is recorded). */
+export function usageOfAgentRun(repos: Repositories) {
+  return async (tenant: Tenant, sessionUuid: string, sessionAgentUuid: string) => {
+    const row = (await repos.sessionAgents.find(tenant, sessionUuid, sessionAgentUuid)) as
+      | Record<string, unknown>
+      | undefined;
+    if (!row) return undefined;
+    const num = (v: unknown) => (typeof v === 'number' ? v : 0);
+    return {
+      tokens: num(row.total_tokens),
+      modelCalls: num(row.model_calls),
+      costUsd: num(row.unpriced_calls) > 0 ? null : num(row.cost_usd),
+    };
+  };
+}

@@ -365,6 +365,13 @@ export const CASES: readonly OperationCase[] = [
     variables: (f) => ({ c: f.coordinationUuid }),
   },
   {
+    field: 'estimateProcedureTaskSession',
+    minimum: 'viewer',
+    query:
+      'query ($c: String!, $t: String!) { estimateProcedureTaskSession(coordinationUuid: $c, taskUuid: $t) { tokens { expected low high } } }',
+    variables: (f) => ({ c: f.coordinationUuid, t: f.taskUuid }),
+  },
+  {
     field: 'submitFeedback',
     minimum: 'operator',
     query:

@@ -4,6 +4,7 @@ import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_FIELD_PERMISSIONS } from '../../src/access/permissions.js';
 import { rootFieldsOfSchema } from '../../src/access/schema-guard.js';
+import { AUDITED_OPERATIONS } from '../../src/audit/operations.js';
 import { schema } from '../../src/graphql/schema/index.js';
 import { DEMO_TENANT, type LocalStack } from '../../src/local/stack.js';
 import { tenantOf } from '../../src/tenant.js';
@@ -27,6 +28,9 @@ describe('every root field has a declared permission and a matrix case', () => {
     expect(fields.filter((f) => !ROOT_FIELD_PERMISSIONS[f])).toEqual([]);
     expect(Object.keys(ROOT_FIELD_PERMISSIONS).filter((f) => !fields.includes(f))).toEqual([]);
     expect(fields.filter((f) => !CASES.some((c) => c.field === f))).toEqual([]);
+    // Every write is audited: each Mutation field declares what it writes.
+    const mutations = Object.keys(schema.getMutationType()?.getFields() ?? {});
+    expect(mutations.filter((f) => !AUDITED_OPERATIONS[f])).toEqual([]);
   });
 });
 

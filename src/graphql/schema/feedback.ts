@@ -10,17 +10,24 @@ import { NotFoundError } from '../../errors.js';
 import { createFeedbackRepository, type Feedback } from '../../feedback/repository.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
+import type { PriceTable } from '../../usage/prices.js';
 import { OptionalId } from '../inputs.js';
 import { UsageTotalsRef } from './usage.js';
 
 declare module '../context.js' {
   interface Services {
     /** Where feedback and agentAnalytics read and write. */
-    analytics?: { doc: DynamoDBDocumentClient; tables: TableNames; counters: AnalyticsCounters };
+    analytics?: {
+      doc: DynamoDBDocumentClient;
+      tables: TableNames;
+      counters: AnalyticsCounters;
+      /** The estimate prices assumed runs with it; absent, the default table. */
+      prices?: PriceTable;
+    };
   }
 }
 
-const analyticsOf = (ctx: GraphQLContext) => {
+export const analyticsOf = (ctx: GraphQLContext) => {
   const analytics = ctx.services.analytics;
   if (!analytics) throw new Error('analytics are not wired on this transport');
   return analytics;

@@ -21,6 +21,7 @@ import './memory.js';
 import './agent-traces.js';
 import './audit.js';
 import './feedback.js';
+import './estimate.js';
 
 // Every root field checks its declared permission, on every transport (src/access/).
 export const schema = guardRootFields(builder.toSchema({ sortSchema: true }));
