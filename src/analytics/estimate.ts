@@ -48,8 +48,8 @@ export interface TaskEstimate {
 export const ESTIMATE_CONFIDENCE = 0.95;
 /** Student's t, two-sided 95%, by degrees of freedom 1..30 (then the normal 1.96). */
 const T_975 = [
-  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12,
-  2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
+  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
 ];
 export const tQuantile = (df: number) => (df >= 1 ? (T_975[df - 1] ?? 1.96) : Number.POSITIVE_INFINITY);
 
@@ -105,8 +105,14 @@ export async function estimateTask(
   const assumptions: string[] = [];
   const estimates: AgentEstimate[] = [];
   // The task's totals: statistical parts (mean, variance, smallest sample) and assumed parts (ranges).
-  const totals = { calls: [0, 0], tokens: [0, 0], cost: [0, 0] } as Record<'calls' | 'tokens' | 'cost', [number, number]>;
-  const assumed = { calls: [0, 0, 0], tokens: [0, 0, 0], cost: [0, 0, 0] } as Record<'calls' | 'tokens' | 'cost', number[]>;
+  const totals = { calls: [0, 0], tokens: [0, 0], cost: [0, 0] } as Record<
+    'calls' | 'tokens' | 'cost',
+    [number, number]
+  >;
+  const assumed = { calls: [0, 0, 0], tokens: [0, 0, 0], cost: [0, 0, 0] } as Record<
+    'calls' | 'tokens' | 'cost',
+    number[]
+  >;
   let minSample = Number.POSITIVE_INFINITY;
   let unpriced = false;
 
@@ -118,7 +124,10 @@ export async function estimateTask(
       minSample = Math.min(minSample, n);
       const calls = moments(n, sums.sample_calls_sum ?? 0, sums.sample_calls_sq ?? 0);
       const tokens = moments(n, sums.sample_tokens_sum ?? 0, sums.sample_tokens_sq ?? 0);
-      const cost = pricedRuns >= 2 ? moments(pricedRuns, sums.sample_cost_sum ?? 0, sums.sample_cost_sq ?? 0) : undefined;
+      const cost =
+        pricedRuns >= 2
+          ? moments(pricedRuns, sums.sample_cost_sum ?? 0, sums.sample_cost_sq ?? 0)
+          : undefined;
       const t = tQuantile(n - 1);
       const spread = (m: Metric, k: number) => t * Math.sqrt(m.variance * (1 + 1 / k));
       add(totals.calls, calls, runs, n);
@@ -144,7 +153,11 @@ export async function estimateTask(
     const calls = scaled(guess.modelCalls * runs);
     const tokens = scaled(guess.tokens * runs);
     const cost = guess.costUsd === null ? null : scaled(guess.costUsd * runs);
-    for (const [key, range] of [['calls', calls], ['tokens', tokens], ['cost', cost]] as const) {
+    for (const [key, range] of [
+      ['calls', calls],
+      ['tokens', tokens],
+      ['cost', cost],
+    ] as const) {
       if (!range) continue;
       assumed[key][0]! += range.expected;
       assumed[key][1]! += range.low;
@@ -174,7 +187,9 @@ export async function estimateTask(
     };
   };
   if (estimates.some((e) => e.basis === 'history'))
-    assumptions.push(`runs of different agents are independent; ${ESTIMATE_CONFIDENCE * 100}% prediction interval for one execution`);
+    assumptions.push(
+      `runs of different agents are independent; ${ESTIMATE_CONFIDENCE * 100}% prediction interval for one execution`,
+    );
   return {
     coordinationUuid: input.task.coordination_uuid,
     taskUuid: input.task.task_uuid,
@@ -212,7 +227,9 @@ function participants(task: Task, agents: readonly Agent[]) {
 
 function assumedRun(agent: Agent, task: Task, taskQuery: string | null | undefined, prices: PriceTable) {
   const text = [
-    ...(task.subtask_queries ?? []).filter((q) => q.agent_uuid === agent.agent_uuid).map((q) => q.subtask_query),
+    ...(task.subtask_queries ?? [])
+      .filter((q) => q.agent_uuid === agent.agent_uuid)
+      .map((q) => q.subtask_query),
     taskQuery ?? task.initial_task_query ?? '',
     String((agent as Record<string, unknown>).instructions ?? agent.agent_description ?? ''),
   ].join(' ');

@@ -70,7 +70,11 @@ export function withRunAnalytics(
     counters: AnalyticsCounters;
     coordinationOf: (tenant: Tenant, sessionUuid: string) => Promise<string | undefined>;
     /** What a procedure-hub run used (its SessionAgent's totals); undefined where unknown. */
-    usageOfAgentRun?: (tenant: Tenant, sessionUuid: string, sessionAgentUuid: string) => Promise<RunUsage | undefined>;
+    usageOfAgentRun?: (
+      tenant: Tenant,
+      sessionUuid: string,
+      sessionAgentUuid: string,
+    ) => Promise<RunUsage | undefined>;
     logger: Logger;
   },
 ): EventPublisher {
@@ -113,7 +117,9 @@ export function withRunAnalytics(
     const start = removed?.Attributes;
     if (!start) return;
     const usage =
-      event.type === 'agent_state' ? await deps.usageOfAgentRun?.(tenant, event.sessionUuid, run.runKey) : undefined;
+      event.type === 'agent_state'
+        ? await deps.usageOfAgentRun?.(tenant, event.sessionUuid, run.runKey)
+        : undefined;
     await deps.counters.recordRun(tenant, {
       id: `${event.sessionUuid}#${event.seq}`,
       coordinationUuid: String(start.coordination_uuid),

@@ -23,7 +23,9 @@ export interface Fixtures {
 }
 
 /** Runs one operation as an admin over HTTP and returns its data (throws on errors). */
-export type AdminCall = (query: string, variables?: Record<string, unknown>) => Promise<Record<string, any>>;
+// biome-ignore lint/suspicious/noExplicitAny: GraphQL responses, read by path
+export type AdminData = Record<string, any>;
+export type AdminCall = (query: string, variables?: Record<string, unknown>) => Promise<AdminData>;
 
 export async function createFixtures(stack: LocalStack, tenant: Tenant, admin: AdminCall): Promise<Fixtures> {
   const { repos, procedure } = stack.engine;

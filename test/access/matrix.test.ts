@@ -11,7 +11,7 @@ import { tenantOf } from '../../src/tenant.js';
 import { waitUntil } from '../support/wait.js';
 import { request, startTestStack, wsClient } from '../transport/support.js';
 import { CASES, freshRows, type OperationCase, ROLES, type Role, roleAllows } from './cases.js';
-import { createFixtures, type Fixtures } from './fixtures.js';
+import { type AdminData, createFixtures, type Fixtures } from './fixtures.js';
 
 const tenant = tenantOf(DEMO_TENANT.endpoint_id, DEMO_TENANT.part_id);
 
@@ -89,7 +89,7 @@ describe('access matrix: every operation x every built-in role, over HTTP and gr
         headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
         body: JSON.stringify({ query, variables }),
       })
-    ).json()) as { data?: Record<string, any>; errors?: unknown };
+    ).json()) as { data?: AdminData; errors?: unknown };
     if (raw.errors) throw new Error(`fixture call failed: ${JSON.stringify(raw.errors)}`);
     return raw.data ?? {};
   }

@@ -34,7 +34,10 @@ function startModelServer(): Promise<TestServer> {
   const random = seededRandom(17);
   return startHttpServer((req, res) => {
     const body = req.json as { model: string; stream?: boolean };
-    const usage = { prompt_tokens: 800 + Math.floor(random() * 400), completion_tokens: 150 + Math.floor(random() * 350) };
+    const usage = {
+      prompt_tokens: 800 + Math.floor(random() * 400),
+      completion_tokens: 150 + Math.floor(random() * 350),
+    };
     const base = { id: 'c', created: 1, model: body.model };
     if (!body.stream) {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -42,14 +45,17 @@ function startModelServer(): Promise<TestServer> {
         JSON.stringify({
           ...base,
           object: 'chat.completion',
-          choices: [{ index: 0, message: { role: 'assistant', content: 'a finding' }, finish_reason: 'stop' }],
+          choices: [
+            { index: 0, message: { role: 'assistant', content: 'a finding' }, finish_reason: 'stop' },
+          ],
           usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
         }),
       );
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    const chunk = (payload: object) => res.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', ...payload })}\n\n`);
+    const chunk = (payload: object) =>
+      res.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', ...payload })}\n\n`);
     chunk({ choices: [{ index: 0, delta: { content: 'a finding' } }] });
     chunk({ choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } });
     res.end('data: [DONE]\n\n');
@@ -93,23 +99,36 @@ describe('cost estimate of a task execution', () => {
     );
     const s = d.executeProcedureTaskSession.procedureTaskSession.sessionUuid as string;
     const session = await waitUntil(
-      () => gql('query ($c: String!, $s: String!) { session(coordinationUuid: $c, sessionUuid: $s) { status usage { totalTokens modelCalls costUsd } } }', { c: coordinationUuid, s }),
+      () =>
+        gql(
+          'query ($c: String!, $s: String!) { session(coordinationUuid: $c, sessionUuid: $s) { status usage { totalTokens modelCalls costUsd } } }',
+          { c: coordinationUuid, s },
+        ),
       (r) => r.session?.status === 'completed',
       'session completed',
     );
     await waitUntil(runsCounted, (n) => n === before + 2, 'both runs counted');
-    return { payload: d.executeProcedureTaskSession, usage: session.session.usage as { totalTokens: number; modelCalls: number; costUsd: number } };
+    return {
+      payload: d.executeProcedureTaskSession,
+      usage: session.session.usage as { totalTokens: number; modelCalls: number; costUsd: number },
+    };
   }
 
   beforeAll(async () => {
     model = await startModelServer();
     const clients = createClients(loadConfig({ LOG_LEVEL: 'silent' }));
-    stack = await startTestStack({}, {
-      runtimes: createRuntimeResolver({
-        credentials: envCredentials({ ACE_OPENAI_BASE_URL: `${model.url}/v1`, ACE_OPENAI_API_KEY: 'sk-local' }),
-        threads: createThreadStore(clients),
-      }),
-    });
+    stack = await startTestStack(
+      {},
+      {
+        runtimes: createRuntimeResolver({
+          credentials: envCredentials({
+            ACE_OPENAI_BASE_URL: `${model.url}/v1`,
+            ACE_OPENAI_API_KEY: 'sk-local',
+          }),
+          threads: createThreadStore(clients),
+        }),
+      },
+    );
     token = await stack.token({ ...DEMO_TENANT, sub: 'planner', roles: ['operator'] });
     const admin = await stack.token({ ...DEMO_TENANT, sub: 'admin', roles: ['admin'] });
     const call = async (query: string, variables: Record<string, unknown>) => {
@@ -120,7 +139,13 @@ describe('cost estimate of a task execution', () => {
       });
       return ((await response.json()) as { data: Data }).data;
     };
-    const agent = (uuid: string, name: string) => ({ agentUuid: uuid, agentName: name, agentType: 'task', runtime: 'openai', model: 'gpt-4o-mini' });
+    const agent = (uuid: string, name: string) => ({
+      agentUuid: uuid,
+      agentName: name,
+      agentType: 'task',
+      runtime: 'openai',
+      model: 'gpt-4o-mini',
+    });
     const c = await call(
       'mutation ($a: JSON) { insertUpdateCoordination(coordinationName: "Reports", agents: $a, updatedBy: "admin") { coordination { coordinationUuid } } }',
       { a: [agent(research, 'Research'), agent(writer, 'Writer')] },
@@ -145,10 +170,13 @@ describe('cost estimate of a task execution', () => {
   });
 
   it('without history: stated assumptions and a wide range, nothing written', async () => {
-    const d = await gql(`query ($c: String!, $t: String!) { estimateProcedureTaskSession(coordinationUuid: $c, taskUuid: $t) { ${ESTIMATE_FIELDS} } }`, {
-      c: coordinationUuid,
-      t: taskUuid,
-    });
+    const d = await gql(
+      `query ($c: String!, $t: String!) { estimateProcedureTaskSession(coordinationUuid: $c, taskUuid: $t) { ${ESTIMATE_FIELDS} } }`,
+      {
+        c: coordinationUuid,
+        t: taskUuid,
+      },
+    );
     const estimate = d.estimateProcedureTaskSession as Estimate;
     expect(estimate.agents.map((a) => a.basis)).toEqual(['assumption', 'assumption']);
     expect(estimate.assumptions).toHaveLength(2);
@@ -162,10 +190,13 @@ describe('cost estimate of a task execution', () => {
     const past = [];
     for (let i = 0; i < 5; i++) past.push((await execute()).usage);
     const dry = (
-      await gql(`query ($c: String!, $t: String!) { estimateProcedureTaskSession(coordinationUuid: $c, taskUuid: $t) { ${ESTIMATE_FIELDS} } }`, {
-        c: coordinationUuid,
-        t: taskUuid,
-      })
+      await gql(
+        `query ($c: String!, $t: String!) { estimateProcedureTaskSession(coordinationUuid: $c, taskUuid: $t) { ${ESTIMATE_FIELDS} } }`,
+        {
+          c: coordinationUuid,
+          t: taskUuid,
+        },
+      )
     ).estimateProcedureTaskSession as Estimate;
     expect(dry.agents.map((a) => [a.agentName, a.basis, a.sampleRuns]).sort()).toEqual([
       ['Research', 'history', 5],

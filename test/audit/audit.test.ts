@@ -3,16 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/audit/trail.js';
 import { newId } from '../../src/ids.js';
 import { DEMO_TENANT, type LocalStack } from '../../src/local/stack.js';
-import { tenantOf } from '../../src/tenant.js';
 import { sqsEventOf } from '../procedure/support.js';
 import { waitUntil } from '../support/wait.js';
 import { startTestStack } from '../transport/support.js';
 
-const tenant = tenantOf(DEMO_TENANT.endpoint_id, DEMO_TENANT.part_id);
 const OTHER = { endpoint_id: 'other', part_id: 'tenant' };
 
+// biome-ignore lint/suspicious/noExplicitAny: GraphQL responses, read by path in assertions
+type Data = Record<string, any>;
 interface Result {
-  data?: Record<string, any> | null; // biome-ignore lint/suspicious/noExplicitAny: test responses
+  data?: Data | null;
   errors?: { message: string; extensions?: { code?: string } }[];
 }
 
@@ -43,7 +43,7 @@ describe('audit trail: one record per API write, redacted, idempotent, tenant-sc
   ) {
     const result = await gql(query, variables, headers);
     if (result.errors) throw new Error(JSON.stringify(result.errors));
-    return result.data as Record<string, any>; // biome-ignore lint/suspicious/noExplicitAny: test responses
+    return result.data as Data;
   }
   /** Every stored record (read from the table itself, not through the API). */
   async function stored(): Promise<AuditRecord[]> {
@@ -268,6 +268,34 @@ describe('audit trail: one record per API write, redacted, idempotent, tenant-sc
       { c },
     );
     expect(sessions.sessionList.sessionList).toHaveLength(2); // one per idempotency key
+  });
+
+  it('an execute_task message whose principal lacks session:execute fails that record alone: no session, no record', async () => {
+    const c = await coordination('Queue');
+    const t = await task(c);
+    const before = new Set((await stored()).map((r) => r.audit_id));
+    const message = (key: string, roles: string[]) => ({
+      type: 'execute_task',
+      v: 1,
+      ...DEMO_TENANT,
+      coordination_uuid: c,
+      task_uuid: t,
+      idempotency_key: key,
+      user_id: 'svc',
+      roles,
+    });
+    const event = sqsEventOf([message('denied-1', ['viewer']), message('allowed-1', ['operator'])]);
+    const response = (await stack.engine.handleQueueEvent(event)) as {
+      batchItemFailures: { itemIdentifier: string }[];
+    };
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0]!.messageId }]);
+    const sessions = await ok(
+      'query ($c: String!) { sessionList(coordinationUuid: $c) { sessionList { sessionUuid } } }',
+      { c },
+    );
+    expect(sessions.sessionList.sessionList).toHaveLength(1);
+    const added = (await stored()).filter((r) => !before.has(r.audit_id));
+    expect(added.map((r) => r.request_id)).toEqual(['sqs:allowed-1']);
   });
 
   it('a failed write records nothing', async () => {

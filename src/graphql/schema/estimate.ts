@@ -1,5 +1,10 @@
 import * as z from 'zod';
-import { type AgentEstimate, type EstimateRange, estimateTask, type TaskEstimate } from '../../analytics/estimate.js';
+import {
+  type AgentEstimate,
+  type EstimateRange,
+  estimateTask,
+  type TaskEstimate,
+} from '../../analytics/estimate.js';
 import { IdSchema, QueryTextSchema } from '../../domain/common/fields.js';
 import type { Session } from '../../domain/session/model.js';
 import type { Tenant } from '../../tenant.js';
@@ -24,7 +29,10 @@ const AgentEstimateRef = builder.objectRef<AgentEstimate>('AgentEstimate').imple
     agentUuid: t.exposeID('agentUuid', { nullable: false }),
     agentName: t.exposeString('agentName'),
     runsPerExecution: t.exposeInt('runsPerExecution', { nullable: false }),
-    basis: t.exposeString('basis', { nullable: false, description: '`history` (its past runs) or `assumption`.' }),
+    basis: t.exposeString('basis', {
+      nullable: false,
+      description: '`history` (its past runs) or `assumption`.',
+    }),
     sampleRuns: t.exposeInt('sampleRuns', { nullable: false }),
     modelCalls: t.field({ type: RangeRef, nullable: false, resolve: (a) => a.modelCalls }),
     tokens: t.field({ type: RangeRef, nullable: false, resolve: (a) => a.tokens }),
@@ -43,12 +51,22 @@ const TaskEstimateRef = builder.objectRef<TaskEstimate>('TaskEstimate').implemen
     agents: t.field({ type: [AgentEstimateRef], nullable: false, resolve: (e) => e.agents }),
     modelCalls: t.field({ type: RangeRef, nullable: false, resolve: (e) => e.modelCalls }),
     tokens: t.field({ type: RangeRef, nullable: false, resolve: (e) => e.tokens }),
-    costUsd: t.field({ type: RangeRef, resolve: (e) => e.costUsd, description: 'Null when an agent cannot be priced.' }),
+    costUsd: t.field({
+      type: RangeRef,
+      resolve: (e) => e.costUsd,
+      description: 'Null when an agent cannot be priced.',
+    }),
     assumptions: t.exposeStringList('assumptions', { nullable: false }),
   }),
 });
 
-async function estimate(ctx: GraphQLContext, tenant: Tenant, coordinationUuid: string, taskUuid: string, taskQuery?: string | null) {
+async function estimate(
+  ctx: GraphQLContext,
+  tenant: Tenant,
+  coordinationUuid: string,
+  taskUuid: string,
+  taskQuery?: string | null,
+) {
   const [task, coordination] = await Promise.all([
     ctx.repos.tasks.get(tenant, coordinationUuid, taskUuid),
     ctx.repos.coordinations.get(tenant, coordinationUuid),
@@ -65,16 +83,22 @@ builder.queryField('estimateProcedureTaskSession', (t) =>
   t.field({
     type: TaskEstimateRef,
     nullable: false,
-    description: 'A dry run of executeProcedureTaskSession: what one execution of the task will likely use. Nothing is written.',
+    description:
+      'A dry run of executeProcedureTaskSession: what one execution of the task will likely use. Nothing is written.',
     args: t.validate(
       {
         coordinationUuid: t.arg.string({ required: true }),
         taskUuid: t.arg.string({ required: true }),
         taskQuery: t.arg.string(),
       },
-      z.object({ coordinationUuid: IdSchema, taskUuid: IdSchema, taskQuery: optionalFilter(QueryTextSchema) }),
+      z.object({
+        coordinationUuid: IdSchema,
+        taskUuid: IdSchema,
+        taskQuery: optionalFilter(QueryTextSchema),
+      }),
     ),
-    resolve: (_, args, ctx) => estimate(ctx, ctx.caller.tenant, args.coordinationUuid, args.taskUuid, args.taskQuery),
+    resolve: (_, args, ctx) =>
+      estimate(ctx, ctx.caller.tenant, args.coordinationUuid, args.taskUuid, args.taskQuery),
   }),
 );
 
@@ -86,7 +110,13 @@ builder.objectField(ExecuteProcedureTaskSessionRef, 'estimate', (t) =>
     resolve: (payload: { procedureTaskSession: Session }, _args, ctx) => {
       const session = payload.procedureTaskSession;
       if (!session.task_uuid) throw new Error('the session has no task');
-      return estimate(ctx, ctx.caller.tenant, session.coordination_uuid, session.task_uuid, session.task_query);
+      return estimate(
+        ctx,
+        ctx.caller.tenant,
+        session.coordination_uuid,
+        session.task_uuid,
+        session.task_query,
+      );
     },
   }),
 );

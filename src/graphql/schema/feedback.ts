@@ -8,9 +8,9 @@ import type { TableNames } from '../../db/tables.js';
 import { IdSchema } from '../../domain/common/fields.js';
 import { NotFoundError } from '../../errors.js';
 import { createFeedbackRepository, type Feedback } from '../../feedback/repository.js';
+import type { PriceTable } from '../../usage/prices.js';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
-import type { PriceTable } from '../../usage/prices.js';
 import { OptionalId } from '../inputs.js';
 import { UsageTotalsRef } from './usage.js';
 
