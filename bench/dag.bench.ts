@@ -110,7 +110,6 @@ async function runOnce(label: string, maxParallel?: number) {
   const finish = sessionEndWatch();
   const queue = inProcessQueue((m) => (hub as ProcedureHub).handleMessage(m as unknown as ProcedureMessage));
   hub = createProcedureHub({
-    repos,
     doc: clients.doc,
     tables: clients.tables,
     eventLog: createEventLog({ doc: clients.doc, tables: clients.tables, publisher: finish.publisher }),

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from 'pino';
@@ -6,6 +7,7 @@ import type { Config } from './config.js';
 import { pageTokenKey } from './db/page-token.js';
 import { type TableNames, tableNames } from './db/tables.js';
 import { createLogger } from './logger.js';
+import { createPayloadStore, type PayloadStore } from './payloads/store.js';
 
 // Kept here too for existing importers; modules that need only a logger import src/logger.ts.
 export { createLogger };
@@ -23,6 +25,8 @@ export interface Clients {
   readonly logger: Logger;
   /** Signs list nextTokens (see ACE_PAGE_TOKEN_SECRET). */
   readonly pageTokenKey: Uint8Array;
+  /** Large values to S3 and back (inline only when ACE_PAYLOAD_BUCKET is unset). */
+  readonly payloads: PayloadStore;
 }
 
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -40,5 +44,29 @@ export function createClients(config: Config, logger: Logger = createLogger(conf
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
   const pageKey = pageTokenKey(config.ACE_PAGE_TOKEN_SECRET ?? config.JWT_SECRET);
-  return { dynamo, doc, sqs, tables: tableNames(config.ACE_TABLE_PREFIX), logger, pageTokenKey: pageKey };
+  const s3 = config.ACE_PAYLOAD_BUCKET
+    ? new S3Client({
+        region: config.AWS_REGION,
+        ...(config.S3_ENDPOINT && {
+          endpoint: config.S3_ENDPOINT,
+          forcePathStyle: true,
+          // The local S3-compatible server (s3rver) knows this one key pair.
+          credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+        }),
+      })
+    : undefined;
+  const payloads = createPayloadStore({
+    s3,
+    bucket: config.ACE_PAYLOAD_BUCKET,
+    inlineMaxBytes: config.ACE_PAYLOAD_INLINE_MAX_BYTES,
+  });
+  return {
+    dynamo,
+    doc,
+    sqs,
+    tables: tableNames(config.ACE_TABLE_PREFIX),
+    logger,
+    payloads,
+    pageTokenKey: pageKey,
+  };
 }

@@ -94,6 +94,16 @@ export const ConfigSchema = z.object({
     .enum(['true', 'false', '1', '0', ''])
     .default('false')
     .transform((v) => v === 'true' || v === '1'),
+  /** S3 bucket for values over ACE_PAYLOAD_INLINE_MAX_BYTES (agent outputs, inputs, event data, queue bodies). */
+  ACE_PAYLOAD_BUCKET: z.preprocess(emptyToUndefined, z.string().min(3).max(63).optional()),
+  ACE_PAYLOAD_INLINE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(300 * 1024)
+    .default(64 * 1024),
+  /** Set only for a local S3-compatible server (the local stack, tests); unset on AWS. */
+  S3_ENDPOINT: z.preprocess(emptyToUndefined, optionalUrl),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
   MAX_QUERY_COST: z.coerce.number().int().min(100).default(5000),

@@ -160,7 +160,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
   const poster = createPoster({ client: management, store, logger });
   const eventLog = createEventLogReader(clients);
   const assertSessionAccess = (tenant: Parameters<typeof assertSessionOfTenant>[1], sessionUuid: string) =>
-    assertSessionOfTenant({ ...clients, eventLog }, tenant, sessionUuid);
+    assertSessionOfTenant({ sessions: repos.sessions, eventLog }, tenant, sessionUuid);
   services.sessionEventFeed = {
     assertAccess: assertSessionAccess,
     after: (tenant, sessionUuid, afterSeq, limit) => eventLog.after(tenant, sessionUuid, afterSeq, limit),
@@ -246,7 +246,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
   });
   services.tools = tools;
   const queue = config.WORK_QUEUE_URL
-    ? createSqsWorkQueue({ sqs: clients.sqs, queueUrl: config.WORK_QUEUE_URL })
+    ? createSqsWorkQueue({ sqs: clients.sqs, queueUrl: config.WORK_QUEUE_URL, payloads: clients.payloads })
     : missingQueue;
   services.operation = createOperationHub({
     repos,
@@ -260,8 +260,8 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     tools,
   });
   const procedure = createProcedureHub({
-    repos,
     doc: clients.doc,
+    payloads: clients.payloads,
     tables: clients.tables,
     eventLog: sessionEventLog,
     queue,
@@ -306,6 +306,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
       logger,
     });
   const handleQueueEvent = createSqsHandler({
+    payloads: clients.payloads,
     procedure,
     routes: {
       // The public message names its principal: checked like executeProcedureTaskSession.
@@ -342,7 +343,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     procedure,
     queue,
     handleQueueEvent,
-    handleDeadLetters: createDlqHandler({ procedure, logger }),
+    handleDeadLetters: createDlqHandler({ procedure, logger, payloads: clients.payloads }),
     fireSchedule,
     httpContext: (caller) => ({ transport: 'http', caller, repos, logger, services }),
     metrics,

@@ -18,6 +18,7 @@ import { EngineAlarms } from '../constructs/alarms.js';
 import { EngineDashboard } from '../constructs/dashboard.js';
 import { EngineTables } from '../constructs/engine-tables.js';
 import { createHandlerFunction, type HandlerName } from '../constructs/handler-function.js';
+import { PayloadBucket } from '../constructs/payload-bucket.js';
 import { ScheduleTarget } from '../constructs/schedule-target.js';
 import { EngineWebSocketApi } from '../constructs/websocket-api.js';
 import { WorkQueue } from '../constructs/work-queue.js';
@@ -53,6 +54,7 @@ export class EngineStack extends Stack {
       removalPolicy,
       deletionProtection: s.deletionProtection,
     });
+    const payloads = new PayloadBucket(this, 'Payloads', { removalPolicy });
     const work = new WorkQueue(this, 'Work', {
       maxReceiveCount: s.maxReceiveCount,
       visibilityTimeout: Duration.seconds(s.workerTimeoutSeconds * 6),
@@ -136,6 +138,7 @@ export class EngineStack extends Stack {
       ACE_AUDIT_RETENTION_DAYS: String(s.auditRetentionDays),
       ACE_AUDIT_REDACT_FIELDS: s.auditRedactFields.join(',') || undefined,
       ACE_AUDIT_READS: String(s.auditReads),
+      ACE_PAYLOAD_BUCKET: payloads.bucket.bucketName,
     };
     const engineFunction = (
       name: 'ws' | 'http' | 'sqs',
@@ -250,6 +253,7 @@ export class EngineStack extends Stack {
       // Failing a session writes its rows and events, and pushes the events to subscribers.
       dlq.addEnvironment('WS_CALLBACK_URL', webSocket.stage.callbackUrl);
       tables.grantItemAccess(dlq);
+      payloads.grantPayloadAccess(dlq);
       work.queue.grantSendMessages(dlq);
       webSocket.api.grantManageConnections(dlq);
     }
@@ -257,6 +261,7 @@ export class EngineStack extends Stack {
     for (const fn of [ws, http, sqs]) {
       fn.addEnvironment('WS_CALLBACK_URL', webSocket.stage.callbackUrl);
       tables.grantItemAccess(fn);
+      payloads.grantPayloadAccess(fn);
       work.queue.grantSendMessages(fn);
       webSocket.api.grantManageConnections(fn);
       schedules.grantManageSchedules(fn);

@@ -9,12 +9,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod';
 import { ConflictError, NotFoundError } from '../errors.js';
+import type { PayloadStore } from '../payloads/store.js';
 import type { Tenant } from '../tenant.js';
 import { batchGet } from './batch-get.js';
 import { buildUpdate, type Condition, ExpressionBuilder } from './expressions.js';
 import { createPageTokenCodec, type PageTokenCodec, pageTokenKey, queryIdentity } from './page-token.js';
 import { type Page, type PageRequest, queryPage } from './paginate.js';
 import { type TableKey, type TableNames, tableDefinitions } from './tables.js';
+import { hookedWrite, type WriteHooks } from './write-hooks.js';
 
 export interface RepositoryDeps {
   readonly doc: DynamoDBDocumentClient;
@@ -22,6 +24,10 @@ export interface RepositoryDeps {
   readonly now?: () => Date;
   /** Signs list `nextToken`s; without one, a random key valid for this process only. */
   readonly pageTokenKey?: Uint8Array;
+  /** Sees every write (the executor's crash test breaks the process between two). */
+  readonly hooks?: WriteHooks;
+  /** Where values over the inline limit go (S3); without it every value stays inline. */
+  readonly payloads?: PayloadStore;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a zod object of any shape
@@ -35,6 +41,8 @@ export interface EntitySpec<S extends AnyObjectSchema> {
   readonly rangeKey: keyof z.infer<S> & string;
   /** True where `partition_key` is the table's hash key (coordinations); else the tenant GSI is used. */
   readonly tenantIsHashKey?: boolean;
+  /** String fields that may be large: stored in S3 behind a reference when over the inline limit. */
+  readonly largeFields?: readonly string[];
 }
 
 export interface QueryOptions {
@@ -76,6 +84,13 @@ export function createEntityRepository<S extends AnyObjectSchema>(
   const keyNames = [spec.hashKey, spec.rangeKey] as const;
   const now = () => (deps.now?.() ?? new Date()).toISOString();
   const parse = (item: Record<string, unknown>): T => spec.schema.parse(item) as T;
+  const large = spec.largeFields ?? [];
+  /** An item as read: references resolved (only where the entity has large fields), then validated. */
+  const read = async (tenant: Tenant, item: Record<string, unknown>): Promise<T> =>
+    parse(large.length && deps.payloads ? await deps.payloads.getFields(tenant, item) : item);
+  /** A record about to be written: its large values offloaded. */
+  const stored = <R extends Record<string, unknown>>(tenant: Tenant, record: R): Promise<R> =>
+    large.length && deps.payloads ? deps.payloads.putFields(tenant, record, large) : Promise.resolve(record);
   const keyOf = (key: Key): Key => ({
     [spec.hashKey]: key[spec.hashKey] ?? '',
     [spec.rangeKey]: key[spec.rangeKey] ?? '',
@@ -84,12 +99,15 @@ export function createEntityRepository<S extends AnyObjectSchema>(
     item !== undefined && item.partition_key === tenant.partitionKey;
   const codec: PageTokenCodec = createPageTokenCodec(deps.pageTokenKey ?? pageTokenKey(undefined));
 
-  async function queryAll(input: ConstructorParameters<typeof QueryCommand>[0]): Promise<T[]> {
+  async function queryAll(
+    tenant: Tenant,
+    input: ConstructorParameters<typeof QueryCommand>[0],
+  ): Promise<T[]> {
     const items: T[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-      for (const item of page.Items ?? []) items.push(parse(item));
+      items.push(...(await Promise.all((page.Items ?? []).map((item) => read(tenant, item)))));
       start = page.LastEvaluatedKey;
     } while (start);
     return items;
@@ -121,7 +139,7 @@ export function createEntityRepository<S extends AnyObjectSchema>(
   }
 
   const runQuery = (tenant: Tenant, keyCondition: { name: string; value: string }[], options: QueryOptions) =>
-    queryAll(queryInput(tenant, keyCondition, options));
+    queryAll(tenant, queryInput(tenant, keyCondition, options));
 
   const tenantTarget = (conditions: readonly Condition[] = [], rangeEquals?: string): QueryTarget => ({
     index: spec.tenantIsHashKey ? undefined : TENANT_INDEX,
@@ -146,7 +164,7 @@ export function createEntityRepository<S extends AnyObjectSchema>(
     tenantTarget,
 
     /** Every row the target matches. */
-    all: (tenant: Tenant, target: QueryTarget): Promise<T[]> => queryAll(targetInput(tenant, target)),
+    all: (tenant: Tenant, target: QueryTarget): Promise<T[]> => queryAll(tenant, targetInput(tenant, target)),
 
     /**
      * One page of the target; `filter` is what the client asked (it binds the
@@ -158,7 +176,7 @@ export function createEntityRepository<S extends AnyObjectSchema>(
           doc,
           input: targetInput(tenant, target),
           table: spec.table,
-          parse,
+          parse: (item) => read(tenant, item),
           codec,
           binding: { tenant: tenant.partitionKey, query: queryIdentity(spec.entity, filter) },
         },
@@ -169,7 +187,7 @@ export function createEntityRepository<S extends AnyObjectSchema>(
       const { Item } = await doc.send(
         new GetCommand({ TableName: tableName, Key: keyOf(key), ConsistentRead: true }),
       );
-      return owned(Item, tenant) ? parse(Item as Record<string, unknown>) : undefined;
+      return owned(Item, tenant) ? read(tenant, Item as Record<string, unknown>) : undefined;
     },
 
     async get(tenant: Tenant, key: Key): Promise<T> {
@@ -181,7 +199,11 @@ export function createEntityRepository<S extends AnyObjectSchema>(
     /** Results in key order; undefined for a missing key or another tenant's row. */
     async batchGet(tenant: Tenant, keys: readonly Key[]): Promise<(T | undefined)[]> {
       const items = await batchGet(doc, tableName, keyNames, keys.map(keyOf));
-      return items.map((item) => (owned(item, tenant) ? parse(item as Record<string, unknown>) : undefined));
+      return Promise.all(
+        items.map((item) =>
+          owned(item, tenant) ? read(tenant, item as Record<string, unknown>) : undefined,
+        ),
+      );
     },
 
     /** Every row under one hash key (optionally an LSI range value), filtered. */
@@ -199,7 +221,7 @@ export function createEntityRepository<S extends AnyObjectSchema>(
      * `rangeEquals` pins the index's range key (the entity's own uuid), which a filter may not name.
      */
     queryTenant(tenant: Tenant, conditions: readonly Condition[] = [], rangeEquals?: string): Promise<T[]> {
-      return queryAll(targetInput(tenant, tenantTarget(conditions, rangeEquals)));
+      return queryAll(tenant, targetInput(tenant, tenantTarget(conditions, rangeEquals)));
     },
 
     /** A row by its own uuid alone (the tenant index), for callers that lack its parent's id. */
@@ -224,7 +246,10 @@ export function createEntityRepository<S extends AnyObjectSchema>(
       return count;
     },
 
-    async insert(tenant: Tenant, fields: Omit<T, 'partition_key' | 'created_at' | 'updated_at'>): Promise<T> {
+    async insert(
+      tenant: Tenant,
+      fields: Omit<z.input<S>, 'partition_key' | 'created_at' | 'updated_at'>,
+    ): Promise<T> {
       const stamp = now();
       const item = parse({
         ...fields,
@@ -233,14 +258,17 @@ export function createEntityRepository<S extends AnyObjectSchema>(
         updated_at: stamp,
       });
       const b = new ExpressionBuilder();
+      const Item = await stored(tenant, item as Record<string, unknown>);
       try {
-        await doc.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: item,
-            ConditionExpression: `attribute_not_exists(${b.name(spec.rangeKey)})`,
-            ExpressionAttributeNames: b.names,
-          }),
+        await hookedWrite(deps.hooks, `${spec.table}_insert`, () =>
+          doc.send(
+            new PutCommand({
+              TableName: tableName,
+              Item,
+              ConditionExpression: `attribute_not_exists(${b.name(spec.rangeKey)})`,
+              ExpressionAttributeNames: b.names,
+            }),
+          ),
         );
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) {
@@ -256,23 +284,25 @@ export function createEntityRepository<S extends AnyObjectSchema>(
       spec.schema.partial().parse(fields);
       const b = new ExpressionBuilder();
       const update = buildUpdate(
-        { ...fields, updated_at: now() },
+        await stored(tenant, { ...fields, updated_at: now() } as Record<string, unknown>),
         [...keyNames, 'partition_key', 'created_at'],
         b,
       );
       try {
-        const { Attributes } = await doc.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: keyOf(key),
-            UpdateExpression: update,
-            ConditionExpression: `${b.name('partition_key')} = ${b.value(tenant.partitionKey)}`,
-            ExpressionAttributeNames: b.names,
-            ExpressionAttributeValues: b.values,
-            ReturnValues: 'ALL_NEW',
-          }),
+        const { Attributes } = await hookedWrite(deps.hooks, `${spec.table}_update`, () =>
+          doc.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: keyOf(key),
+              UpdateExpression: update,
+              ConditionExpression: `${b.name('partition_key')} = ${b.value(tenant.partitionKey)}`,
+              ExpressionAttributeNames: b.names,
+              ExpressionAttributeValues: b.values,
+              ReturnValues: 'ALL_NEW',
+            }),
+          ),
         );
-        return parse(Attributes as Record<string, unknown>);
+        return await read(tenant, Attributes as Record<string, unknown>);
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException)
           throw new NotFoundError(spec.entity, keyOf(key));
@@ -283,23 +313,28 @@ export function createEntityRepository<S extends AnyObjectSchema>(
     async delete(tenant: Tenant, key: Key): Promise<T> {
       const b = new ExpressionBuilder();
       try {
-        const { Attributes } = await doc.send(
-          new DeleteCommand({
-            TableName: tableName,
-            Key: keyOf(key),
-            ConditionExpression: `${b.name('partition_key')} = ${b.value(tenant.partitionKey)}`,
-            ExpressionAttributeNames: b.names,
-            ExpressionAttributeValues: b.values,
-            ReturnValues: 'ALL_OLD',
-          }),
+        const { Attributes } = await hookedWrite(deps.hooks, `${spec.table}_delete`, () =>
+          doc.send(
+            new DeleteCommand({
+              TableName: tableName,
+              Key: keyOf(key),
+              ConditionExpression: `${b.name('partition_key')} = ${b.value(tenant.partitionKey)}`,
+              ExpressionAttributeNames: b.names,
+              ExpressionAttributeValues: b.values,
+              ReturnValues: 'ALL_OLD',
+            }),
+          ),
         );
-        return parse(Attributes as Record<string, unknown>);
+        return await read(tenant, Attributes as Record<string, unknown>);
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException)
           throw new NotFoundError(spec.entity, keyOf(key));
         throw error;
       }
     },
+
+    /** Offloads a record's large fields (for writes the generic methods do not make: transitions). */
+    stored,
   };
 }
 

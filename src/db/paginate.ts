@@ -53,7 +53,8 @@ export interface PagedQuery<T> {
   /** The Query without Limit, Select or ExclusiveStartKey. */
   readonly input: QueryCommandInput;
   readonly table: TableKey;
-  readonly parse: (item: Item) => T;
+  /** Validates a row as read (may resolve large values first). */
+  readonly parse: (item: Item) => T | Promise<T>;
   readonly codec: PageTokenCodec;
   readonly binding: TokenBinding;
 }
@@ -94,7 +95,7 @@ export async function queryPage<T>(query: PagedQuery<T>, request: PageRequest): 
         )
       : null;
   return {
-    items: shown.map(query.parse),
+    items: await Promise.all(shown.map(query.parse)),
     pageNumber: start.pageNumber,
     pageSize: limit,
     nextToken,

@@ -2,19 +2,20 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from 'pino';
 import type { TableNames } from '../db/tables.js';
+import type { PayloadStore } from '../payloads/store.js';
 import type { Tenant } from '../tenant.js';
 import type { EventPublisher, SessionEvent } from './publisher.js';
+import type { NewSessionEvent } from './session-events.js';
 
-/** An event before it is recorded: the log assigns `seq` and `createdAt`. */
-export interface NewSessionEvent {
-  readonly type: string;
-  readonly data: Record<string, unknown>;
-}
+/** An event before it is recorded (one of the constructors' union): the log assigns `seq` and `createdAt`. */
+export type { NewSessionEvent } from './session-events.js';
 
 export interface ListEventsOptions {
   /** Return events with seq strictly greater than this (a cursor; 0 = from the start). */
   readonly after?: number;
   readonly limit?: number;
+  /** Resolves references to large values (S3). */
+  readonly payloads?: PayloadStore;
 }
 
 export interface EventLog {
@@ -29,6 +30,8 @@ export interface EventLogDeps {
   readonly publisher?: EventPublisher;
   readonly logger?: Logger;
   readonly now?: () => Date;
+  /** Strings over the inline limit go to S3 (read back whole); without it they are cut at 60 000 chars. */
+  readonly payloads?: PayloadStore;
 }
 
 /** Events per stored item: one append of up to this many events costs one write. */
@@ -176,11 +179,12 @@ export function createEventLog(deps: EventLogDeps): EventLog {
     async append(tenant, sessionUuid, newEvents) {
       if (newEvents.length === 0) return [];
       const createdAt = now();
-      const recorded = await enqueue(
-        tenant,
-        sessionUuid,
-        newEvents.map((e) => fitEvent(e, createdAt)),
-      );
+      const stored = await Promise.all(newEvents.map((e) => fitEvent(e, createdAt, tenant, deps.payloads)));
+      const recorded = (await enqueue(tenant, sessionUuid, stored)).map((event, i) => ({
+        ...event,
+        // Subscribers get the whole values at once; the item holds references to the large ones.
+        data: withoutUndefined(newEvents[i]?.data as Record<string, unknown>),
+      }));
       if (deps.publisher) {
         await deps.publisher.publish(tenant, recorded).catch((error: unknown) => {
           deps.logger?.warn(
@@ -192,7 +196,8 @@ export function createEventLog(deps: EventLogDeps): EventLog {
       return recorded;
     },
 
-    list: (tenant, sessionUuid, options) => listSessionEvents(doc, tableName, tenant, sessionUuid, options),
+    list: (tenant, sessionUuid, options) =>
+      listSessionEvents(doc, tableName, tenant, sessionUuid, { ...options, payloads: deps.payloads }),
   };
 }
 
@@ -235,7 +240,28 @@ export async function listSessionEvents(
     }
     start = out.length < limit ? page.LastEvaluatedKey : undefined;
   } while (start);
-  return out;
+  const { payloads } = options;
+  if (!payloads) return out;
+  return Promise.all(out.map(async (e) => ({ ...e, data: await payloads.getFields(tenant, e.data) })));
+}
+
+/** The tenant that owns a session's log, when it has any rows (the first item says). */
+export async function ownerOfSessionLog(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  sessionUuid: string,
+): Promise<string | undefined> {
+  const page = await doc.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'session_uuid = :s',
+      ExpressionAttributeValues: { ':s': sessionUuid },
+      ConsistentRead: true,
+      Limit: 1,
+    }),
+  );
+  const owner = page.Items?.[0]?.partition_key;
+  return typeof owner === 'string' ? owner : undefined;
 }
 
 function chunkEvents(events: StoredEvent[]): StoredEvent[][] {
@@ -256,15 +282,29 @@ function chunkEvents(events: StoredEvent[]): StoredEvent[][] {
   return chunks;
 }
 
-/** Long strings (agent outputs) are cut in the log; the SessionAgent row keeps the full value. */
-function fitEvent(event: NewSessionEvent, createdAt: string): StoredEvent {
+const withoutUndefined = (data: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(data).filter(([, value]) => value !== undefined));
+
+/**
+ * Strings over the inline limit go to S3, the item keeps a reference (read
+ * back whole). Without a payload store, long strings are cut in the log
+ * instead; the SessionAgent row keeps the full value.
+ */
+async function fitEvent(
+  event: NewSessionEvent,
+  createdAt: string,
+  tenant: Tenant,
+  payloads?: PayloadStore,
+): Promise<StoredEvent> {
   const data: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(event.data)) {
-    if (value === undefined) continue;
-    data[key] =
-      typeof value === 'string' && value.length > MAX_STRING_CHARS
-        ? `${value.slice(0, MAX_STRING_CHARS)}… [truncated ${value.length - MAX_STRING_CHARS} chars]`
-        : value;
+  for (const [key, value] of Object.entries(withoutUndefined(event.data as Record<string, unknown>))) {
+    if (typeof value !== 'string') data[key] = value;
+    else if (payloads?.offloading) data[key] = await payloads.put(tenant, value);
+    else
+      data[key] =
+        value.length > MAX_STRING_CHARS
+          ? `${value.slice(0, MAX_STRING_CHARS)}… [truncated ${value.length - MAX_STRING_CHARS} chars]`
+          : value;
   }
   return { type: event.type, data, created_at: createdAt };
 }

@@ -21,6 +21,7 @@ import { DEMO_TOOLS_PATH, handleDemoTool } from './demo-tools.js';
 import { startLocalDynamo } from './dynamo-server.js';
 import { createLocalGateway } from './gateway.js';
 import { toFetchRequest, writeFetchResponse } from './http-bridge.js';
+import { startLocalS3 } from './s3-server.js';
 import { seedDemo } from './seed.js';
 import { startLocalSqs } from './sqs-server.js';
 
@@ -36,6 +37,8 @@ export interface LocalStackOptions {
   readonly dynamoEndpoint?: string;
   /** An already running SQS-compatible endpoint (tests share one); local-aws-sqs is started when absent. */
   readonly sqsEndpoint?: string;
+  /** An already running S3-compatible endpoint and its bucket (tests share one); s3rver is started when absent. */
+  readonly s3?: { readonly endpoint: string; readonly bucket: string };
   /** Name of the work queue (its DLQ is `<name>-dlq`). */
   readonly queueName?: string;
   readonly tablePrefix?: string;
@@ -84,6 +87,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dynamoEndpoint = options.dynamoEndpoint ?? dynamo!.endpoint;
   const sqsServer = options.sqsEndpoint ? undefined : await startLocalSqs();
   const sqsEndpoint = options.sqsEndpoint ?? sqsServer!.endpoint;
+  // Large payloads (over ACE_PAYLOAD_INLINE_MAX_BYTES) go to a local S3, as they go to the bucket on AWS.
+  const s3Server = options.s3
+    ? undefined
+    : await startLocalS3(options.dataDir ? { directory: `${options.dataDir}/s3` } : {});
+  const s3 = options.s3 ?? (s3Server as { endpoint: string; bucket: string });
   const queueSqs = new SQSClient({
     region: 'us-east-1',
     endpoint: sqsEndpoint,
@@ -116,6 +124,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ACE_TABLE_PREFIX: options.tablePrefix ?? 'ace-',
     DYNAMODB_ENDPOINT: dynamoEndpoint,
     SQS_ENDPOINT: sqsEndpoint,
+    S3_ENDPOINT: s3.endpoint,
+    ACE_PAYLOAD_BUCKET: s3.bucket,
     WORK_QUEUE_URL: queues.queueUrl,
     WS_CALLBACK_URL: `${origin}/${LOCAL_STAGE}`,
     JWT_SECRET: jwtSecret,
@@ -244,6 +254,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sqsServer?.close();
+      await s3Server?.close();
       await dynamo?.close();
     },
   };

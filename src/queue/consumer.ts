@@ -2,9 +2,11 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Logger } from 'pino';
+import type { PayloadStore } from '../payloads/store.js';
 import { MetricName, type Metrics } from '../telemetry/metrics.js';
 import { consumeMessage } from '../telemetry/queue.js';
 import { type QueueMessage, QueueMessageSchema, type QueueMessageType } from './messages.js';
+import { decodeBody } from './offload.js';
 
 export type MessageRoutes = {
   readonly [K in QueueMessageType]?: (
@@ -24,6 +26,8 @@ export interface ConsumerDeps {
   readonly backoff?: { readonly sqs: SQSClient; readonly queueUrl: string; readonly baseSeconds?: number };
   /** QueueMessageAge per record (how long it waited on the queue). */
   readonly metrics?: Metrics;
+  /** Reads back bodies that were too large for SQS (offload.ts). */
+  readonly payloads?: PayloadStore;
 }
 
 export class UnroutableMessageError extends Error {
@@ -56,7 +60,7 @@ export function createSqsConsumer(deps: ConsumerDeps) {
   async function handleRecord(record: SQSRecord): Promise<void> {
     let message: QueueMessage | undefined;
     try {
-      message = parseQueueMessage(record.body);
+      message = parseQueueMessage(await decodeBody(record.body, deps.payloads));
       const route = deps.routes[message.type] as
         | ((m: QueueMessage, r: SQSRecord) => Promise<void>)
         | undefined;
@@ -114,6 +118,7 @@ export function createSqsConsumer(deps: ConsumerDeps) {
  */
 export function createDeadLetterConsumer(deps: {
   readonly logger: Logger;
+  readonly payloads?: PayloadStore;
   readonly onPoison: (message: QueueMessage, reason: string) => Promise<void>;
 }) {
   return async function handleDeadLetters(event: SQSEvent): Promise<SQSBatchResponse> {
@@ -123,7 +128,7 @@ export function createDeadLetterConsumer(deps: {
       async (record: SQSRecord) => {
         let message: QueueMessage;
         try {
-          message = parseQueueMessage(record.body);
+          message = parseQueueMessage(await decodeBody(record.body, deps.payloads));
         } catch (error) {
           deps.logger.error(
             { err: error, body: record.body.slice(0, 1000) },

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { IdSchema } from '../domain/common/fields.js';
 import { FireScheduleMessageSchema } from '../schedules/messages.js';
 import { type Tenant, tenantOf } from '../tenant.js';
-import { GraphqlOperationMessageSchema } from '../transport/graphql-operation-message.js';
+import { GraphqlOperationMessageSchema } from './operation-message.js';
 
 /**
  * Queue envelopes: JSON `{type, v: 1, endpoint_id, part_id, ...}`. Each

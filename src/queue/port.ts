@@ -1,5 +1,7 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { PayloadStore } from '../payloads/store.js';
 import { traceMessageAttributes } from '../telemetry/queue.js';
+import { encodeBody } from './offload.js';
 
 /** A message as it goes on the queue: a typed JSON envelope (see messages.ts). */
 export interface Envelope {
@@ -18,8 +20,16 @@ export interface WorkQueue {
 
 const MAX_BATCH = 10;
 
-/** SQS through SendMessageBatch (10 entries a call); any failed entry fails the send. */
-export function createSqsWorkQueue(deps: { sqs: SQSClient; queueUrl: string }): WorkQueue {
+/**
+ * SQS through SendMessageBatch (10 entries a call); any failed entry fails
+ * the send. A body over SQS's 256 KB goes to S3 and the message carries its
+ * reference (the consumer reads it back).
+ */
+export function createSqsWorkQueue(deps: {
+  sqs: SQSClient;
+  queueUrl: string;
+  payloads?: PayloadStore;
+}): WorkQueue {
   return {
     async send(messages) {
       const batches: Envelope[][] = [];
@@ -28,12 +38,13 @@ export function createSqsWorkQueue(deps: { sqs: SQSClient; queueUrl: string }): 
       const MessageAttributes = traceMessageAttributes();
       await Promise.all(
         batches.map(async (batch) => {
+          const bodies = await Promise.all(batch.map((message) => encodeBody(message, deps.payloads)));
           const result = await deps.sqs.send(
             new SendMessageBatchCommand({
               QueueUrl: deps.queueUrl,
-              Entries: batch.map((message, i) => ({
+              Entries: bodies.map((body, i) => ({
                 Id: String(i),
-                MessageBody: JSON.stringify(message),
+                MessageBody: body,
                 ...(MessageAttributes && { MessageAttributes }),
               })),
             }),

@@ -1,3 +1,4 @@
+import type { NewSessionEvent } from '../events/session-events.js';
 import { executeToolSpan } from '../telemetry/genai.js';
 import type { CallRecord, RunRecord, ToolOutcome } from './call-store.js';
 import type { ToolRunContext } from './context.js';
@@ -167,7 +168,7 @@ async function answerOne(
     ...(problem && { result: { ok: false, value: problem } }),
   });
   if (!opened.created) return continueFrom(opened.record, false);
-  const events = [toolCallEvent({ ...identity, arguments: call.arguments, status })];
+  const events: NewSessionEvent[] = [toolCallEvent({ ...identity, arguments: call.arguments, status })];
   if (problem) events.push(toolResultEvent(identity, { ok: false, value: problem }));
   // The event is appended while the tool runs (the record, written first, is what makes the call
   // exactly-once); the log keeps it before the result's event, which is appended after it.

@@ -1,11 +1,20 @@
-import type { NewSessionEvent } from '../events/event-log.js';
+import {
+  type PendingToolCall,
+  sessionEvent,
+  type ToolApprovalRequestedEvent,
+  type ToolCallEvent,
+  type ToolCallsDecidedEvent,
+  type ToolResultEvent,
+} from '../events/session-events.js';
 import type { ToolOutcome } from './call-store.js';
 import { resultText } from './conversation.js';
 
+export type { PendingToolCall };
+
 /**
- * The tool loop's session events, one constructor each. Results are cut for
- * the event (the log is for watching and replay); the full value stays in
- * the tool_calls table.
+ * The tool loop's session events, built by the events module's typed
+ * constructors. Results are cut for the event (the log is for watching and
+ * replay); the full value stays in the tool_calls table.
  */
 export const EVENT_RESULT_CHARS = 2_000;
 
@@ -16,43 +25,28 @@ interface CallIdentity {
   readonly session_agent_uuid?: string;
 }
 
-export function toolCallEvent(call: CallIdentity & { arguments: unknown; status: string }): NewSessionEvent {
-  return { type: 'tool_call', data: { ...call } };
+export function toolCallEvent(call: CallIdentity & { arguments: unknown; status: string }): ToolCallEvent {
+  return sessionEvent.toolCall({ ...call });
 }
 
-export function toolResultEvent(call: CallIdentity, outcome: ToolOutcome): NewSessionEvent {
+export function toolResultEvent(call: CallIdentity, outcome: ToolOutcome): ToolResultEvent {
   const text = resultText(outcome.value);
   const truncated = text.length > EVENT_RESULT_CHARS;
-  return {
-    type: 'tool_result',
-    data: {
-      ...call,
-      ok: outcome.ok,
-      result: truncated ? text.slice(0, EVENT_RESULT_CHARS) : text,
-      truncated,
-      result_chars: text.length,
-    },
-  };
+  return sessionEvent.toolResult({
+    ...call,
+    ok: outcome.ok,
+    result: truncated ? text.slice(0, EVENT_RESULT_CHARS) : text,
+    truncated,
+    result_chars: text.length,
+  });
 }
 
-export interface PendingToolCall {
-  readonly call_id: string;
-  readonly tool: string;
-  readonly arguments: unknown;
+export function toolApprovalRequestedEvent(
+  data: ToolApprovalRequestedEvent['data'],
+): ToolApprovalRequestedEvent {
+  return sessionEvent.toolApprovalRequested({ ...data });
 }
 
-export function toolApprovalRequestedEvent(data: {
-  run_uuid: string;
-  session_agent_uuid?: string;
-  pending_tool_calls: readonly PendingToolCall[];
-}): NewSessionEvent {
-  return { type: 'tool_approval_requested', data: { ...data } };
-}
-
-export function toolCallsDecidedEvent(data: {
-  run_uuid: string;
-  session_agent_uuid?: string;
-  decisions: readonly { call_id: string; approve: boolean; edited: boolean; reason?: string }[];
-}): NewSessionEvent {
-  return { type: 'tool_calls_decided', data: { ...data } };
+export function toolCallsDecidedEvent(data: ToolCallsDecidedEvent['data']): ToolCallsDecidedEvent {
+  return sessionEvent.toolCallsDecided({ ...data });
 }

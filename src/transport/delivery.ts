@@ -20,17 +20,41 @@ export interface DeliveryDeps {
   readonly contextFor: (subscription: Subscription) => GraphQLContext;
 }
 
+/** A post that failed (other than Gone) is tried this many more times before it is left for the next delivery. */
+const POST_RETRIES = 2;
+
 /**
- * Delivers a session's events to one subscription, exactly once and in seq
- * order: the subscription row's `cursor` is moved (conditionally) over a run
- * of events before they are sent, so two deliveries racing for the same
- * events cannot both send them. Replay after subscribe and live fan-out use
- * the same pump; within a process pumps of one subscription run one after
- * another, so their messages also leave in order.
+ * Delivers a session's events to one subscription, in seq order, losing
+ * none: the subscription row's `cursor` moves (conditionally) past an event
+ * only after its post succeeded. A post that fails (other than Gone) is
+ * retried, then left for the next delivery (the next event, or a
+ * reconnect's replay), which starts again after the cursor. So an event may
+ * be sent twice (a crash between post and cursor write, two deliveries
+ * racing) and clients de-duplicate by `seq` (docs/TRANSPORTS.md). Replay
+ * after subscribe and live fan-out use the same pump; within a process pumps
+ * of one subscription run one after another, so their messages leave in order.
  */
 export function createDelivery(deps: DeliveryDeps) {
   const { store, poster, eventLog, logger } = deps;
   const queues = new Map<string, Promise<void>>();
+
+  /** True when sent; false when the connection is gone (cleaned up) or the post kept failing. */
+  async function post(
+    connectionId: string,
+    message: Record<string, unknown>,
+  ): Promise<'sent' | 'gone' | 'failed'> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return (await poster.post(connectionId, message)) ? 'sent' : 'gone';
+      } catch (error) {
+        if (attempt >= POST_RETRIES) {
+          logger.warn({ err: error, connectionId }, 'post failed; left for the next delivery');
+          return 'failed';
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      }
+    }
+  }
 
   async function pumpOnce(connectionId: string, subscriptionId: string, hint: readonly SessionEvent[]) {
     for (let attempt = 0; attempt < 50; attempt++) {
@@ -41,19 +65,26 @@ export function createDelivery(deps: DeliveryDeps) {
       const fromHint = pending.length > 0 && pending[0]?.seq === row.cursor + 1;
       if (!fromHint) pending = await eventLog.after(tenant, row.session_uuid, row.cursor, PAGE);
       if (pending.length === 0) return;
-      const last = pending[pending.length - 1]!.seq;
-      if (!(await store.advanceCursor(connectionId, subscriptionId, row.cursor, last))) continue;
       const context = deps.contextFor(row);
+      let cursor = row.cursor;
+      let raced = false;
       for (const event of pending) {
         const payload = await executeForEvent(deps.schema, subscriptionSource(row), event, context);
-        if (!(await poster.post(connectionId, { id: subscriptionId, type: 'next', payload }))) return;
+        const sent = await post(connectionId, { id: subscriptionId, type: 'next', payload });
+        if (sent !== 'sent') return;
         if (isTerminalEvent(event)) {
-          await poster.post(connectionId, { id: subscriptionId, type: 'complete' });
+          // The cursor stays before the last event until `complete` is out: a retry sends both again.
+          if ((await post(connectionId, { id: subscriptionId, type: 'complete' })) !== 'sent') return;
           await store.deleteSubscription(connectionId, subscriptionId);
           return;
         }
+        if (!(await store.advanceCursor(connectionId, subscriptionId, cursor, event.seq))) {
+          raced = true; // another delivery moved the cursor: read it again
+          break;
+        }
+        cursor = event.seq;
       }
-      if (fromHint || pending.length < PAGE) return;
+      if (!raced && (fromHint || pending.length < PAGE)) return;
     }
     logger.warn({ connectionId, subscriptionId }, 'gave up delivering after repeated cursor races');
   }

@@ -1,7 +1,8 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableNames } from '../db/tables.js';
-import { listSessionEvents } from '../events/event-log.js';
+import { listSessionEvents, ownerOfSessionLog } from '../events/event-log.js';
 import type { SessionEvent } from '../events/publisher.js';
+import type { PayloadStore } from '../payloads/store.js';
 import type { Tenant } from '../tenant.js';
 
 /**
@@ -17,25 +18,19 @@ export interface EventLogReader {
 export function createEventLogReader(deps: {
   doc: DynamoDBDocumentClient;
   tables: TableNames;
+  /** Resolves references to large values, so replayed events are whole. */
+  payloads?: PayloadStore;
 }): EventLogReader {
   const table = deps.tables.sessionEvents;
   return {
     after: (tenant, sessionUuid, afterSeq, limit) =>
-      listSessionEvents(deps.doc, table, tenant, sessionUuid, { after: afterSeq, limit }),
+      listSessionEvents(deps.doc, table, tenant, sessionUuid, {
+        after: afterSeq,
+        limit,
+        payloads: deps.payloads,
+      }),
 
-    async ownerOf(sessionUuid) {
-      const page = await deps.doc.send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: 'session_uuid = :s',
-          ExpressionAttributeValues: { ':s': sessionUuid },
-          ConsistentRead: true,
-          Limit: 1,
-        }),
-      );
-      const owner = page.Items?.[0]?.partition_key;
-      return typeof owner === 'string' ? owner : undefined;
-    },
+    ownerOf: (sessionUuid) => ownerOfSessionLog(deps.doc, table, sessionUuid),
   };
 }
 

@@ -1,9 +1,12 @@
 /**
  * API Gateway refuses a WebSocket message over 128 KB, so no message is ever
- * sent as-is above that. Our choice: keep the message's shape and shrink its
- * longest strings (agent outputs, answers) until it fits, and say so in
- * `payload.extensions.truncated` with the original size and where the full
- * value lives (the sessionAgent / sessionRun queries, or the HTTP endpoint).
+ * sent as-is above that. A `next` result that is larger is split: its JSON
+ * text goes in consecutive `next` messages of the same id, each with
+ * `payload.extensions.chunk = {index, count, json}`; the client joins the
+ * `json` parts in index order and parses them to get the result whole
+ * (docs/TRANSPORTS.md). Any other message (an error list) keeps its shape and
+ * its longest strings are shortened until it fits, flagged in
+ * `payload.extensions.truncated`.
  */
 export const MAX_MESSAGE_BYTES = 128 * 1024;
 /** Headroom for the `truncated` note itself and JSON escaping differences. */
@@ -17,7 +20,33 @@ export function byteLength(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
 
-/** The serialized message, at most MAX_MESSAGE_BYTES. */
+/** Characters of result JSON per chunk before escaping; halved until the message fits. */
+const CHUNK_CHARS = 60_000;
+
+/** The serialized messages to send for one message, each at most MAX_MESSAGE_BYTES. */
+export function fitMessages(message: Record<string, unknown>): string[] {
+  const text = JSON.stringify(message);
+  if (byteLength(text) <= MAX_MESSAGE_BYTES) return [text];
+  if (message.type !== 'next') return [fitMessage(message)];
+  const json = JSON.stringify(message.payload ?? null);
+  const parts: string[] = [];
+  for (let at = 0; at < json.length; ) {
+    let size = CHUNK_CHARS;
+    // Escaping and multi-byte characters can grow a slice: shrink it until its message fits.
+    while (byteLength(chunkMessage(message.id, json.slice(at, at + size), 0, 0)) > TARGET_BYTES && size > 1) {
+      size = Math.floor(size / 2);
+    }
+    parts.push(json.slice(at, at + size));
+    at += size;
+  }
+  return parts.map((part, index) => chunkMessage(message.id, part, index, parts.length));
+}
+
+function chunkMessage(id: unknown, json: string, index: number, count: number): string {
+  return JSON.stringify({ id, type: 'next', payload: { extensions: { chunk: { index, count, json } } } });
+}
+
+/** The serialized message, at most MAX_MESSAGE_BYTES: long strings shortened (for errors). */
 export function fitMessage(message: Record<string, unknown>): string {
   const text = JSON.stringify(message);
   const originalBytes = byteLength(text);
@@ -86,4 +115,25 @@ function findLongestString(root: unknown): Found | undefined {
   };
   visit(root, () => undefined);
   return best;
+}
+
+/**
+ * The client side of the split (for our clients and tests): feed every
+ * `next` payload of one operation; it returns the result once whole (a
+ * payload that is no chunk is returned as it is), else undefined.
+ */
+export function createChunkJoiner() {
+  let parts: string[] = [];
+  return (payload: Record<string, unknown>): Record<string, unknown> | undefined => {
+    const chunk = (
+      payload.extensions as { chunk?: { index: number; count: number; json: string } } | undefined
+    )?.chunk;
+    if (!chunk) return payload;
+    if (chunk.index === 0) parts = [];
+    parts[chunk.index] = chunk.json;
+    if (parts.filter((p) => p !== undefined).length < chunk.count) return undefined;
+    const whole = JSON.parse(parts.join('')) as Record<string, unknown>;
+    parts = [];
+    return whole;
+  };
 }

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { Logger } from 'pino';
 import type { ConnectionStore } from './connection-store.js';
-import { fitMessage } from './fit-message.js';
+import { fitMessages } from './fit-message.js';
 
 /** Headers our local `@connections` endpoint reads to close with a protocol code (API Gateway ignores them). */
 export const CLOSE_CODE_HEADER = 'x-ace-close-code';
@@ -33,9 +33,12 @@ export function createPoster(deps: {
   return {
     async post(connectionId, message) {
       try {
-        await client.send(
-          new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(fitMessage(message)) }),
-        );
+        // A large result leaves as several messages, in order (fit-message.ts).
+        for (const text of fitMessages(message)) {
+          await client.send(
+            new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(text) }),
+          );
+        }
         return true;
       } catch (error) {
         if (isGone(error)) {

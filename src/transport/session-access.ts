@@ -1,5 +1,4 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { TableNames } from '../db/tables.js';
+import type { SessionRepository } from '../domain/session/repository.js';
 import { NotFoundError } from '../errors.js';
 import type { Tenant } from '../tenant.js';
 import type { EventLogReader } from './event-log.js';
@@ -11,20 +10,11 @@ import type { EventLogReader } from './event-log.js';
  * moment ago is also recognised by the owner of its event log.
  */
 export async function assertSessionOfTenant(
-  deps: { doc: DynamoDBDocumentClient; tables: TableNames; eventLog: EventLogReader },
+  deps: { sessions: Pick<SessionRepository, 'findKey'>; eventLog: Pick<EventLogReader, 'ownerOf'> },
   tenant: Tenant,
   sessionUuid: string,
 ): Promise<void> {
-  const page = await deps.doc.send(
-    new QueryCommand({
-      TableName: deps.tables.sessions,
-      IndexName: 'partition_key-index',
-      KeyConditionExpression: 'partition_key = :p AND session_uuid = :s',
-      ExpressionAttributeValues: { ':p': tenant.partitionKey, ':s': sessionUuid },
-      Limit: 1,
-    }),
-  );
-  if ((page.Items ?? []).length > 0) return;
+  if (await deps.sessions.findKey(tenant, sessionUuid)) return;
   if ((await deps.eventLog.ownerOf(sessionUuid)) === tenant.partitionKey) return;
   throw new NotFoundError('Session', { session_uuid: sessionUuid });
 }

@@ -12,11 +12,11 @@ import { authorizeRootFields } from '../access/schema-guard.js';
 import type { Repositories } from '../domain/repositories.js';
 import { AppError, ValidationError } from '../errors.js';
 import type { Caller, GraphQLContext, Services } from '../graphql/context.js';
+import type { GraphqlOperationMessage } from '../queue/operation-message.js';
 import { type Tenant, tenantFromPartitionKey } from '../tenant.js';
 import { type TokenVerifier, tokenFromRequest } from './auth.js';
 import { type ConnectionStore, DuplicateOperationError, sessionTopic } from './connection-store.js';
 import type { Delivery } from './delivery.js';
-import type { GraphqlOperationMessage } from './graphql-operation-message.js';
 import { formatErrors, LONG_FIELDS, prepareOperation, subscriptionArguments } from './operation.js';
 import type { Poster } from './poster.js';
 

@@ -265,6 +265,50 @@ describe('EngineStack template (default context, bundled with esbuild)', () => {
     expect(actionsOf(roleStatements(template, stack, 'ws'))).not.toContain('lambda:InvokeFunction');
   });
 
+  it('keeps large payloads in one encrypted, non-public bucket with lifecycle rules; functions read and put only', () => {
+    const buckets = resourcesOf(template, 'AWS::S3::Bucket');
+    expect(buckets).toHaveLength(1);
+    const [[bucketId, bucket]] = buckets as [[string, Resource]];
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0]).toMatchObject({
+      ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' },
+    });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    const rules = bucket.Properties.LifecycleConfiguration.Rules as Json[];
+    expect(rules.map((r) => r.Id)).toEqual([
+      'abort-incomplete-uploads',
+      'expire-queue-bodies',
+      'tier-payloads',
+    ]);
+    expect(rules.find((r) => r.Id === 'expire-queue-bodies')).toMatchObject({
+      Prefix: 'queue/',
+      ExpirationInDays: 14,
+    });
+    const bucketPolicy = resourcesOf(template, 'AWS::S3::BucketPolicy')[0]?.[1];
+    expect(JSON.stringify(bucketPolicy?.Properties)).toContain('aws:SecureTransport');
+    for (const name of ['ws', 'http', 'sqs'] as const) {
+      const s3 = roleStatements(template, stack, name).filter((st) =>
+        asList(st.Action).some((a) => a.startsWith('s3:')),
+      );
+      const actions = s3.flatMap((st) => asList(st.Action));
+      expect([...new Set(actions)].sort(), name).toEqual(['s3:GetObject', 's3:PutObject']);
+      expect(
+        actions.filter((a) => /^s3:(Delete|List|PutBucket|\*)/.test(a)),
+        name,
+      ).toEqual([]);
+      expect(JSON.stringify(s3.map((st) => st.Resource)), name).toMatch(/payloads\/\*.*|queue\/\*/);
+      expect(JSON.stringify(s3.map((st) => st.Resource))).toContain(bucketId);
+    }
+    const env = (name: string) =>
+      (resourcesOf(template, 'AWS::Lambda::Function').find(([id]) => id.startsWith(name))?.[1].Properties
+        .Environment?.Variables ?? {}) as Record<string, unknown>;
+    expect(JSON.stringify(env('SqsFunction').ACE_PAYLOAD_BUCKET)).toContain(bucketId);
+  });
+
   it('lets EventBridge Scheduler do nothing but send to the work queue', () => {
     template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
     template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'ace-dev' });

@@ -16,7 +16,7 @@ describe('procedure hub over GraphQL', () => {
       procedure: bed.hub,
       sessionEventFeed: {
         assertAccess: (tenant, sessionUuid) =>
-          assertSessionOfTenant({ ...bed.env.clients, eventLog }, tenant, sessionUuid),
+          assertSessionOfTenant({ sessions: bed.env.repos.sessions, eventLog }, tenant, sessionUuid),
         after: (tenant, sessionUuid, after, limit) => eventLog.after(tenant, sessionUuid, after, limit),
         isTerminal: isTerminalEvent,
       },

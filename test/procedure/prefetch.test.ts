@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createCacheRepository } from '../../src/cache/repository.js';
 import { createEventLog } from '../../src/events/event-log.js';
 import { createProcedureHub } from '../../src/hubs/procedure/hub.js';
 import { createRecordingQueue } from '../../src/queue/port.js';
@@ -50,12 +49,9 @@ const builtins: BuiltinTool[] = [
 function bed() {
   const queue = createRecordingQueue();
   const eventLog = createEventLog({ doc: env.clients.doc, tables: env.clients.tables });
-  const repos = {
-    ...env.repos,
-    cache: createCacheRepository({ ...env.clients, now: () => new Date(clockMs) }),
-  };
   const hub = createProcedureHub({
-    repos,
+    // The hub's tables (the cache's TTL included) read this clock: the TTL test moves it on.
+    clock: { now: () => clockMs },
     doc: env.clients.doc,
     tables: env.clients.tables,
     eventLog,

@@ -115,10 +115,14 @@ export interface HubBedOptions {
 
 export function createHub(env: TestEnv, queue: WorkQueue, options: HubBedOptions = {}) {
   const runtime = options.runtime ?? createScriptedRuntime();
-  const eventLog: EventLog = createEventLog({ doc: env.clients.doc, tables: env.clients.tables });
-  const hub: ProcedureHub = createProcedureHub({
-    repos: env.repos,
+  const eventLog: EventLog = createEventLog({
     doc: env.clients.doc,
+    tables: env.clients.tables,
+    payloads: env.clients.payloads,
+  });
+  const hub: ProcedureHub = createProcedureHub({
+    doc: env.clients.doc,
+    payloads: env.clients.payloads,
     tables: env.clients.tables,
     eventLog,
     queue,

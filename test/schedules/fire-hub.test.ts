@@ -19,7 +19,6 @@ describe('firing a schedule through the procedure hub', () => {
     queue = createRecordingQueue();
     const { doc, tables, logger } = env.clients;
     hub = createProcedureHub({
-      repos: env.repos,
       doc,
       tables,
       eventLog: createEventLog({ doc, tables }),

@@ -23,6 +23,8 @@ export async function createTestEnv(overrides: Record<string, string> = {}): Pro
     ACE_TABLE_PREFIX: prefix,
     DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
     SQS_ENDPOINT: inject('sqsEndpoint'),
+    S3_ENDPOINT: inject('s3Endpoint'),
+    ACE_PAYLOAD_BUCKET: inject('payloadBucket'),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     // Callers without roles may do everything; the access tests set their own.
     ACE_DEFAULT_ROLES: 'admin',

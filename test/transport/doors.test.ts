@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpHandler, handleGraphQLRequest } from '../../src/handlers/http.js';
 import { DEMO } from '../../src/local/seed.js';
 import type { LocalStack } from '../../src/local/stack.js';
-import type { GraphqlOperationMessage } from '../../src/transport/graphql-operation-message.js';
+import type { GraphqlOperationMessage } from '../../src/queue/operation-message.js';
 import { buildContext, createWsProtocol } from '../../src/transport/ws-protocol.js';
 import { createEngine, type Engine } from '../../src/wiring.js';
 import { startTestStack } from './support.js';

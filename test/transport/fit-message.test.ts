@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { byteLength, fitMessage, MAX_MESSAGE_BYTES } from '../../src/transport/fit-message.js';
+import {
+  byteLength,
+  createChunkJoiner,
+  fitMessage,
+  fitMessages,
+  MAX_MESSAGE_BYTES,
+} from '../../src/transport/fit-message.js';
 
 describe('fitMessage (the 128 KB rule)', () => {
   it('sends a message under the limit unchanged', () => {
@@ -40,5 +46,34 @@ describe('fitMessage (the 128 KB rule)', () => {
     expect(byteLength(text)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
     const fitted = JSON.parse(text) as { payload: { errors: { extensions: { code: string } }[] } };
     expect(fitted.payload.errors[0]?.extensions.code).toBe('RESULT_TOO_LARGE');
+  });
+});
+
+describe('fitMessages (a result over 128 KB is split, never cut)', () => {
+  it.each([
+    ['ASCII', 'a'.repeat(1_000_000)],
+    ['quotes and backslashes (escaping doubles them)', '"\\'.repeat(200_000)],
+    ['multi-byte and astral characters', 'é漢😀'.repeat(100_000)],
+  ])('%s: every message fits and the joined chunks are the result whole', (_name, text) => {
+    const payload = { data: { sessionEvents: { seq: 7, data: { output: text } } } };
+    const messages = fitMessages({ id: 'sub-1', type: 'next', payload });
+    expect(messages.length).toBeGreaterThan(1);
+    const join = createChunkJoiner();
+    let whole: Record<string, unknown> | undefined;
+    for (const raw of messages) {
+      expect(byteLength(raw)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+      const message = JSON.parse(raw) as { id: string; type: string; payload: Record<string, unknown> };
+      expect(message).toMatchObject({ id: 'sub-1', type: 'next' });
+      whole = join(message.payload);
+    }
+    expect(whole).toEqual(payload);
+  });
+
+  it('sends a small message as it is, and a large error list shortened (one message)', () => {
+    const small = { id: '1', type: 'next', payload: { data: { x: 1 } } };
+    expect(fitMessages(small)).toEqual([JSON.stringify(small)]);
+    const errors = fitMessages({ id: '2', type: 'error', payload: [{ message: 'x'.repeat(300_000) }] });
+    expect(errors).toHaveLength(1);
+    expect(byteLength(errors[0] as string)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
   });
 });

@@ -13,6 +13,7 @@ export function startTestStack(
     ...options,
     dynamoEndpoint: inject('dynamoEndpoint'),
     sqsEndpoint: inject('sqsEndpoint'),
+    s3: { endpoint: inject('s3Endpoint'), bucket: inject('payloadBucket') },
     tablePrefix: `t${randomBytes(4).toString('hex')}-`,
     logLevel: process.env.LOG_LEVEL ?? 'silent',
     env,

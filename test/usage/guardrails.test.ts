@@ -98,7 +98,9 @@ describe('guardrail actions in the procedure hub', () => {
       { answer: 'Reach me at bob@example.com or 4111 1111 1111 1111.' },
     );
     const stored = JSON.stringify([
-      agents,
+      // agent_config is the scripted runtime's own configuration (it holds the answer to give): not data
+      // that flowed; every field the answer could reach (output, input, the successor's) stays in.
+      agents.map(({ agent_config: _config, ...row }) => row),
       events,
       await env.repos.sessionRuns.list(tenantA, { sessionUuid: session.session_uuid }),
       await env.repos.sessions.get(tenantA, seeded.coordinationUuid, session.session_uuid),

@@ -27,3 +27,13 @@ export const AuditFields = {
 
 /** Free-form JSON as stored (maps with snake_case keys). */
 export const JsonValueSchema: z.ZodType<unknown> = z.unknown();
+
+/** A DynamoDB string set as read (a Set) or as JSON (an array): always an array. */
+export const StringSetSchema = z.union([z.set(z.string()), z.array(z.string())]).transform((v) => [...v]);
+
+/**
+ * Text that may be large (agent inputs and outputs, user inputs, answers):
+ * over the inline limit it lives in S3 behind a reference, so DynamoDB's
+ * 400 KB item limit does not bound it (src/payloads).
+ */
+export const LargeTextSchema = z.string().max(64 * 1024 * 1024);

@@ -3,7 +3,9 @@ import type { Condition } from '../../db/expressions.js';
 import { inCondition } from '../../db/expressions.js';
 import type { PageRequest } from '../../db/paginate.js';
 import type { Tenant } from '../../tenant.js';
-import { type SessionAgent, SessionAgentSchema } from './model.js';
+import { sessionAgentKey } from './keys.js';
+import { SESSION_AGENT_LARGE_FIELDS, type SessionAgent, SessionAgentSchema } from './model.js';
+import { createSessionAgentTransitions } from './transitions.js';
 
 export interface SessionAgentFilter {
   readonly sessionUuid?: string;
@@ -25,11 +27,9 @@ export function createSessionAgentRepository(deps: RepositoryDeps) {
     schema: SessionAgentSchema,
     hashKey: 'session_uuid',
     rangeKey: 'session_agent_uuid',
+    largeFields: SESSION_AGENT_LARGE_FIELDS,
   });
-  const key = (sessionUuid: string, sessionAgentUuid: string) => ({
-    session_uuid: sessionUuid,
-    session_agent_uuid: sessionAgentUuid,
-  });
+  const key = sessionAgentKey;
   /** A session is the table's hash key; every other filter is a filter expression (a session has few agents). */
   function target(filter: SessionAgentFilter): QueryTarget {
     const conditions: Condition[] = [];
@@ -63,6 +63,25 @@ export function createSessionAgentRepository(deps: RepositoryDeps) {
   }
   return {
     base,
+    ...createSessionAgentTransitions(deps),
+    /** Every agent of a session (strongly consistent), in plan order. */
+    async listOfSession(tenant: Tenant, sessionUuid: string): Promise<SessionAgent[]> {
+      const rows = await base.queryByHash(tenant, sessionUuid);
+      return rows.sort((a, b) => (a.position ?? 0) - (b.position ?? 0));
+    },
+    /** Agents of one session by session_agent_uuid, in the given order (missing ones left out). */
+    async batchGetOfSession(
+      tenant: Tenant,
+      sessionUuid: string,
+      uuids: readonly string[],
+    ): Promise<SessionAgent[]> {
+      if (uuids.length === 0) return [];
+      const rows = await base.batchGet(
+        tenant,
+        uuids.map((uuid) => key(sessionUuid, uuid)),
+      );
+      return rows.filter((row): row is SessionAgent => row !== undefined);
+    },
     find: (tenant: Tenant, sessionUuid: string, sessionAgentUuid: string) =>
       base.find(tenant, key(sessionUuid, sessionAgentUuid)),
     get: (tenant: Tenant, sessionUuid: string, sessionAgentUuid: string) =>

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { RunUsageFields } from '../../usage/fields.js';
-import { AuditFields, IdSchema } from '../common/fields.js';
+import { AuditFields, IdSchema, LargeTextSchema } from '../common/fields.js';
 
 export const SessionRunSchema = z.object({
   session_uuid: IdSchema,
@@ -10,8 +10,8 @@ export const SessionRunSchema = z.object({
   coordination_uuid: IdSchema,
   async_task_uuid: z.string().max(128).optional().nullable(),
   session_agent_uuid: IdSchema.optional().nullable(),
-  user_query: z.string().max(400_000).optional().nullable(),
-  answer: z.string().max(400_000).optional().nullable(),
+  user_query: LargeTextSchema.optional().nullable(),
+  answer: LargeTextSchema.optional().nullable(),
   status: z.string().max(64).optional().nullable(),
   /** Operation hub: how the agent was chosen ({method, agent_uuid, confidence, reason}). */
   triage: z.looseObject({}).optional().nullable(),
@@ -25,3 +25,6 @@ export const SessionRunSchema = z.object({
   ...AuditFields,
 });
 export type SessionRun = z.infer<typeof SessionRunSchema>;
+
+/** Stored in S3 behind a reference when over the inline limit. */
+export const SESSION_RUN_LARGE_FIELDS = ['user_query', 'answer'] as const;

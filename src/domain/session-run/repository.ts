@@ -2,7 +2,7 @@ import { createEntityRepository, type QueryTarget, type RepositoryDeps } from '.
 import type { Condition } from '../../db/expressions.js';
 import type { PageRequest } from '../../db/paginate.js';
 import type { Tenant } from '../../tenant.js';
-import { type SessionRun, SessionRunSchema } from './model.js';
+import { SESSION_RUN_LARGE_FIELDS, type SessionRun, SessionRunSchema } from './model.js';
 
 /** A thread's runs across sessions (tenant-filtered). */
 const THREAD_INDEX = 'thread_uuid-run_uuid-index';
@@ -21,6 +21,7 @@ export function createSessionRunRepository(deps: RepositoryDeps) {
     schema: SessionRunSchema,
     hashKey: 'session_uuid',
     rangeKey: 'run_uuid',
+    largeFields: SESSION_RUN_LARGE_FIELDS,
   });
   const key = (sessionUuid: string, runUuid: string) => ({ session_uuid: sessionUuid, run_uuid: runUuid });
   /**

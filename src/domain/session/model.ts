@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { PrefetchListSchema } from '../../prefetch/spec.js';
 import { UsageTotalFields } from '../../usage/fields.js';
-import { AuditFields, IdSchema, QueryTextSchema } from '../common/fields.js';
+import { AuditFields, IdSchema, QueryTextSchema, StringSetSchema } from '../common/fields.js';
 import { ExecutionPolicySchema, SubtaskQuerySchema } from '../task/model.js';
 
 /** Procedure-hub and operation-hub statuses; the Python engine's strings keep their meaning. */
@@ -47,6 +47,9 @@ export const SessionSchema = z.object({
     .optional()
     .nullable(),
   ...UsageTotalFields,
+  /** SessionAgents holding one of the session's max_parallel slots (a string set). */
+  running_agents: StringSetSchema.optional(),
+  agent_count: z.number().int().min(0).optional(),
   ...AuditFields,
 });
 export type Session = z.infer<typeof SessionSchema>;

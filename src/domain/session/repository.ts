@@ -3,7 +3,9 @@ import type { Condition } from '../../db/expressions.js';
 import { inCondition } from '../../db/expressions.js';
 import type { PageRequest } from '../../db/paginate.js';
 import type { Tenant } from '../../tenant.js';
+import { sessionKey } from './keys.js';
 import { type Session, SessionSchema } from './model.js';
+import { createSessionTransitions } from './transitions.js';
 
 /** Sessions of one user across coordinations (tenant-filtered: user ids may repeat across tenants). */
 const USER_INDEX = 'user_id-session_uuid-index';
@@ -28,10 +30,7 @@ export function createSessionRepository(deps: RepositoryDeps, related: SessionRe
     hashKey: 'coordination_uuid',
     rangeKey: 'session_uuid',
   });
-  const key = (coordinationUuid: string, sessionUuid: string) => ({
-    coordination_uuid: coordinationUuid,
-    session_uuid: sessionUuid,
-  });
+  const key = sessionKey;
   /**
    * The cheapest read for a filter: a coordination is the table's hash key and
    * pins the task / user LSIs; a task alone is looked up for its coordination
@@ -65,6 +64,7 @@ export function createSessionRepository(deps: RepositoryDeps, related: SessionRe
     taskUuid && related.coordinationOfTask ? related.coordinationOfTask(tenant, taskUuid) : undefined;
   return {
     base,
+    ...createSessionTransitions(deps),
     find: (tenant: Tenant, coordinationUuid: string, sessionUuid: string) =>
       base.find(tenant, key(coordinationUuid, sessionUuid)),
     get: (tenant: Tenant, coordinationUuid: string, sessionUuid: string) =>

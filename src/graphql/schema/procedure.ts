@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { IdSchema, QueryTextSchema } from '../../domain/common/fields.js';
+import { IdSchema, LargeTextSchema, QueryTextSchema } from '../../domain/common/fields.js';
 import type { Session } from '../../domain/session/model.js';
 import { ExecutionPolicySchema } from '../../domain/task/model.js';
 import type { ProcedureHub, ResumeReport } from '../../hubs/procedure/hub.js';
@@ -133,7 +133,7 @@ builder.mutationField('executeForUserInput', (t) =>
       z.object({
         sessionUuid: IdSchema,
         sessionAgentUuid: IdSchema,
-        userInput: z.string().min(1).max(100_000),
+        userInput: LargeTextSchema.min(1),
       }),
     ),
     resolve: async (_root, args, ctx) => {

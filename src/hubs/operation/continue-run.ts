@@ -1,6 +1,7 @@
 import { BudgetSchema } from '../../budgets/model.js';
 import type { SessionRun } from '../../domain/session-run/model.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
+import { sessionEvent } from '../../events/session-events.js';
 import type { Decision } from '../../tools/call-store.js';
 import { decisionsFor } from '../../tools/decisions.js';
 import { toolCallsDecidedEvent } from '../../tools/events.js';
@@ -102,14 +103,14 @@ async function continueDecided(
     // The session is this run's now: the decision stands (recorded), the run goes on.
     markRunning: async () => {
       onStart();
-      await hub.record(tenant, session.session_uuid, decided.type, decided.data);
+      await hub.record(tenant, session.session_uuid, decided);
       return hub.repos.sessionRuns.update(tenant, run.session_uuid, run.run_uuid, {
         status: 'running',
         pending_tool_calls: null,
         updated_by: userId,
       });
     },
-    startEvent: { type: 'run_continued', data: { run_uuid: run.run_uuid, agent_uuid: agent.agent_uuid } },
+    startEvent: sessionEvent.runContinued({ run_uuid: run.run_uuid, agent_uuid: agent.agent_uuid }),
     onChunk: options.onChunk,
     onToolEvent: options.onToolEvent,
   });

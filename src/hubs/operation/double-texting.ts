@@ -1,5 +1,6 @@
 import type { Session } from '../../domain/session/model.js';
 import { ConflictError } from '../../errors.js';
+import { sessionEvent } from '../../events/session-events.js';
 import type { Tenant } from '../../tenant.js';
 import { type DoubleTexting, DoubleTextingSchema, type HubInternals } from './types.js';
 
@@ -48,14 +49,11 @@ export async function takeSession(
       await repos.sessionRuns
         .update(tenant, sessionUuid, previous.runUuid, { status: 'cancelled', updated_by: 'operation-hub' })
         .catch(() => undefined);
-      await record(tenant, sessionUuid, 'run_interrupted', {
-        run_uuid: previous.runUuid,
-        interrupted_by: runUuid,
-      });
+      await record(tenant, sessionUuid, sessionEvent.runInterrupted(previous.runUuid, runUuid));
     }
     return;
   }
-  await record(tenant, sessionUuid, 'run_queued', { run_uuid: runUuid });
+  await record(tenant, sessionUuid, sessionEvent.runQueued(runUuid));
   const deadline = Date.now() + settings.enqueueWaitMs;
   while (!(await locks.tryAcquire(tenant, sessionUuid, runUuid, leaseMs))) {
     if (Date.now() >= deadline) {

@@ -3,6 +3,7 @@ import { BudgetExceededError } from '../../budgets/model.js';
 import type { Agent, Coordination } from '../../domain/coordination/model.js';
 import type { Session } from '../../domain/session/model.js';
 import type { SessionRun } from '../../domain/session-run/model.js';
+import { sessionEvent } from '../../events/session-events.js';
 import { guardrailsOf, outputSchemaOf } from '../../governance/governance.js';
 import { type BudgetScope, type MeteredRuntime, meteredRuntime } from '../../governance/metered-runtime.js';
 import { GuardrailBlockedError, GuardrailEscalation } from '../../guardrails/evaluate.js';
@@ -84,11 +85,11 @@ export function governAsk(
       ...(gov?.bedrock && { bedrock: gov.bedrock }),
       onFindings: async (report) => {
         reports.push(report);
-        await hub.record(tenant, session.session_uuid, 'guardrail_findings', {
-          run_uuid: runUuid,
-          agent_uuid: agent.agent_uuid,
-          ...report,
-        });
+        await hub.record(
+          tenant,
+          session.session_uuid,
+          sessionEvent.guardrailFindings({ run_uuid: runUuid, agent_uuid: agent.agent_uuid, ...report }),
+        );
       },
     });
   }
@@ -131,7 +132,7 @@ async function endForBudget(
   error: BudgetExceededError,
 ) {
   const data = { run_uuid: runUuid, scope, budget: error.budget, limit: error.limit, used: error.used };
-  await hub.record(caller.tenant, session.session_uuid, 'budget_exceeded', data);
+  await hub.record(caller.tenant, session.session_uuid, sessionEvent.budgetExceeded(data));
 }
 
 /** The run status of an ask that governance ended (undefined: an ordinary failure). */

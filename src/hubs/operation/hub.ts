@@ -1,5 +1,6 @@
 import type { Coordination } from '../../domain/coordination/model.js';
 import type { Session } from '../../domain/session/model.js';
+import { type NewSessionEvent, sessionEvent } from '../../events/session-events.js';
 import { newId } from '../../ids.js';
 import type { Tenant } from '../../tenant.js';
 import { continueAfterDecisions } from './continue-run.js';
@@ -27,11 +28,11 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
   const settings = { ...defaultOperationHubSettings, ...deps.settings };
   const now = () => deps.now?.() ?? new Date();
 
-  const record = async (tenant: Tenant, sessionUuid: string, type: string, data: Record<string, unknown>) => {
+  const record = async (tenant: Tenant, sessionUuid: string, event: NewSessionEvent) => {
     try {
-      await deps.events?.append(tenant, sessionUuid, [{ type, data }]);
+      await deps.events?.append(tenant, sessionUuid, [event]);
     } catch (error) {
-      deps.logger?.warn({ err: error, sessionUuid, type }, 'session event not recorded');
+      deps.logger?.warn({ err: error, sessionUuid, type: event.type }, 'session event not recorded');
     }
   };
 
@@ -109,7 +110,7 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
           status: 'unassigned',
           answer,
         });
-        await record(tenant, session.session_uuid, 'run_unassigned', { run_uuid: runUuid, triage });
+        await record(tenant, session.session_uuid, sessionEvent.runUnassigned({ run_uuid: runUuid, triage }));
         return {
           coordinationUuid: coordination.coordination_uuid,
           sessionUuid: session.session_uuid,
@@ -153,16 +154,13 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
             ...(input.budget && { ask_budget: { ...input.budget } }),
           }),
         ...(input.budget && { budget: input.budget }),
-        startEvent: {
-          type: 'run_started',
-          data: {
-            run_uuid: runUuid,
-            agent_uuid: agent.agent_uuid,
-            thread_uuid: thread.threadUuid,
-            thread: thread.reason,
-            triage,
-          },
-        },
+        startEvent: sessionEvent.runStarted({
+          run_uuid: runUuid,
+          agent_uuid: agent.agent_uuid,
+          thread_uuid: thread.threadUuid,
+          thread: thread.reason,
+          triage,
+        }),
         onChunk: input.stream === false ? undefined : options.onChunk,
         onToolEvent: options.onToolEvent,
       });

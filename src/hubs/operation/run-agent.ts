@@ -1,5 +1,6 @@
 import type { Agent } from '../../domain/coordination/model.js';
 import type { Session } from '../../domain/session/model.js';
+import { sessionEvent } from '../../events/session-events.js';
 import type { AgentRunResult, AgentRuntime } from '../../runtimes/port.js';
 import { withCorrelation } from '../../telemetry/correlation.js';
 import { invokeAgentSpan } from '../../telemetry/genai.js';
@@ -67,11 +68,11 @@ export async function runAgent(
     if (pending.length === 0) return;
     const chunks = pending;
     pending = [];
-    await record(tenant, session.session_uuid, 'token', {
-      run_uuid: run.runUuid,
-      from_index: index - chunks.length,
-      chunks,
-    });
+    await record(
+      tenant,
+      session.session_uuid,
+      sessionEvent.token({ run_uuid: run.runUuid, from_index: index - chunks.length, chunks }),
+    );
   };
   // Tool events go to the session's log (subscribers) and, as they happen, to this ask's caller.
   const tools: ToolRunContext | undefined = hub.tools && {
@@ -83,7 +84,7 @@ export async function runAgent(
     ...(run.decisions && { decisions: run.decisions }),
     record: async (events) => {
       for (const event of events) {
-        await record(tenant, session.session_uuid, event.type, event.data);
+        await record(tenant, session.session_uuid, event);
         await onToolEvent?.(event);
       }
     },

@@ -2,6 +2,7 @@ import type { Budget } from '../../budgets/model.js';
 import type { Agent, Coordination } from '../../domain/coordination/model.js';
 import type { Session } from '../../domain/session/model.js';
 import type { SessionRun } from '../../domain/session-run/model.js';
+import { type RunContinuedEvent, type RunStartedEvent, sessionEvent } from '../../events/session-events.js';
 import { GuardrailEscalation } from '../../guardrails/evaluate.js';
 import { AgentRuntimeError } from '../../runtimes/port.js';
 import type { Decision } from '../../tools/call-store.js';
@@ -26,7 +27,7 @@ export interface RunPlan {
   /** Writes the run row as `running` (an insert for a new ask, an update for a continued one). */
   readonly markRunning: () => Promise<unknown>;
   /** Event data of run_started (a new ask) or run_continued (after tool decisions). */
-  readonly startEvent: { type: string; data: Record<string, unknown> };
+  readonly startEvent: RunStartedEvent | RunContinuedEvent;
   readonly decisions?: Readonly<Record<string, Decision>>;
   /** The ask's own budget (the session's comes from its execution policy). */
   readonly budget?: Budget;
@@ -50,7 +51,7 @@ export async function runAndRecord(hub: HubInternals, caller: AskCaller, plan: R
   await takeSession(hub, tenant, session, runUuid, hub.settings.agentTimeoutMs + 30_000);
   try {
     await plan.markRunning();
-    await record(tenant, session.session_uuid, plan.startEvent.type, plan.startEvent.data);
+    await record(tenant, session.session_uuid, plan.startEvent);
     const governed = governAsk(
       hub,
       caller,
@@ -81,7 +82,7 @@ export async function runAndRecord(hub: HubInternals, caller: AskCaller, plan: R
     );
     // Lost the session to an `interrupt` (here or on another instance): record, never overwrite the successor.
     const stillOwner = (await locks.holder(tenant, session.session_uuid))?.runUuid === runUuid;
-    let status: RunStatus;
+    let status: Exclude<RunStatus, 'unassigned'>;
     let answer: string | null = null;
     let error: string | null = null;
     let threadUuid = plan.threadUuid;
@@ -114,15 +115,19 @@ export async function runAndRecord(hub: HubInternals, caller: AskCaller, plan: R
     });
     if (status === 'waiting_for_approval' && pending) {
       const event = toolApprovalRequestedEvent({ run_uuid: runUuid, pending_tool_calls: pending });
-      await record(tenant, session.session_uuid, event.type, event.data);
+      await record(tenant, session.session_uuid, event);
     }
-    await record(tenant, session.session_uuid, `run_${status}`, {
-      run_uuid: runUuid,
-      agent_uuid: agent.agent_uuid,
-      thread_uuid: threadUuid,
-      ...(error && { error }),
-      ...(answer !== null && { answer_chars: answer.length }),
-    });
+    await record(
+      tenant,
+      session.session_uuid,
+      sessionEvent.runFinished(status, {
+        run_uuid: runUuid,
+        agent_uuid: agent.agent_uuid,
+        thread_uuid: threadUuid,
+        ...(error && { error }),
+        ...(answer !== null && { answer_chars: answer.length }),
+      }),
+    );
     if (stillOwner) {
       const sessionStatus =
         status === 'failed'
@@ -138,7 +143,7 @@ export async function runAndRecord(hub: HubInternals, caller: AskCaller, plan: R
         updated_by: userId,
       });
       if (previousStatus !== sessionStatus) {
-        await record(tenant, session.session_uuid, 'session_status', { status: sessionStatus });
+        await record(tenant, session.session_uuid, sessionEvent.sessionStatus(sessionStatus));
       }
     }
     return {

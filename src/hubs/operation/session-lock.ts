@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { conditionHeld } from '../../db/condition-held.js';
 import type { TableNames } from '../../db/tables.js';
@@ -35,7 +34,10 @@ export interface SessionLock {
   release(tenant: Tenant, sessionUuid: string, runUuid: string): Promise<void>;
 }
 
-const keyOf = (sessionUuid: string) => ({ idempotency_key: `operation-session-lock#${sessionUuid}` });
+/** The tenant is part of the key: two tenants' sessions never share (or take over) one lock item. */
+const keyOf = (tenant: Tenant, sessionUuid: string) => ({
+  idempotency_key: `operation-session-lock#${tenant.partitionKey}#${sessionUuid}`,
+});
 
 export function createSessionLock(deps: SessionLockDeps): SessionLock {
   const TableName = deps.tables.idempotency;
@@ -43,7 +45,7 @@ export function createSessionLock(deps: SessionLockDeps): SessionLock {
   const item = (tenant: Tenant, sessionUuid: string, runUuid: string, leaseMs: number) => {
     const leaseUntil = nowMs() + leaseMs;
     return {
-      ...keyOf(sessionUuid),
+      ...keyOf(tenant, sessionUuid),
       partition_key: tenant.partitionKey,
       run_uuid: runUuid,
       lease_until: leaseUntil,
@@ -84,24 +86,23 @@ export function createSessionLock(deps: SessionLockDeps): SessionLock {
 
     async holder(tenant, sessionUuid) {
       const { Item } = await deps.doc.send(
-        new GetCommand({ TableName, Key: keyOf(sessionUuid), ConsistentRead: true }),
+        new GetCommand({ TableName, Key: keyOf(tenant, sessionUuid), ConsistentRead: true }),
       );
       return toHolder(Item, tenant);
     },
 
-    async release(_tenant, sessionUuid, runUuid) {
-      try {
-        await deps.doc.send(
+    async release(tenant, sessionUuid, runUuid) {
+      // A lost condition: another run holds the lock now, and keeps it.
+      await conditionHeld(() =>
+        deps.doc.send(
           new DeleteCommand({
             TableName,
-            Key: keyOf(sessionUuid),
+            Key: keyOf(tenant, sessionUuid),
             ConditionExpression: 'run_uuid = :run',
             ExpressionAttributeValues: { ':run': runUuid },
           }),
-        );
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
+        ),
+      );
     },
   };
 }

@@ -4,6 +4,7 @@ import type { Budget } from '../../budgets/model.js';
 import type { TableNames } from '../../db/tables.js';
 import type { Repositories } from '../../domain/repositories.js';
 import type { Session } from '../../domain/session/model.js';
+import type { NewSessionEvent } from '../../events/session-events.js';
 import type { Governance } from '../../governance/governance.js';
 import type { RuntimeResolver } from '../../runtimes/port.js';
 import type { Tenant } from '../../tenant.js';
@@ -67,11 +68,7 @@ export interface AskResult {
 
 /** The session event log as the hub needs it (the exec branch's EventLog satisfies it). */
 export interface SessionEventSink {
-  append(
-    tenant: Tenant,
-    sessionUuid: string,
-    events: readonly { type: string; data: Record<string, unknown> }[],
-  ): Promise<unknown>;
+  append(tenant: Tenant, sessionUuid: string, events: readonly NewSessionEvent[]): Promise<unknown>;
 }
 
 export interface OperationHubSettings {
@@ -131,7 +128,7 @@ export interface AskOptions {
   /** Each streamed chunk, in order (the WebSocket transport forwards them as `next` messages). */
   readonly onChunk?: (chunk: string, meta: ChunkMeta) => void | Promise<void>;
   /** Each tool_call / tool_result event of the run as it happens (the WebSocket transport forwards them). */
-  readonly onToolEvent?: (event: { type: string; data: Record<string, unknown> }) => void | Promise<void>;
+  readonly onToolEvent?: (event: NewSessionEvent) => void | Promise<void>;
 }
 
 export interface DecideRunInput {
@@ -157,12 +154,7 @@ export interface HubInternals {
   readonly governance?: Governance;
   readonly tables?: TableNames;
   /** Appends one session event; never throws (the log is best effort for the hub's answer). */
-  readonly record: (
-    tenant: Tenant,
-    sessionUuid: string,
-    type: string,
-    data: Record<string, unknown>,
-  ) => Promise<void>;
+  readonly record: (tenant: Tenant, sessionUuid: string, event: NewSessionEvent) => Promise<void>;
   readonly tools?: ToolServices;
   readonly logger?: Logger;
 }

@@ -95,7 +95,7 @@ export function sessionAgentTraces(
 ): Promise<AgentTrace[]> {
   return loadAgentTraces(
     {
-      listAgents: (t, s) => ctx.store.listAgents(t, s),
+      listAgents: (t, s) => ctx.repos.sessionAgents.listOfSession(t, s),
       listEvents: (t, s, after, limit) => ctx.deps.eventLog.list(t, s, { after, limit }),
     },
     tenant,

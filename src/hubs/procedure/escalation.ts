@@ -1,9 +1,10 @@
+import type { SessionAgent } from '../../domain/session-agent/model.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
+import { sessionEvent } from '../../events/session-events.js';
 import type { Tenant } from '../../tenant.js';
 import type { HubContext } from './context.js';
 import { decideEscalation, parseEscalationDecision } from './governed-outcomes.js';
 import { dispatchAgents, onAgentCompleted, onAgentFailed, sessionKeyOf } from './progress.js';
-import type { AgentRecord } from './records.js';
 
 /**
  * executeForUserInput on an agent whose output a guardrail escalated: the
@@ -13,7 +14,7 @@ import type { AgentRecord } from './records.js';
 export async function decideEscalatedOutput(
   ctx: HubContext,
   tenant: Tenant,
-  agent: AgentRecord,
+  agent: SessionAgent,
   userInput: string,
   next: 'pending' | 'completed',
 ): Promise<void> {
@@ -26,26 +27,13 @@ export async function decideEscalatedOutput(
   }
   const uuid = agent.session_agent_uuid;
   await ctx.record(tenant, agent.session_uuid, [
-    {
-      type: 'user_input',
-      data: { session_agent_uuid: uuid, user_input: userInput, decision: decision.decision },
-    },
-    ...(decided.output !== null
-      ? [{ type: 'agent_output', data: { session_agent_uuid: uuid, output: decided.output } }]
-      : []),
-    {
-      type: 'agent_state',
-      data: {
-        session_agent_uuid: uuid,
-        agent_uuid: agent.agent_uuid,
-        agent_name: agent.agent_name,
-        state: decided.state,
-      },
-    },
+    sessionEvent.userInput(uuid, userInput, decision.decision),
+    ...(decided.output !== null ? [sessionEvent.agentOutput(uuid, decided.output)] : []),
+    sessionEvent.agentState(agent, decided.state),
   ]);
   const key = sessionKeyOf(agent);
   if (decided.state === 'failed') {
-    const session = await ctx.store.getSession(tenant, key);
+    const session = await ctx.repos.sessions.find(tenant, key.coordination_uuid, key.session_uuid);
     if (!session) throw new NotFoundError('Session', key);
     const reason = 'escalated output rejected';
     await onAgentFailed(ctx, tenant, session, { ...agent, state: 'failed', notes: reason }, reason);

@@ -1,6 +1,11 @@
 import type { Agent } from '../../domain/coordination/model.js';
+import type { Session } from '../../domain/session/model.js';
+import { type SessionAgentKey, sessionAgentKeyOf } from '../../domain/session-agent/keys.js';
+import type { SessionAgent } from '../../domain/session-agent/model.js';
+import { sessionEvent } from '../../events/session-events.js';
 import { newId } from '../../ids.js';
 import { memoryInput } from '../../memory/inject.js';
+import { unstorableReason } from '../../payloads/reference.js';
 import { prefetchedInput } from '../../prefetch/run.js';
 import { invokeAgentSpan } from '../../telemetry/genai.js';
 import type { Tenant } from '../../tenant.js';
@@ -18,9 +23,7 @@ import {
   policyOf,
   sessionKeyOf,
 } from './progress.js';
-import type { AgentRecord, SessionRecord } from './records.js';
 import { errorMessage, runAgentWithPolicy } from './run-agent.js';
-import type { AgentKey } from './store.js';
 import { insertRunOnce, pauseForApproval, toolContextFor } from './tool-steps.js';
 
 /**
@@ -31,14 +34,14 @@ import { insertRunOnce, pauseForApproval, toolContextFor } from './tool-steps.js
 export async function executeAgent(
   ctx: HubContext,
   tenant: Tenant,
-  key: AgentKey & { coordination_uuid: string },
+  key: SessionAgentKey & { coordination_uuid: string },
 ): Promise<void> {
   const sessionKey = { coordination_uuid: key.coordination_uuid, session_uuid: key.session_uuid };
   // The row and the session are read at once: one round trip on the critical path, not two
   // (a duplicate delivery costs these two reads and nothing else).
   const [agent, session] = await Promise.all([
-    ctx.store.getAgent(tenant, key),
-    ctx.store.getSession(tenant, sessionKey),
+    ctx.repos.sessionAgents.find(tenant, key.session_uuid, key.session_agent_uuid),
+    ctx.repos.sessions.find(tenant, key.coordination_uuid, key.session_uuid),
   ]);
   if (!agent) {
     ctx.logger.warn({ key }, 'execute_agent for a missing agent: nothing to do');
@@ -56,15 +59,27 @@ export async function executeAgent(
   const slotted = policy.max_parallel !== undefined;
   if (
     slotted &&
-    !(await ctx.store.acquireSlot(tenant, sessionKey, agent.session_agent_uuid, policy.max_parallel!))
+    !(await ctx.repos.sessions.acquireSlot(
+      tenant,
+      sessionKey,
+      agent.session_agent_uuid,
+      policy.max_parallel!,
+    ))
   ) {
     return; // stays ready; whoever frees a slot dispatches it again
   }
   const token = newId();
   // The predecessors' outputs are read while the claim is written (a lost claim wastes one read).
   const [claim, read] = await Promise.allSettled([
-    ctx.store.claim(tenant, key, token, nowMs + claimLeaseMs(policy), nowMs, newId()),
-    ctx.store.batchGetAgents(tenant, agent.session_uuid, agent.predecessor_uuids),
+    ctx.repos.sessionAgents.claim(
+      tenant,
+      sessionAgentKeyOf(key),
+      token,
+      nowMs + claimLeaseMs(policy),
+      nowMs,
+      newId(),
+    ),
+    ctx.repos.sessionAgents.batchGetOfSession(tenant, agent.session_uuid, agent.predecessor_uuids),
   ]);
   if (claim.status === 'rejected') throw claim.reason;
   if (!claim.value) {
@@ -75,9 +90,9 @@ export async function executeAgent(
   const predecessors =
     read.status === 'fulfilled'
       ? read.value
-      : await ctx.store.batchGetAgents(tenant, agent.session_uuid, agent.predecessor_uuids);
+      : await ctx.repos.sessionAgents.batchGetOfSession(tenant, agent.session_uuid, agent.predecessor_uuids);
   // The event is written while the agent runs: one round trip less on the critical path.
-  const executing = ctx.record(tenant, key.session_uuid, [agentState(agent, 'executing')]);
+  const executing = ctx.record(tenant, key.session_uuid, [sessionEvent.agentState(agent, 'executing')]);
   const claimed = { token, runUuid: claim.value };
   const run = runClaimedAgent(ctx, tenant, session, agent, predecessors, claimed, slotted, executing);
   await Promise.all([executing, run]);
@@ -86,18 +101,16 @@ export async function executeAgent(
 async function runClaimedAgent(
   ctx: HubContext,
   tenant: Tenant,
-  session: SessionRecord,
-  agent: AgentRecord,
-  predecessors: readonly AgentRecord[],
+  session: Session,
+  agent: SessionAgent,
+  predecessors: readonly SessionAgent[],
   claimed: { readonly token: string; readonly runUuid: string },
   slotted: boolean,
   executingRecorded: Promise<unknown>,
 ): Promise<void> {
   const { token, runUuid } = claimed;
-  const key = { session_uuid: agent.session_uuid, session_agent_uuid: agent.session_agent_uuid };
   const policy = policyOf(ctx, session);
-  const agentConfig =
-    (agent.agent_config as Agent | undefined) ?? (await configFromCoordination(ctx, tenant, agent));
+  const agentConfig = agent.agent_config ?? (await configFromCoordination(ctx, tenant, agent));
   const input = withContext(
     buildAgentInput(
       agent.subtask_query ?? '',
@@ -108,18 +121,7 @@ async function runClaimedAgent(
       })),
     ),
     prefetchedInput(session.prefetched, agent.agent_uuid),
-    agentConfig
-      ? await memoryInput(ctx.deps.repos.memory, tenant, agentConfig as Record<string, unknown>, {
-          agentUuid: agent.agent_uuid,
-          coordinationUuid: agent.coordination_uuid,
-          sessionUuid: agent.session_uuid,
-          userId: session.user_id ?? null,
-        }).catch((error: unknown) => {
-          // Injected memory is context, not a precondition: the claimed agent still runs.
-          ctx.logger.warn({ err: error, key }, 'memory injection failed; the agent runs without it');
-          return '';
-        })
-      : '',
+    agentConfig ? await injectedMemory(ctx, tenant, session, agent, agentConfig) : '',
   );
   const inherited = agent.agent_action.primary_path ? predecessors[0]?.thread_uuid : undefined;
   const threadUuid = inherited ?? newId();
@@ -129,18 +131,17 @@ async function runClaimedAgent(
   let usedThread = threadUuid;
   let asyncTaskUuid: string | undefined;
   const tries = { attempts: 0 };
-  const governed = agentConfig && governAgentRun(ctx, tenant, session, agent, agentConfig as Agent, token);
+  const governed = agentConfig && governAgentRun(ctx, tenant, session, agent, agentConfig, token);
   try {
     if (!agentConfig || !governed)
       throw new Error(`agent ${agent.agent_uuid} is not in coordination ${agent.coordination_uuid}`);
-    const config = agentConfig as Agent;
     const tools = toolContextFor(ctx, tenant, agent, runUuid);
     const result = await invokeAgentSpan(
       {
-        agentName: agent.agent_name ?? config.agent_name ?? agent.agent_uuid,
+        agentName: agent.agent_name ?? agentConfig.agent_name ?? agent.agent_uuid,
         agentUuid: agent.agent_uuid,
-        runtime: String(config.runtime ?? 'scripted'),
-        ...(typeof config.model === 'string' && { model: config.model }),
+        runtime: String(agentConfig.runtime ?? 'scripted'),
+        ...(typeof agentConfig.model === 'string' && { model: agentConfig.model }),
         sessionUuid: agent.session_uuid,
         sessionAgentUuid: agent.session_agent_uuid,
       },
@@ -148,7 +149,7 @@ async function runClaimedAgent(
         runAgentWithPolicy(
           // The governed runtime meters and budgets the tool calls of `tools` (the run's context).
           governed.runtime,
-          { agent: config, threadUuid, input, userId, ...(tools && { tools }) },
+          { agent: agentConfig, threadUuid, input, userId, ...(tools && { tools }) },
           policy,
           ctx.retryBaseMs,
           tries,
@@ -176,61 +177,47 @@ async function runClaimedAgent(
       if (slotted) await releaseSlot(ctx, tenant, session, agent);
       return;
     }
-    const reason = errorMessage(error);
-    const failed = await ctx.store.finishRun(tenant, key, token, {
-      state: 'failed',
-      agent_input: input,
-      notes: reason,
-    });
-    if (!failed) return;
-    await ctx.record(tenant, agent.session_uuid, [
-      agentState(agent, 'failed', { notes: reason, attempts: tries.attempts }),
-    ]);
-    if (slotted) await releaseSlot(ctx, tenant, session, agent);
-    await onAgentFailed(ctx, tenant, session, { ...agent, state: 'failed', notes: reason }, reason);
+    const failure = { reason: errorMessage(error), input, attempts: tries.attempts };
+    await failClaimedAgent(ctx, tenant, session, agent, token, slotted, failure);
     return;
   }
 
   await executingRecorded; // keeps "executing" before "completed" in the log
-  await ctx.store.write('run_insert', () =>
-    insertRunOnce(ctx, tenant, {
-      session_uuid: agent.session_uuid,
-      run_uuid: runUuid,
-      thread_uuid: usedThread,
-      agent_uuid: agent.agent_uuid,
-      coordination_uuid: agent.coordination_uuid,
-      async_task_uuid: asyncTaskUuid ?? null,
-      session_agent_uuid: agent.session_agent_uuid,
-      user_query: input,
-      answer: output,
-      status: 'completed',
-      user_id: userId,
-      updated_by: 'procedure-hub',
-      ...governed?.runFields(),
-    }),
-  );
   const next = agent.agent_action.user_in_the_loop
     ? 'wait_for_user_input'
     : hasActionFunction(agent.agent_action.action_function)
       ? 'pending'
       : 'completed';
-  const finished = await ctx.store.finishRun(tenant, key, token, {
-    state: next,
-    agent_input: input,
-    agent_output: output,
-    thread_uuid: usedThread,
-    run_uuid: runUuid,
-  });
+  let finished: boolean;
+  try {
+    finished = await recordResult(ctx, tenant, agent, token, {
+      runUuid,
+      usedThread,
+      asyncTaskUuid,
+      userId,
+      input,
+      output,
+      next,
+      runFields: governed?.runFields() ?? {},
+    });
+  } catch (error) {
+    // A value that cannot be stored even in S3 fails this agent (with the reason), never the session's progress.
+    const reason = unstorableReason(error);
+    if (reason === undefined) throw error;
+    await failClaimedAgent(ctx, tenant, session, agent, token, slotted, { reason, attempts: tries.attempts });
+    return;
+  }
   if (!finished) return; // the claim expired and another delivery took over: its result stands
   const recorded = ctx.record(tenant, agent.session_uuid, [
-    {
-      type: 'run_recorded',
-      data: { run_uuid: runUuid, session_agent_uuid: agent.session_agent_uuid, thread_uuid: usedThread },
-    },
-    { type: 'agent_output', data: { session_agent_uuid: agent.session_agent_uuid, output } },
-    agentState(agent, next, { attempts: tries.attempts }),
+    sessionEvent.runRecorded({
+      run_uuid: runUuid,
+      session_agent_uuid: agent.session_agent_uuid,
+      thread_uuid: usedThread,
+    }),
+    sessionEvent.agentOutput(agent.session_agent_uuid, output),
+    sessionEvent.agentState(agent, next, undefined, { attempts: tries.attempts }),
   ]);
-  const done: AgentRecord = {
+  const done: SessionAgent = {
     ...agent,
     state: next,
     agent_input: input,
@@ -248,18 +235,94 @@ async function runClaimedAgent(
   ]);
 }
 
+interface RunResult {
+  readonly runUuid: string;
+  readonly usedThread: string;
+  readonly asyncTaskUuid?: string;
+  readonly userId: string;
+  readonly input: string;
+  readonly output: string;
+  readonly next: 'wait_for_user_input' | 'pending' | 'completed';
+  /** The run's usage and guardrail findings (governance). */
+  readonly runFields: Record<string, unknown>;
+}
+
+/**
+ * The SessionRun (once per run uuid: a run resumed after a crash that followed
+ * this write finds it there), then `executing -> next` with the output (false:
+ * the claim was taken over).
+ */
+async function recordResult(
+  ctx: HubContext,
+  tenant: Tenant,
+  agent: SessionAgent,
+  token: string,
+  run: RunResult,
+): Promise<boolean> {
+  await insertRunOnce(ctx, tenant, {
+    session_uuid: agent.session_uuid,
+    run_uuid: run.runUuid,
+    thread_uuid: run.usedThread,
+    agent_uuid: agent.agent_uuid,
+    coordination_uuid: agent.coordination_uuid,
+    async_task_uuid: run.asyncTaskUuid ?? null,
+    session_agent_uuid: agent.session_agent_uuid,
+    user_query: run.input,
+    answer: run.output,
+    status: 'completed',
+    user_id: run.userId,
+    updated_by: 'procedure-hub',
+    ...run.runFields,
+  });
+  return ctx.repos.sessionAgents.finishRun(tenant, sessionAgentKeyOf(agent), token, {
+    state: run.next,
+    agent_input: run.input,
+    agent_output: run.output,
+    thread_uuid: run.usedThread,
+    run_uuid: run.runUuid,
+  });
+}
+
+/** `executing -> failed` with the reason, then the failure policy (fail_fast or continue). */
+async function failClaimedAgent(
+  ctx: HubContext,
+  tenant: Tenant,
+  session: Session,
+  agent: SessionAgent,
+  token: string,
+  slotted: boolean,
+  failure: { readonly reason: string; readonly input?: string; readonly attempts: number },
+): Promise<void> {
+  const { reason, input } = failure;
+  const key = sessionAgentKeyOf(agent);
+  const failed = await ctx.repos.sessionAgents.finishRun(tenant, key, token, {
+    state: 'failed',
+    ...(input !== undefined && { agent_input: input }),
+    notes: reason,
+  });
+  if (!failed) return;
+  await ctx.record(tenant, agent.session_uuid, [
+    sessionEvent.agentState(agent, 'failed', reason, { attempts: failure.attempts }),
+  ]);
+  if (slotted) await releaseSlot(ctx, tenant, session, agent);
+  await onAgentFailed(ctx, tenant, session, { ...agent, state: 'failed', notes: reason }, reason);
+}
+
 /** A `pending` agent's action function: leased (one runner at a time), then `completed` or `failed`. */
 export async function runAction(
   ctx: HubContext,
   tenant: Tenant,
-  session: SessionRecord,
-  agent: AgentRecord,
+  session: Session,
+  agent: SessionAgent,
 ): Promise<void> {
   const key = { session_uuid: agent.session_uuid, session_agent_uuid: agent.session_agent_uuid };
   const policy = policyOf(ctx, session);
   const nowMs = ctx.clock.now();
-  if (!(await ctx.store.claimAction(tenant, key, nowMs + policy.agent_timeout_ms + 60_000, nowMs))) return;
-  const view = (a: AgentRecord): ActionAgentView => ({
+  if (
+    !(await ctx.repos.sessionAgents.claimAction(tenant, key, nowMs + policy.agent_timeout_ms + 60_000, nowMs))
+  )
+    return;
+  const view = (a: SessionAgent): ActionAgentView => ({
     session_agent_uuid: a.session_agent_uuid,
     agent_uuid: a.agent_uuid,
     agent_name: a.agent_name,
@@ -270,8 +333,8 @@ export async function runAction(
     state: a.state,
   });
   const [predecessors, successors] = await Promise.all([
-    ctx.store.batchGetAgents(tenant, agent.session_uuid, agent.predecessor_uuids),
-    ctx.store.batchGetAgents(tenant, agent.session_uuid, agent.successor_uuids),
+    ctx.repos.sessionAgents.batchGetOfSession(tenant, agent.session_uuid, agent.predecessor_uuids),
+    ctx.repos.sessionAgents.batchGetOfSession(tenant, agent.session_uuid, agent.successor_uuids),
   ]);
   let result: ActionResult;
   try {
@@ -286,22 +349,18 @@ export async function runAction(
     });
   } catch (error) {
     const reason = `action function failed: ${errorMessage(error)}`;
-    if (!(await ctx.store.finishAction(tenant, key, { state: 'failed', notes: reason }))) return;
-    await ctx.record(tenant, agent.session_uuid, [agentState(agent, 'failed', { notes: reason })]);
+    if (!(await ctx.repos.sessionAgents.finishAction(tenant, key, { state: 'failed', notes: reason })))
+      return;
+    await ctx.record(tenant, agent.session_uuid, [sessionEvent.agentState(agent, 'failed', reason)]);
     await onAgentFailed(ctx, tenant, session, { ...agent, state: 'failed', notes: reason }, reason);
     return;
   }
-  if (!(await ctx.store.finishAction(tenant, key, { state: 'completed', ...result }))) return;
+  if (!(await ctx.repos.sessionAgents.finishAction(tenant, key, { state: 'completed', ...result }))) return;
   await ctx.record(tenant, agent.session_uuid, [
     ...(result.agent_output !== undefined
-      ? [
-          {
-            type: 'agent_output',
-            data: { session_agent_uuid: agent.session_agent_uuid, output: result.agent_output },
-          },
-        ]
+      ? [sessionEvent.agentOutput(agent.session_agent_uuid, result.agent_output)]
       : []),
-    agentState(agent, 'completed', result.notes ? { notes: result.notes } : {}),
+    sessionEvent.agentState(agent, 'completed', result.notes || undefined),
   ]);
   await onAgentCompleted(ctx, tenant, {
     ...agent,
@@ -310,9 +369,9 @@ export async function runAction(
   });
 }
 
-async function releaseSlot(ctx: HubContext, tenant: Tenant, session: SessionRecord, agent: AgentRecord) {
+async function releaseSlot(ctx: HubContext, tenant: Tenant, session: Session, agent: SessionAgent) {
   const key = sessionKeyOf(agent);
-  await ctx.store.releaseSlot(tenant, key, agent.session_agent_uuid);
+  await ctx.repos.sessions.releaseSlot(tenant, key, agent.session_agent_uuid);
   if (policyOf(ctx, session).max_parallel !== undefined) await dispatchWaitingForSlot(ctx, tenant, key);
 }
 
@@ -320,31 +379,41 @@ async function releaseSlot(ctx: HubContext, tenant: Tenant, session: SessionReco
  * A delivery that took a slot but lost the claim: keep the slot if the agent
  * is running (it is the original delivery's slot), else give it back.
  */
-async function releaseUnlessRunning(ctx: HubContext, tenant: Tenant, key: AgentKey, session: SessionRecord) {
-  const current = await ctx.store.getAgent(tenant, key);
+async function releaseUnlessRunning(ctx: HubContext, tenant: Tenant, key: SessionAgentKey, session: Session) {
+  const current = await ctx.repos.sessionAgents.find(tenant, key.session_uuid, key.session_agent_uuid);
   if (current && current.state === 'executing') return;
-  await ctx.store.releaseSlot(tenant, sessionKeyOf(session), key.session_agent_uuid);
+  await ctx.repos.sessions.releaseSlot(tenant, sessionKeyOf(session), key.session_agent_uuid);
   // Someone may have been refused a slot while this delivery held it.
   await dispatchWaitingForSlot(ctx, tenant, sessionKeyOf(session));
 }
 
 /** Rows written before agent_config was snapshotted: read the coordination. */
-async function configFromCoordination(ctx: HubContext, tenant: Tenant, agent: AgentRecord) {
-  const coordination = await ctx.deps.repos.coordinations.find(tenant, agent.coordination_uuid);
+async function configFromCoordination(ctx: HubContext, tenant: Tenant, agent: SessionAgent) {
+  const coordination = await ctx.repos.coordinations.find(tenant, agent.coordination_uuid);
   return coordination?.agents.find((a) => a.agent_uuid === agent.agent_uuid);
 }
 
-export function agentState(agent: AgentRecord, state: string, extra: Record<string, unknown> = {}) {
-  return {
-    type: 'agent_state',
-    data: {
-      session_agent_uuid: agent.session_agent_uuid,
-      agent_uuid: agent.agent_uuid,
-      agent_name: agent.agent_name,
-      state,
-      ...extra,
-    },
-  };
+/** Memory blocks for the agent's input; a failure is logged and the agent runs without them. */
+function injectedMemory(
+  ctx: HubContext,
+  tenant: Tenant,
+  session: Session,
+  agent: SessionAgent,
+  config: Agent,
+) {
+  return memoryInput(ctx.repos.memory, tenant, config as Record<string, unknown>, {
+    agentUuid: agent.agent_uuid,
+    coordinationUuid: agent.coordination_uuid,
+    sessionUuid: agent.session_uuid,
+    userId: session.user_id ?? null,
+  }).catch((error: unknown) => {
+    // Injected memory is context, not a precondition: the claimed agent still runs.
+    ctx.logger.warn(
+      { err: error, key: sessionAgentKeyOf(agent) },
+      'memory injection failed; the agent runs without it',
+    );
+    return '';
+  });
 }
 
 /** The agent's input, then the prefetched data and injected memory blocks (docs/MEMORY_AND_CACHE.md). */

@@ -1,13 +1,11 @@
+import type { WriteHooks } from '../../db/write-hooks.js';
+
 /**
  * Write boundaries of the executor, observable and breakable for the crash
  * test: `afterWrite` runs after every DynamoDB write (state and event log) and
  * may throw to simulate the process dying right there.
  */
-export interface Faults {
-  /** Throwing here means the write is never sent. */
-  beforeWrite?(label: string): void;
-  afterWrite(label: string): void;
-}
+export type Faults = WriteHooks;
 
 export class InjectedCrash extends Error {
   constructor(

@@ -1,5 +1,8 @@
 import type { BudgetExceededError } from '../../budgets/model.js';
 import type { Agent } from '../../domain/coordination/model.js';
+import type { Session } from '../../domain/session/model.js';
+import type { SessionAgent } from '../../domain/session-agent/model.js';
+import { sessionEvent } from '../../events/session-events.js';
 import { guardrailsOf, outputSchemaOf } from '../../governance/governance.js';
 import { type MeteredRuntime, meteredRuntime } from '../../governance/metered-runtime.js';
 import { type GuardrailReport, guardedRuntime } from '../../guardrails/guarded-runtime.js';
@@ -7,7 +10,6 @@ import type { AgentRuntime } from '../../runtimes/port.js';
 import type { Tenant } from '../../tenant.js';
 import type { HubContext } from './context.js';
 import { policyOf, sessionKeyOf } from './progress.js';
-import type { AgentRecord, SessionRecord } from './records.js';
 
 /**
  * The agent's runtime as the procedure hub runs it: every model call
@@ -18,8 +20,8 @@ import type { AgentRecord, SessionRecord } from './records.js';
 export function governAgentRun(
   ctx: HubContext,
   tenant: Tenant,
-  session: SessionRecord,
-  agent: AgentRecord,
+  session: Session,
+  agent: SessionAgent,
   config: Agent,
   claimToken: string,
 ) {
@@ -63,10 +65,11 @@ export function governAgentRun(
       onFindings: async (report) => {
         reports.push(report);
         await ctx.record(tenant, agent.session_uuid, [
-          {
-            type: 'guardrail_findings',
-            data: { session_agent_uuid: agent.session_agent_uuid, agent_uuid: agent.agent_uuid, ...report },
-          },
+          sessionEvent.guardrailFindings({
+            session_agent_uuid: agent.session_agent_uuid,
+            agent_uuid: agent.agent_uuid,
+            ...report,
+          }),
         ]);
       },
     });
@@ -100,12 +103,12 @@ export function governAgentRun(
 export async function endSessionForBudget(
   ctx: HubContext,
   tenant: Tenant,
-  agent: AgentRecord,
+  agent: SessionAgent,
   error: BudgetExceededError,
   callsStarted: number,
 ): Promise<void> {
   const key = sessionKeyOf(agent);
-  const won = await ctx.store.setSessionStatus(
+  const won = await ctx.repos.sessions.setStatus(
     tenant,
     key,
     ['dispatched', 'in_progress'],
@@ -123,10 +126,7 @@ export async function endSessionForBudget(
     at_ms: ctx.clock.now(),
   };
   await ctx.record(tenant, agent.session_uuid, [
-    { type: 'budget_exceeded', data },
-    {
-      type: 'session_status',
-      data: { status: 'budget_exceeded', budget: error.budget, reason: error.message },
-    },
+    sessionEvent.budgetExceeded(data),
+    sessionEvent.sessionStatus('budget_exceeded', { budget: error.budget, reason: error.message }),
   ]);
 }

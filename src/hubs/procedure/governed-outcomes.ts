@@ -1,13 +1,14 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { BudgetExceededError } from '../../budgets/model.js';
-import { conditionHeld } from '../../db/condition-held.js';
+import type { Session } from '../../domain/session/model.js';
+import { sessionAgentKeyOf } from '../../domain/session-agent/keys.js';
+import type { SessionAgent } from '../../domain/session-agent/model.js';
 import { ValidationError } from '../../errors.js';
+import { sessionEvent } from '../../events/session-events.js';
 import { GuardrailEscalation } from '../../guardrails/evaluate.js';
 import { newId } from '../../ids.js';
 import type { Tenant } from '../../tenant.js';
 import type { HubContext } from './context.js';
-import type { AgentRecord, SessionRecord } from './records.js';
 
 /**
  * Ends of an agent call that are not failures: a budget refused the call
@@ -19,16 +20,16 @@ import type { AgentRecord, SessionRecord } from './records.js';
 export async function handleGovernedEnd(
   ctx: HubContext,
   tenant: Tenant,
-  session: SessionRecord,
-  agent: AgentRecord,
+  session: Session,
+  agent: SessionAgent,
   run: { token: string; input: string; threadUuid: string; runFields: Record<string, unknown> },
   error: unknown,
 ): Promise<boolean> {
-  const key = { session_uuid: agent.session_uuid, session_agent_uuid: agent.session_agent_uuid };
+  const key = sessionAgentKeyOf(agent);
   if (error instanceof BudgetExceededError) {
     const notes = `not run: ${error.message}`;
     if (
-      !(await ctx.store.finishRun(tenant, key, run.token, {
+      !(await ctx.repos.sessionAgents.finishRun(tenant, key, run.token, {
         state: 'initial',
         agent_input: run.input,
         notes,
@@ -36,42 +37,23 @@ export async function handleGovernedEnd(
     )
       return true;
     await ctx.record(tenant, agent.session_uuid, [
-      agentEvent(agent, 'initial', { notes, budget: error.budget }),
+      sessionEvent.agentState(agent, 'initial', notes, { budget: error.budget }),
     ]);
     return true;
   }
   if (!(error instanceof GuardrailEscalation)) return false;
   const runUuid = newId();
   const escalation = { findings: error.findings.map((f) => ({ ...f })), run_uuid: runUuid };
-  const held = await ctx.store.write('agent_escalated', () =>
-    conditionHeld(() =>
-      ctx.deps.doc.send(
-        new UpdateCommand({
-          TableName: ctx.deps.tables.sessionAgents,
-          Key: key,
-          UpdateExpression:
-            'SET #state = :wait, agent_input = :input, agent_output = :held, guardrail_escalation = :esc, thread_uuid = :thread, run_uuid = :run, notes = :notes, updated_at = :now REMOVE lease_until',
-          ConditionExpression: 'partition_key = :pk AND #state = :executing AND claim_token = :token',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':wait': 'wait_for_user_input',
-            ':input': run.input,
-            ':held': error.heldOutput,
-            ':esc': escalation,
-            ':thread': run.threadUuid,
-            ':run': runUuid,
-            ':notes': error.message,
-            ':now': new Date(ctx.clock.now()).toISOString(),
-            ':pk': tenant.partitionKey,
-            ':executing': 'executing',
-            ':token': run.token,
-          },
-        }),
-      ),
-    ),
-  );
+  const held = await ctx.repos.sessionAgents.escalate(tenant, key, run.token, {
+    agent_input: run.input,
+    agent_output: error.heldOutput,
+    guardrail_escalation: escalation,
+    thread_uuid: run.threadUuid,
+    run_uuid: runUuid,
+    notes: error.message,
+  });
   if (!held) return true;
-  await ctx.deps.repos.sessionRuns.insert(tenant, {
+  await ctx.repos.sessionRuns.insert(tenant, {
     session_uuid: agent.session_uuid,
     run_uuid: runUuid,
     thread_uuid: run.threadUuid,
@@ -86,21 +68,10 @@ export async function handleGovernedEnd(
     ...run.runFields,
   });
   await ctx.record(tenant, agent.session_uuid, [
-    agentEvent(agent, 'wait_for_user_input', { notes: error.message, escalation }),
+    sessionEvent.agentState(agent, 'wait_for_user_input', error.message, { escalation }),
   ]);
   return true;
 }
-
-const agentEvent = (agent: AgentRecord, state: string, extra: Record<string, unknown>) => ({
-  type: 'agent_state',
-  data: {
-    session_agent_uuid: agent.session_agent_uuid,
-    agent_uuid: agent.agent_uuid,
-    agent_name: agent.agent_name,
-    state,
-    ...extra,
-  },
-});
 
 /** A person's answer to an escalated output: approve it, replace it, or reject it. */
 export const EscalationDecisionSchema = z.discriminatedUnion('decision', [
@@ -133,7 +104,7 @@ export function parseEscalationDecision(userInput: string): EscalationDecision {
 export async function decideEscalation(
   ctx: HubContext,
   tenant: Tenant,
-  agent: AgentRecord,
+  agent: SessionAgent,
   decision: EscalationDecision,
   userInput: string,
   next: 'pending' | 'completed',
@@ -144,29 +115,11 @@ export async function decideEscalation(
     decision.decision === 'reject'
       ? `escalated output rejected${decision.reason ? `: ${decision.reason}` : ''}`
       : `escalated output ${decision.decision === 'edit' ? 'edited' : 'approved'}`;
-  const won = await ctx.store.write('escalation_decided', () =>
-    conditionHeld(() =>
-      ctx.deps.doc.send(
-        new UpdateCommand({
-          TableName: ctx.deps.tables.sessionAgents,
-          Key: { session_uuid: agent.session_uuid, session_agent_uuid: agent.session_agent_uuid },
-          UpdateExpression:
-            'SET #state = :to, user_input = :input, agent_output = :out, notes = :notes, updated_at = :now REMOVE guardrail_escalation',
-          ConditionExpression:
-            'partition_key = :pk AND #state = :wait AND attribute_exists(guardrail_escalation)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':to': state,
-            ':input': userInput,
-            ':out': state === 'failed' ? (agent.agent_output ?? '') : output,
-            ':notes': notes,
-            ':now': new Date(ctx.clock.now()).toISOString(),
-            ':pk': tenant.partitionKey,
-            ':wait': 'wait_for_user_input',
-          },
-        }),
-      ),
-    ),
-  );
+  const won = await ctx.repos.sessionAgents.decideEscalation(tenant, sessionAgentKeyOf(agent), {
+    state,
+    user_input: userInput,
+    agent_output: state === 'failed' ? (agent.agent_output ?? '') : output,
+    notes,
+  });
   return won ? { state, output: state === 'failed' ? null : output } : false;
 }

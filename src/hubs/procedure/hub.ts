@@ -1,3 +1,5 @@
+import { hookedWrite } from '../../db/write-hooks.js';
+import { createRepositories } from '../../domain/repositories.js';
 import type { Session } from '../../domain/session/model.js';
 import type { EventLog } from '../../events/event-log.js';
 import { type ProcedureMessage, tenantOfMessage } from '../../queue/messages.js';
@@ -10,7 +12,6 @@ import { executeAgent } from './execute.js';
 import { failSession } from './progress.js';
 import { findSessionKey, type ResumeReport, resumeSession, submitUserInput } from './resume.js';
 import { type ExecuteTaskSessionInput, executeProcedureTaskSession, startSession } from './start.js';
-import { createProcedureStore } from './store.js';
 import { type DecideToolCallsInput, decideToolCalls } from './tool-approval.js';
 
 export type { ProcedureHubDeps } from './context.js';
@@ -45,15 +46,18 @@ export interface ProcedureHub {
 
 export function createProcedureHub(deps: ProcedureHubDeps): ProcedureHub {
   const clock = deps.clock ?? systemClock;
-  const store = createProcedureStore({
+  const repos = createRepositories({
     doc: deps.doc,
     tables: deps.tables,
-    faults: deps.faults,
-    nowIso: () => new Date(clock.now()).toISOString(),
+    now: () => new Date(clock.now()),
+    hooks: deps.faults,
+    payloads: deps.payloads,
   });
+  const write = <T>(label: string, run: () => Promise<T>) => hookedWrite(deps.faults, label, run);
   const ctx: HubContext = {
     deps,
-    store,
+    repos,
+    write,
     clock,
     logger: deps.logger,
     actions: deps.actions ?? createActionRegistry(),
@@ -61,11 +65,11 @@ export function createProcedureHub(deps: ProcedureHubDeps): ProcedureHub {
     ...(deps.toolbox && {
       tools: {
         toolbox: deps.toolbox,
-        calls: createToolCallStore({ doc: deps.doc, tables: deps.tables, write: store.write }),
+        calls: createToolCallStore({ doc: deps.doc, tables: deps.tables, write }),
       },
     }),
     record: (tenant, sessionUuid, events) =>
-      store.write('events', () => deps.eventLog.append(tenant, sessionUuid, events)),
+      write('events', () => deps.eventLog.append(tenant, sessionUuid, events)),
   };
 
   return {

@@ -1,15 +1,14 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Agent } from '../../domain/coordination/model.js';
+import type { SessionKey } from '../../domain/session/keys.js';
+import type { Session } from '../../domain/session/model.js';
 import type { Task } from '../../domain/task/model.js';
+import { sessionEvent } from '../../events/session-events.js';
 import { type PrefetchFetcher, runPrefetch } from '../../prefetch/run.js';
 import { DEFAULT_PREFETCH_TIMEOUT_MS, type PrefetchSpec } from '../../prefetch/spec.js';
 import type { Tenant } from '../../tenant.js';
 import { type ToolSpec, ToolSpecSchema } from '../../tools/spec.js';
 import type { Toolbox } from '../../tools/toolbox.js';
 import type { HubContext } from './context.js';
-import type { SessionRecord } from './records.js';
-import type { SessionKey } from './store.js';
 
 /**
  * The tool a spec's `fn` names: one of the coordination's agents' tools
@@ -77,52 +76,38 @@ export async function prefetchForSession(
   ctx: HubContext,
   tenant: Tenant,
   key: SessionKey,
-  session: SessionRecord,
+  session: Session,
   task: Task,
   agents: readonly Agent[],
-): Promise<SessionRecord> {
+): Promise<Session> {
   const specs: PrefetchSpec[] = [...(task.prefetch ?? []), ...(session.prefetch ?? [])];
   if (specs.length === 0 || session.prefetched) return session;
   const timeoutMs = session.execution_policy?.prefetch_timeout_ms ?? DEFAULT_PREFETCH_TIMEOUT_MS;
   const result = await runPrefetch(
     {
-      cache: ctx.deps.repos.cache,
+      cache: ctx.repos.cache,
       fetch: ctx.deps.prefetchFetcher ?? toolboxFetcher(ctx.deps.toolbox, tenant, key.session_uuid, agents),
     },
     tenant,
     specs,
     timeoutMs,
   );
-  try {
-    await ctx.store.write('session_prefetched', () =>
-      ctx.deps.doc.send(
-        new UpdateCommand({
-          TableName: ctx.deps.tables.sessions,
-          Key: { coordination_uuid: key.coordination_uuid, session_uuid: key.session_uuid },
-          UpdateExpression:
-            'SET prefetched = :p, warnings = list_append(if_not_exists(warnings, :none), :w), updated_at = :now',
-          ConditionExpression: 'partition_key = :pk AND attribute_not_exists(prefetched)',
-          ExpressionAttributeValues: {
-            ':p': result.prefetched,
-            ':w': result.warnings,
-            ':none': [],
-            ':now': new Date(ctx.clock.now()).toISOString(),
-            ':pk': tenant.partitionKey,
-          },
-        }),
-      ),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    return (await ctx.store.getSession(tenant, key)) ?? session; // another delivery stored its prefetch first
+  const stored = await ctx.repos.sessions.setPrefetched(tenant, key, result.prefetched, result.warnings);
+  if (!stored) {
+    // Another delivery stored its prefetch first: its data (and its events) stand.
+    return (await ctx.repos.sessions.find(tenant, key.coordination_uuid, key.session_uuid)) ?? session;
   }
   await ctx.record(
     tenant,
     key.session_uuid,
-    result.outcomes.map((o) => ({
-      type: 'prefetch',
-      data: { cache_key: o.cache_key, fn: o.fn, status: o.status, ...(o.error && { error: o.error }) },
-    })),
+    result.outcomes.map((o) =>
+      sessionEvent.prefetch({
+        cache_key: o.cache_key,
+        fn: o.fn,
+        status: o.status,
+        ...(o.error && { error: o.error }),
+      }),
+    ),
   );
   return {
     ...session,

@@ -1,18 +1,24 @@
+import { type SessionKey, sessionKeyOf } from '../../domain/session/keys.js';
+import type { Session } from '../../domain/session/model.js';
+import { sessionAgentKey } from '../../domain/session-agent/keys.js';
+import type { SessionAgent } from '../../domain/session-agent/model.js';
+import { sessionEvent } from '../../events/session-events.js';
 import { tenantFields } from '../../queue/messages.js';
 import type { Tenant } from '../../tenant.js';
 import type { HubContext } from './context.js';
-import type { ResolvedPolicy } from './policy.js';
-import type { AgentRecord, SessionRecord } from './records.js';
-import type { SessionKey } from './store.js';
+import { type ResolvedPolicy, resolvePolicy } from './policy.js';
+
+export { sessionKeyOf } from '../../domain/session/keys.js';
 
 /** After a completion or failure: successors, slots, session status. Every step is idempotent. */
 
-export function policyOf(ctx: HubContext, session: SessionRecord): ResolvedPolicy {
-  return { ...ctx.deps.policyDefaults, ...(session.execution_policy as ResolvedPolicy) } as ResolvedPolicy;
-}
-
-export function sessionKeyOf(agent: { coordination_uuid: string; session_uuid: string }): SessionKey {
-  return { coordination_uuid: agent.coordination_uuid, session_uuid: agent.session_uuid };
+/**
+ * The session's effective policy: the stored (resolved) one over the hub's
+ * defaults and the built-in ones, so a session the Python engine wrote
+ * (no execution_policy) runs with the defaults instead of undefined limits.
+ */
+export function policyOf(ctx: HubContext, session: Pick<Session, 'execution_policy'>): ResolvedPolicy {
+  return resolvePolicy(ctx.deps.policyDefaults, session.execution_policy);
 }
 
 export async function dispatchAgents(
@@ -38,14 +44,14 @@ export async function dispatchAgents(
  * write per edge) and dispatches those that reached in-degree 0. When nothing
  * is left to dispatch from here, the session may be done: check it.
  */
-export async function onAgentCompleted(ctx: HubContext, tenant: Tenant, agent: AgentRecord): Promise<void> {
+export async function onAgentCompleted(ctx: HubContext, tenant: Tenant, agent: SessionAgent): Promise<void> {
   const key = sessionKeyOf(agent);
   // Each successor that reaches 0 is dispatched at once, without waiting for its siblings' writes.
   const results = await Promise.all(
     agent.successor_uuids.map(async (successorUuid) => {
-      const decrement = await ctx.store.decrement(
+      const decrement = await ctx.repos.sessionAgents.decrement(
         tenant,
-        { session_uuid: agent.session_uuid, session_agent_uuid: successorUuid },
+        sessionAgentKey(agent.session_uuid, successorUuid),
         agent.session_agent_uuid,
       );
       if (decrement.result === 'reached_zero') await dispatchAgents(ctx, tenant, key, [successorUuid]);
@@ -63,8 +69,8 @@ export async function onAgentCompleted(ctx: HubContext, tenant: Tenant, agent: A
 export async function onAgentFailed(
   ctx: HubContext,
   tenant: Tenant,
-  session: SessionRecord,
-  agent: AgentRecord,
+  session: Session,
+  agent: SessionAgent,
   reason: string,
 ): Promise<void> {
   const key = sessionKeyOf(agent);
@@ -78,9 +84,9 @@ export async function onAgentFailed(
   await checkSessionCompletion(ctx, tenant, key);
 }
 
-export async function skipDescendants(ctx: HubContext, tenant: Tenant, failed: AgentRecord): Promise<void> {
+export async function skipDescendants(ctx: HubContext, tenant: Tenant, failed: SessionAgent): Promise<void> {
   if (failed.successor_uuids.length === 0) return;
-  const agents = await ctx.store.listAgents(tenant, failed.session_uuid);
+  const agents = await ctx.repos.sessionAgents.listOfSession(tenant, failed.session_uuid);
   const byUuid = new Map(agents.map((a) => [a.session_agent_uuid, a]));
   const queue = [...failed.successor_uuids];
   const visited = new Set<string>();
@@ -93,18 +99,9 @@ export async function skipDescendants(ctx: HubContext, tenant: Tenant, failed: A
     queue.push(...descendant.successor_uuids);
     if (descendant.state !== 'initial') continue;
     const notes = `skipped: predecessor ${failed.agent_name ?? failed.agent_uuid} failed`;
-    if (
-      await ctx.store.skipAgent(
-        tenant,
-        { session_uuid: descendant.session_uuid, session_agent_uuid: uuid },
-        notes,
-      )
-    ) {
+    if (await ctx.repos.sessionAgents.skip(tenant, sessionAgentKey(descendant.session_uuid, uuid), notes)) {
       await ctx.record(tenant, descendant.session_uuid, [
-        {
-          type: 'agent_state',
-          data: { session_agent_uuid: uuid, agent_uuid: descendant.agent_uuid, state: 'failed', notes },
-        },
+        sessionEvent.agentState(descendant, 'failed', notes),
       ]);
     }
   }
@@ -118,13 +115,11 @@ export async function failSession(
   reason: string,
   logs: unknown[] = [{ error: reason }],
 ): Promise<boolean> {
-  const won = await ctx.store.setSessionStatus(tenant, key, ['dispatched', 'in_progress'], 'failed', {
+  const won = await ctx.repos.sessions.setStatus(tenant, key, ['dispatched', 'in_progress'], 'failed', {
     logs: JSON.stringify(logs),
   });
   if (won) {
-    await ctx.record(tenant, key.session_uuid, [
-      { type: 'session_status', data: { status: 'failed', reason } },
-    ]);
+    await ctx.record(tenant, key.session_uuid, [sessionEvent.sessionStatus('failed', { reason })]);
   }
   return won;
 }
@@ -140,7 +135,7 @@ export async function checkSessionCompletion(
   tenant: Tenant,
   key: SessionKey,
 ): Promise<void> {
-  const agents = await ctx.store.listAgents(tenant, key.session_uuid);
+  const agents = await ctx.repos.sessionAgents.listOfSession(tenant, key.session_uuid);
   if (agents.length === 0 || agents.some((a) => a.state !== 'completed' && a.state !== 'failed')) return;
   const failed = agents.filter((a) => a.state === 'failed');
   if (failed.length) {
@@ -153,8 +148,8 @@ export async function checkSessionCompletion(
     );
     return;
   }
-  if (await ctx.store.setSessionStatus(tenant, key, ['in_progress'], 'completed')) {
-    await ctx.record(tenant, key.session_uuid, [{ type: 'session_status', data: { status: 'completed' } }]);
+  if (await ctx.repos.sessions.setStatus(tenant, key, ['in_progress'], 'completed')) {
+    await ctx.record(tenant, key.session_uuid, [sessionEvent.sessionStatus('completed')]);
   }
 }
 
@@ -168,8 +163,8 @@ export async function dispatchWaitingForSlot(
   key: SessionKey,
 ): Promise<void> {
   const [agents, session] = await Promise.all([
-    ctx.store.listAgents(tenant, key.session_uuid),
-    ctx.store.getSession(tenant, key),
+    ctx.repos.sessionAgents.listOfSession(tenant, key.session_uuid),
+    ctx.repos.sessions.find(tenant, key.coordination_uuid, key.session_uuid),
   ]);
   if (session?.status !== 'in_progress') return;
   const free =

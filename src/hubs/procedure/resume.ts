@@ -1,4 +1,8 @@
+import type { SessionKey } from '../../domain/session/keys.js';
+import { sessionAgentKey } from '../../domain/session-agent/keys.js';
+import type { SessionAgent } from '../../domain/session-agent/model.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
+import { sessionEvent } from '../../events/session-events.js';
 import type { Tenant } from '../../tenant.js';
 import { hasActionFunction } from './actions.js';
 import type { HubContext } from './context.js';
@@ -11,9 +15,7 @@ import {
   policyOf,
   skipDescendants,
 } from './progress.js';
-import type { AgentRecord } from './records.js';
 import { startSession } from './start.js';
-import type { SessionKey } from './store.js';
 
 export interface ResumeReport {
   readonly sessionUuid: string;
@@ -28,9 +30,9 @@ export async function findSessionKey(
   tenant: Tenant,
   sessionUuid: string,
 ): Promise<SessionKey> {
-  const agents = await ctx.store.listAgents(tenant, sessionUuid);
+  const agents = await ctx.repos.sessionAgents.listOfSession(tenant, sessionUuid);
   if (agents[0]) return { coordination_uuid: agents[0].coordination_uuid, session_uuid: sessionUuid };
-  const key = await ctx.store.findSessionKey(tenant, sessionUuid);
+  const key = await ctx.repos.sessions.findKey(tenant, sessionUuid);
   if (!key) throw new NotFoundError('Session', { session_uuid: sessionUuid });
   return key;
 }
@@ -47,11 +49,11 @@ export async function resumeSession(
   sessionUuid: string,
 ): Promise<ResumeReport> {
   const key = await findSessionKey(ctx, tenant, sessionUuid);
-  const session = await ctx.store.getSession(tenant, key);
+  const session = await ctx.repos.sessions.find(tenant, key.coordination_uuid, key.session_uuid);
   if (!session) throw new NotFoundError('Session', key);
   if (session.status === 'dispatched') {
     await startSession(ctx, tenant, key);
-    const after = await ctx.store.getSession(tenant, key);
+    const after = await ctx.repos.sessions.find(tenant, key.coordination_uuid, key.session_uuid);
     return { sessionUuid, status: after?.status ?? session.status, dispatched: 0 };
   }
   if (session.status !== 'in_progress') {
@@ -61,7 +63,7 @@ export async function resumeSession(
     return { sessionUuid, status: session.status, dispatched: 0 };
   }
   const policy = policyOf(ctx, session);
-  let agents = await ctx.store.listAgents(tenant, sessionUuid);
+  let agents = await ctx.repos.sessionAgents.listOfSession(tenant, sessionUuid);
   const byUuid = new Map(agents.map((a) => [a.session_agent_uuid, a]));
 
   // Decrements lost between a completion and its successors.
@@ -74,7 +76,7 @@ export async function resumeSession(
   // Failure handling lost after an agent failed.
   const failed = agents.filter((a) => a.state === 'failed');
   if (failed.length && policy.failure_mode === 'fail_fast') {
-    const first = failed[0] as AgentRecord;
+    const first = failed[0] as SessionAgent;
     await failSession(
       ctx,
       tenant,
@@ -86,12 +88,12 @@ export async function resumeSession(
   }
   for (const agent of failed) await skipDescendants(ctx, tenant, agent);
 
-  agents = await ctx.store.listAgents(tenant, sessionUuid);
+  agents = await ctx.repos.sessionAgents.listOfSession(tenant, sessionUuid);
   const nowMs = ctx.clock.now();
   // Slots held by agents that are not running any more (a crash before the release).
   const running = new Set(agents.filter((a) => a.state === 'executing').map((a) => a.session_agent_uuid));
   for (const holder of session.running_agents ?? []) {
-    if (!running.has(holder)) await ctx.store.releaseSlot(tenant, key, holder);
+    if (!running.has(holder)) await ctx.repos.sessions.releaseSlot(tenant, key, holder);
   }
   const ready = agents.filter(
     (a) =>
@@ -108,7 +110,7 @@ export async function resumeSession(
     ready.map((a) => a.session_agent_uuid),
   );
   await checkSessionCompletion(ctx, tenant, key);
-  const after = await ctx.store.getSession(tenant, key);
+  const after = await ctx.repos.sessions.find(tenant, key.coordination_uuid, key.session_uuid);
   return { sessionUuid, status: after?.status ?? session.status, dispatched: ready.length };
 }
 
@@ -131,7 +133,7 @@ async function ensureTerminalEvent(
     after = page.at(-1)?.seq ?? after;
   }
   await ctx.record(tenant, sessionUuid, [
-    { type: 'session_status', data: { status, ...(logs && { reason: logs }), recovered: true } },
+    sessionEvent.sessionStatus(status, { ...(logs && { reason: logs }), recovered: true }),
   ]);
 }
 
@@ -144,8 +146,8 @@ export async function submitUserInput(
   tenant: Tenant,
   input: { sessionUuid: string; sessionAgentUuid: string; userInput: string },
 ): Promise<void> {
-  const key = { session_uuid: input.sessionUuid, session_agent_uuid: input.sessionAgentUuid };
-  const agent = await ctx.store.getAgent(tenant, key);
+  const key = sessionAgentKey(input.sessionUuid, input.sessionAgentUuid);
+  const agent = await ctx.repos.sessionAgents.find(tenant, key.session_uuid, key.session_agent_uuid);
   if (!agent) throw new NotFoundError('SessionAgent', key);
   const next = hasActionFunction(agent.agent_action.action_function) ? 'pending' : 'completed';
   if (agent.guardrail_escalation && agent.state === 'wait_for_user_input') {
@@ -153,7 +155,7 @@ export async function submitUserInput(
   }
   if (
     agent.state !== 'wait_for_user_input' ||
-    !(await ctx.store.submitUserInput(tenant, key, input.userInput, next))
+    !(await ctx.repos.sessionAgents.submitUserInput(tenant, key, input.userInput, next))
   ) {
     throw new ConflictError(`SessionAgent is ${agent.state}, not waiting for user input`, {
       session_agent_uuid: input.sessionAgentUuid,
@@ -161,16 +163,8 @@ export async function submitUserInput(
     });
   }
   await ctx.record(tenant, input.sessionUuid, [
-    { type: 'user_input', data: { session_agent_uuid: input.sessionAgentUuid, user_input: input.userInput } },
-    {
-      type: 'agent_state',
-      data: {
-        session_agent_uuid: input.sessionAgentUuid,
-        agent_uuid: agent.agent_uuid,
-        agent_name: agent.agent_name,
-        state: next,
-      },
-    },
+    sessionEvent.userInput(input.sessionAgentUuid, input.userInput),
+    sessionEvent.agentState(agent, next),
   ]);
   const sessionKey = { coordination_uuid: agent.coordination_uuid, session_uuid: agent.session_uuid };
   if (next === 'pending') {

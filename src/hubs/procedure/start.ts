@@ -1,9 +1,9 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Coordination } from '../../domain/coordination/model.js';
+import type { SessionKey } from '../../domain/session/keys.js';
 import type { Session } from '../../domain/session/model.js';
 import type { ExecutionPolicy } from '../../domain/task/model.js';
 import { AppError, ConflictError } from '../../errors.js';
+import { sessionEvent } from '../../events/session-events.js';
 import { withDefaultGuardrails } from '../../governance/governance.js';
 import { newId } from '../../ids.js';
 import type { PrefetchSpec } from '../../prefetch/spec.js';
@@ -15,7 +15,6 @@ import { decompose } from './decompose.js';
 import { resolvePolicy } from './policy.js';
 import { prefetchForSession } from './prefetch.js';
 import { dispatchAgents, failSession, policyOf } from './progress.js';
-import type { SessionKey } from './store.js';
 
 export interface ExecuteTaskSessionInput {
   readonly coordinationUuid: string;
@@ -41,7 +40,7 @@ export async function executeProcedureTaskSession(
   tenant: Tenant,
   input: ExecuteTaskSessionInput,
 ): Promise<Session> {
-  const { repos } = ctx.deps;
+  const { repos } = ctx;
   let sessionUuid = newId();
   if (input.idempotencyKey) {
     const claimed = await claimIdempotencyKey(ctx, tenant, input, sessionUuid);
@@ -59,28 +58,26 @@ export async function executeProcedureTaskSession(
   const policy = resolvePolicy(ctx.deps.policyDefaults, task.execution_policy, input.policy);
   let session: Session;
   try {
-    session = await ctx.store.write('session_insert', () =>
-      repos.sessions.insert(tenant, {
-        coordination_uuid: input.coordinationUuid,
-        session_uuid: sessionUuid,
-        task_uuid: input.taskUuid,
-        user_id: input.userId ?? undefined,
-        task_query: input.taskQuery ?? task.initial_task_query ?? null,
-        iteration_count: 0,
-        subtask_queries: task.subtask_queries,
-        status: 'dispatched',
-        execution_policy: policy,
-        schedule_uuid: input.scheduleUuid ?? null,
-        ...(input.prefetch?.length && { prefetch: [...input.prefetch] }),
-        updated_by: input.userId ?? 'procedure-hub',
-      }),
-    );
+    session = await repos.sessions.insert(tenant, {
+      coordination_uuid: input.coordinationUuid,
+      session_uuid: sessionUuid,
+      task_uuid: input.taskUuid,
+      user_id: input.userId ?? undefined,
+      task_query: input.taskQuery ?? task.initial_task_query ?? null,
+      iteration_count: 0,
+      subtask_queries: task.subtask_queries,
+      status: 'dispatched',
+      execution_policy: policy,
+      schedule_uuid: input.scheduleUuid ?? null,
+      ...(input.prefetch?.length && { prefetch: [...input.prefetch] }),
+      updated_by: input.userId ?? 'procedure-hub',
+    });
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     return repos.sessions.get(tenant, input.coordinationUuid, sessionUuid);
   }
   await ctx.record(tenant, sessionUuid, [
-    { type: 'session_status', data: { status: 'dispatched', task_uuid: input.taskUuid } },
+    sessionEvent.sessionStatus('dispatched', { task_uuid: input.taskUuid }),
   ]);
   await ctx.deps.queue.send([
     {
@@ -99,34 +96,19 @@ async function claimIdempotencyKey(
   input: ExecuteTaskSessionInput,
   sessionUuid: string,
 ): Promise<{ existing: boolean; sessionUuid: string }> {
-  const key = `procedure#${tenant.partitionKey}#${input.idempotencyKey}`;
-  const table = ctx.deps.tables.idempotency;
-  try {
-    await ctx.store.write('idempotency_key', () =>
-      ctx.deps.doc.send(
-        new PutCommand({
-          TableName: table,
-          Item: {
-            idempotency_key: key,
-            partition_key: tenant.partitionKey,
-            session_uuid: sessionUuid,
-            coordination_uuid: input.coordinationUuid,
-            task_uuid: input.taskUuid,
-            created_at: new Date(ctx.clock.now()).toISOString(),
-            expires_at: Math.floor(ctx.clock.now() / 1000) + IDEMPOTENCY_TTL_SECONDS,
-          },
-          ConditionExpression: 'attribute_not_exists(idempotency_key)',
-        }),
-      ),
-    );
-    return { existing: false, sessionUuid };
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const { Item } = await ctx.deps.doc.send(
-      new GetCommand({ TableName: table, Key: { idempotency_key: key }, ConsistentRead: true }),
-    );
-    return { existing: true, sessionUuid: String(Item?.session_uuid) };
-  }
+  const claim = await ctx.repos.idempotencyKeys.claim(
+    `procedure#${tenant.partitionKey}#${input.idempotencyKey}`,
+    {
+      partition_key: tenant.partitionKey,
+      session_uuid: sessionUuid,
+      coordination_uuid: input.coordinationUuid,
+      task_uuid: input.taskUuid,
+    },
+    IDEMPOTENCY_TTL_SECONDS,
+  );
+  return claim.claimed
+    ? { existing: false, sessionUuid }
+    : { existing: true, sessionUuid: String(claim.stored.session_uuid) };
 }
 
 /**
@@ -136,9 +118,9 @@ async function claimIdempotencyKey(
  * session, and existing ones are left alone.
  */
 export async function startSession(ctx: HubContext, tenant: Tenant, key: SessionKey): Promise<void> {
-  let session = await ctx.store.getSession(tenant, key);
+  const { repos } = ctx;
+  let session = await repos.sessions.find(tenant, key.coordination_uuid, key.session_uuid);
   if (!session || (session.status !== 'dispatched' && session.status !== 'in_progress')) return;
-  const { repos } = ctx.deps;
   const coordination = await repos.coordinations.find(tenant, key.coordination_uuid);
   const task = session.task_uuid
     ? await repos.tasks.find(tenant, key.coordination_uuid, session.task_uuid)
@@ -159,8 +141,9 @@ export async function startSession(ctx: HubContext, tenant: Tenant, key: Session
       await failSession(ctx, tenant, key, outcome.reason);
       return;
     }
-    if (!(await ctx.store.setSubtaskQueries(tenant, key, outcome.queries))) {
-      session = await ctx.store.getSession(tenant, key); // another delivery's answer won
+    if (!(await repos.sessions.setSubtaskQueries(tenant, key, outcome.queries))) {
+      // another delivery's answer won
+      session = await repos.sessions.find(tenant, key.coordination_uuid, key.session_uuid);
       if (!session) return;
     } else {
       session = { ...session, subtask_queries: outcome.queries };
@@ -193,7 +176,7 @@ export async function startSession(ctx: HubContext, tenant: Tenant, key: Session
   const created = session.status === 'in_progress' ? [] : plan;
   await Promise.all(
     created.map((agent) =>
-      ctx.store.insertAgent(tenant, {
+      repos.sessionAgents.insertIfAbsent(tenant, {
         ...agent,
         agent_config: configSnapshot(coordination, agent.agent_uuid),
         session_uuid: key.session_uuid,
@@ -204,13 +187,13 @@ export async function startSession(ctx: HubContext, tenant: Tenant, key: Session
     ),
   );
   if (
-    await ctx.store.setSessionStatus(tenant, key, ['dispatched'], 'in_progress', { agent_count: plan.length })
+    await repos.sessions.setStatus(tenant, key, ['dispatched'], 'in_progress', { agent_count: plan.length })
   ) {
     await ctx.record(tenant, key.session_uuid, [
-      { type: 'session_status', data: { status: 'in_progress', agent_count: plan.length } },
+      sessionEvent.sessionStatus('in_progress', { agent_count: plan.length }),
     ]);
   }
-  const current = await ctx.store.getSession(tenant, key);
+  const current = await repos.sessions.find(tenant, key.coordination_uuid, key.session_uuid);
   if (current?.status !== 'in_progress') return;
   await dispatchAgents(
     ctx,

@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError } from '../../errors.js';
+import { sessionEvent } from '../../events/session-events.js';
 import type { Tenant } from '../../tenant.js';
 import { decisionsFor, type ToolCallDecisionInput } from '../../tools/decisions.js';
 import { toolCallsDecidedEvent } from '../../tools/events.js';
@@ -25,7 +26,7 @@ export async function decideToolCalls(
   input: DecideToolCallsInput,
 ): Promise<void> {
   const key = { session_uuid: input.sessionUuid, session_agent_uuid: input.sessionAgentUuid };
-  const agent = await ctx.store.getAgent(tenant, key);
+  const agent = await ctx.repos.sessionAgents.find(tenant, key.session_uuid, key.session_agent_uuid);
   if (!agent) throw new NotFoundError('SessionAgent', key);
   if (agent.state !== 'wait_for_user_input' || !agent.pending_tool_calls?.length) {
     throw new ConflictError(`SessionAgent is ${agent.state} with no tool calls waiting for a decision`, {
@@ -34,7 +35,7 @@ export async function decideToolCalls(
     });
   }
   const decisions = decisionsFor(agent.pending_tool_calls, input.decisions);
-  if (!(await ctx.store.decideToolCalls(tenant, key, decisions))) {
+  if (!(await ctx.repos.sessionAgents.decideToolCalls(tenant, key, decisions))) {
     throw new ConflictError('the tool calls were decided already', {
       session_agent_uuid: input.sessionAgentUuid,
     });
@@ -50,15 +51,7 @@ export async function decideToolCalls(
         ...(d.reason && { reason: d.reason }),
       })),
     }),
-    {
-      type: 'agent_state',
-      data: {
-        session_agent_uuid: input.sessionAgentUuid,
-        agent_uuid: agent.agent_uuid,
-        agent_name: agent.agent_name,
-        state: 'initial',
-      },
-    },
+    sessionEvent.agentState(agent, 'initial'),
   ]);
   await dispatchAgents(
     ctx,

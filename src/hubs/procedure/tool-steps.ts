@@ -1,17 +1,20 @@
+import type { Session } from '../../domain/session/model.js';
+import { sessionAgentKeyOf } from '../../domain/session-agent/keys.js';
+import type { SessionAgent } from '../../domain/session-agent/model.js';
 import type { SessionRun } from '../../domain/session-run/model.js';
 import { ConflictError } from '../../errors.js';
+import { sessionEvent } from '../../events/session-events.js';
 import type { Tenant } from '../../tenant.js';
 import type { ToolRunContext } from '../../tools/context.js';
 import { type PendingToolCall, toolApprovalRequestedEvent } from '../../tools/events.js';
 import type { HubContext } from './context.js';
 import { dispatchWaitingForSlot, sessionKeyOf } from './progress.js';
-import type { AgentRecord, SessionRecord } from './records.js';
 
 /** The tool loop's view of this SessionAgent's run: keyed by the run uuid its first claim fixed. */
 export function toolContextFor(
   ctx: HubContext,
   tenant: Tenant,
-  agent: AgentRecord,
+  agent: SessionAgent,
   runUuid: string,
 ): ToolRunContext | undefined {
   if (!ctx.tools) return undefined;
@@ -35,17 +38,16 @@ export function toolContextFor(
 export async function pauseForApproval(
   ctx: HubContext,
   tenant: Tenant,
-  session: SessionRecord,
-  agent: AgentRecord,
+  session: Session,
+  agent: SessionAgent,
   run: { token: string; runUuid: string; input: string; slotted: boolean },
   pending: readonly PendingToolCall[],
 ): Promise<void> {
-  const key = { session_uuid: agent.session_uuid, session_agent_uuid: agent.session_agent_uuid };
-  const paused = await ctx.store.finishRun(tenant, key, run.token, {
+  const paused = await ctx.repos.sessionAgents.finishRun(tenant, sessionAgentKeyOf(agent), run.token, {
     state: 'wait_for_user_input',
     agent_input: run.input,
     run_uuid: run.runUuid,
-    pending_tool_calls: pending,
+    pending_tool_calls: [...pending],
   });
   if (!paused) return; // the claim expired and another delivery took over
   await ctx.record(tenant, agent.session_uuid, [
@@ -54,20 +56,11 @@ export async function pauseForApproval(
       session_agent_uuid: agent.session_agent_uuid,
       pending_tool_calls: pending,
     }),
-    {
-      type: 'agent_state',
-      data: {
-        session_agent_uuid: agent.session_agent_uuid,
-        agent_uuid: agent.agent_uuid,
-        agent_name: agent.agent_name,
-        state: 'wait_for_user_input',
-        pending_tool_calls: pending,
-      },
-    },
+    sessionEvent.agentState(agent, 'wait_for_user_input', undefined, { pending_tool_calls: pending }),
   ]);
   // A waiting agent holds no max_parallel slot: others may run meanwhile.
   if (run.slotted) {
-    await ctx.store.releaseSlot(tenant, sessionKeyOf(session), agent.session_agent_uuid);
+    await ctx.repos.sessions.releaseSlot(tenant, sessionKeyOf(session), agent.session_agent_uuid);
     await dispatchWaitingForSlot(ctx, tenant, sessionKeyOf(session));
   }
 }
@@ -79,10 +72,10 @@ export async function pauseForApproval(
 export async function insertRunOnce(
   ctx: HubContext,
   tenant: Tenant,
-  run: Parameters<HubContext['deps']['repos']['sessionRuns']['insert']>[1],
+  run: Parameters<HubContext['repos']['sessionRuns']['insert']>[1],
 ): Promise<SessionRun | undefined> {
   try {
-    return await ctx.deps.repos.sessionRuns.insert(tenant, run);
+    return await ctx.repos.sessionRuns.insert(tenant, run);
   } catch (error) {
     if (error instanceof ConflictError) return undefined;
     throw error;
