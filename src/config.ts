@@ -91,9 +91,9 @@ export const ConfigSchema = z.object({
   ACE_AUDIT_REDACT_FIELDS: z.string().default(''),
   /** Also audit reads (queries); off by default. */
   ACE_AUDIT_READS: z
-    .enum(['true', 'false', '1', '0', ''])
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0', ''])])
     .default('false')
-    .transform((v) => v === 'true' || v === '1'),
+    .transform((v) => v === true || v === 'true' || v === '1'),
   /** S3 bucket for values over ACE_PAYLOAD_INLINE_MAX_BYTES (agent outputs, inputs, event data, queue bodies). */
   ACE_PAYLOAD_BUCKET: z.preprocess(emptyToUndefined, z.string().min(3).max(63).optional()),
   ACE_PAYLOAD_INLINE_MAX_BYTES: z.coerce
