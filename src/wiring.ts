@@ -207,10 +207,11 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     prices: loadPriceTable(config.ACE_MODEL_PRICES),
   };
   // The operator's model list and caps apply to every runtime, the built-in and the injected alike.
+  const threads = createThreadStore(clients);
   const baseRuntimes = withModelPolicy(
     options.runtimes ??
       createRuntimeResolver({
-        threads: createThreadStore(clients),
+        threads,
         runtimes: { scripted: createScriptedRuntime() },
         ...(options.credentials && { credentials: options.credentials }),
       }),
@@ -258,6 +259,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     governance,
     tables: clients.tables,
     tools,
+    threads,
   });
   const procedure = createProcedureHub({
     doc: clients.doc,

@@ -21,6 +21,7 @@ export const PERMISSIONS = [
   'session:execute',
   'session:answer',
   'tool:decide',
+  'escalation:decide',
   'operation:ask',
   'memory:read',
   'memory:write',
@@ -68,6 +69,7 @@ export const ROOT_FIELD_PERMISSIONS: Readonly<Record<string, Permission>> = {
   estimateProcedureTaskSession: 'analytics:read',
   executeForUserInput: 'session:answer',
   decideToolCalls: 'tool:decide',
+  decideEscalation: 'escalation:decide',
   askOperationHub: 'operation:ask',
   memory: 'memory:read',
   memoryList: 'memory:read',
@@ -100,6 +102,7 @@ const OPERATOR = [
   'session:execute',
   'session:answer',
   'tool:decide',
+  'escalation:decide',
   'operation:ask',
   'feedback:submit',
 ];

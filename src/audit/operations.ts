@@ -176,6 +176,20 @@ export const AUDITED_OPERATIONS: Readonly<Record<string, AuditedOperation>> = {
       })),
     }),
   },
+  decideEscalation: {
+    // A procedure-hub agent's escalated output, or an operation-hub run's.
+    entity: (a) => (str(a.sessionAgentUuid) ? 'session_agent' : 'session_run'),
+    action: 'decide',
+    keyBefore: (a) =>
+      keyOf({ session_uuid: a.sessionUuid, session_agent_uuid: a.sessionAgentUuid }) ??
+      keyOf({ session_uuid: a.sessionUuid, run_uuid: a.runUuid }),
+    details: (a) => ({
+      escalation: true,
+      decision: a.decision ?? null,
+      edited: typeof a.output === 'string',
+      reason: a.reason ?? null,
+    }),
+  },
   askOperationHub: {
     entity: 'session_run',
     action: 'ask',

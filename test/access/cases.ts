@@ -75,6 +75,18 @@ export function freshRows(
     },
     /** A session whose only agent waits for user input. */
     waitingForInput: waitForInput,
+    /** An ask whose answer a guardrail escalated to a person. */
+    async escalated() {
+      const d = await admin(
+        `query ($c: String!, $a: String!) { askOperationHub(coordinationUuid: $c, agentUuid: $a, userQuery: "refund?") { sessionUuid runUuid status } }`,
+        { c: f.coordinationUuid, a: f.escalatingAgentUuid },
+      );
+      if (d.askOperationHub.status !== 'escalated') throw new Error(JSON.stringify(d));
+      return {
+        sessionUuid: d.askOperationHub.sessionUuid as string,
+        runUuid: d.askOperationHub.runUuid as string,
+      };
+    },
     /** An ask whose run waits for approval of one tool call (call_1). */
     async waitingForApproval() {
       const d = await admin(
@@ -249,6 +261,16 @@ export const CASES: readonly OperationCase[] = [
     variables: async (_f, fresh) => {
       const waiting = await fresh.waitingForApproval();
       return { s: waiting.sessionUuid, r: waiting.runUuid };
+    },
+  },
+  {
+    field: 'decideEscalation',
+    minimum: 'operator',
+    query:
+      'mutation ($s: String!, $r: String!) { decideEscalation(sessionUuid: $s, runUuid: $r, decision: APPROVE) { ok } }',
+    variables: async (_f, fresh) => {
+      const escalated = await fresh.escalated();
+      return { s: escalated.sessionUuid, r: escalated.runUuid };
     },
   },
   {

@@ -12,6 +12,8 @@ export interface Fixtures {
   readonly agentUuid: string;
   /** An agent whose builtin tool needs approval. */
   readonly approvalAgentUuid: string;
+  /** An agent whose output a guardrail escalates to a person. */
+  readonly escalatingAgentUuid: string;
   readonly scheduleUuid: string;
   /** A completed session of taskUuid, with its agent, run and events. */
   readonly sessionUuid: string;
@@ -31,6 +33,7 @@ export async function createFixtures(stack: LocalStack, tenant: Tenant, admin: A
   const { repos, procedure } = stack.engine;
   const agentUuid = newId();
   const approvalAgentUuid = newId();
+  const escalatingAgentUuid = newId();
   const coordination = await repos.coordinations.insert(tenant, {
     coordination_uuid: newId(),
     coordination_name: 'Access desk',
@@ -54,6 +57,15 @@ export async function createFixtures(stack: LocalStack, tenant: Tenant, admin: A
           tool_calls: [{ name: 'current_time', arguments: {} }],
           answer: 'It is {tool:current_time}',
         },
+      },
+      {
+        agent_uuid: escalatingAgentUuid,
+        agent_name: 'Refunds',
+        agent_description: 'promises refunds, which a person reviews',
+        agent_type: 'task',
+        runtime: 'scripted',
+        guardrails: { output: [{ type: 'deny_regex', patterns: ['refund'], action: 'escalate' }] },
+        script: { answer: 'a refund is on its way' },
       },
     ],
     updated_by: 'fixture',
@@ -102,6 +114,7 @@ export async function createFixtures(stack: LocalStack, tenant: Tenant, admin: A
     askTaskUuid: askTask,
     agentUuid,
     approvalAgentUuid,
+    escalatingAgentUuid,
     scheduleUuid: (schedule as { schedule_uuid: string }).schedule_uuid,
     sessionUuid: session.session_uuid,
     sessionAgentUuid: lists.sessionAgentList.sessionAgentList[0].sessionAgentUuid,

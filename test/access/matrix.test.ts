@@ -211,7 +211,7 @@ describe('access matrix: every operation x every built-in role, over HTTP and gr
   const deniedFresh = new Proxy({} as ReturnType<typeof freshRows>, {
     get: (_t, name) => async () => {
       const row = `denied-${String(name)}`;
-      return String(name).startsWith('waiting')
+      return String(name).startsWith('waiting') || String(name) === 'escalated'
         ? { sessionUuid: row, sessionAgentUuid: row, runUuid: row }
         : row;
     },

@@ -16,6 +16,7 @@ import './procedure.js';
 import './operation.js';
 import './usage.js';
 import './tool-calls.js';
+import './escalation.js';
 import './cache.js';
 import './memory.js';
 import './agent-traces.js';

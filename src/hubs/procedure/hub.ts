@@ -8,6 +8,7 @@ import { createToolCallStore } from '../../tools/call-store.js';
 import { createActionRegistry } from './actions.js';
 import { type AgentTrace, sessionAgentTraces } from './agent-traces.js';
 import { type HubContext, type ProcedureHubDeps, systemClock } from './context.js';
+import { type DecideEscalationInput, decideEscalatedAgent } from './escalation.js';
 import { executeAgent } from './execute.js';
 import { failSession } from './progress.js';
 import { findSessionKey, type ResumeReport, resumeSession, submitUserInput } from './resume.js';
@@ -34,6 +35,8 @@ export interface ProcedureHub {
   executeForUserInput(tenant: Tenant, input: UserInputRequest): Promise<void>;
   /** Answers an agent's tool calls that wait for approval; CONFLICT unless it waits for exactly those. */
   decideToolCalls(tenant: Tenant, input: DecideToolCallsInput): Promise<void>;
+  /** Approves, edits or rejects an agent's output a guardrail escalated; CONFLICT unless it waits on one. */
+  decideEscalation(tenant: Tenant, input: DecideEscalationInput): Promise<void>;
   /** Re-dispatches whatever stored state says is ready or was lost; safe any time. */
   resumeProcedureTaskSession(tenant: Tenant, sessionUuid: string): Promise<ResumeReport>;
   /** One queue message of the procedure hub (throws to have it retried). */
@@ -77,6 +80,7 @@ export function createProcedureHub(deps: ProcedureHubDeps): ProcedureHub {
     executeProcedureTaskSession: (tenant, input) => executeProcedureTaskSession(ctx, tenant, input),
     executeForUserInput: (tenant, input) => submitUserInput(ctx, tenant, input),
     decideToolCalls: (tenant, input) => decideToolCalls(ctx, tenant, input),
+    decideEscalation: (tenant, input) => decideEscalatedAgent(ctx, tenant, input),
     resumeProcedureTaskSession: (tenant, sessionUuid) => resumeSession(ctx, tenant, sessionUuid),
     agentTraces: (tenant, sessionUuid) => sessionAgentTraces(ctx, tenant, sessionUuid),
 
