@@ -20,6 +20,8 @@ export const ConnectionSchema = z.object({
   connection_id: z.string().min(1),
   partition_key: z.string().min(3),
   user_id: z.string().min(1),
+  /** The token's roles (absent: it named none, the default roles apply). */
+  roles: z.array(z.string()).optional(),
   connected_at: z.string(),
   /** Set by the first connection_init; a second one closes the socket with 4429. */
   acknowledged_at: z.string().optional(),
@@ -39,6 +41,7 @@ export const SubscriptionSchema = z.object({
   kind: z.enum(['session_events', 'queued_operation']),
   partition_key: z.string().min(3),
   user_id: z.string().min(1),
+  roles: z.array(z.string()).optional(),
   /** `session#{partition_key}#{session_uuid}`; absent for queued operations (not in the topic index). */
   topic: z.string().optional(),
   /** `{connection_id}#{subscription_id}`: the topic index's range key. */
@@ -159,11 +162,17 @@ export function createConnectionStore(deps: ConnectionStoreDeps) {
   }
 
   return {
-    async putConnection(connectionId: string, tenant: Tenant, userId: string): Promise<Connection> {
+    async putConnection(
+      connectionId: string,
+      tenant: Tenant,
+      userId: string,
+      roles?: readonly string[],
+    ): Promise<Connection> {
       const item = ConnectionSchema.parse({
         connection_id: connectionId,
         partition_key: tenant.partitionKey,
         user_id: userId,
+        ...(roles && { roles: [...roles] }),
         connected_at: now().toISOString(),
         expires_at: expiresAt(),
       });

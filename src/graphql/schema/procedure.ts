@@ -41,7 +41,7 @@ const ProcedureTaskSessionRef = builder.objectRef<Session>('ProcedureTaskSession
   }),
 });
 
-const ExecuteProcedureTaskSessionRef = builder
+export const ExecuteProcedureTaskSessionRef = builder
   .objectRef<{ procedureTaskSession: Session }>('ExecuteProcedureTaskSessionPayload')
   .implement({
     fields: (t) => ({
