@@ -25,6 +25,7 @@ import { createTables } from '../src/db/create-tables.js';
 import { startLocalDynamo } from '../src/local/dynamo-server.js';
 import { startLocalSqs } from '../src/local/sqs-server.js';
 import { signToken } from '../src/transport/auth.js';
+import { formatContributors, topContributors } from './bundle-profile.js';
 
 const RUNS = Number(process.env.BUNDLE_BENCH_RUNS ?? 5);
 const GOAL_BYTES = 1024 * 1024;
@@ -46,18 +47,31 @@ interface Bundle {
 interface Variant {
   readonly label: string;
   readonly bundleAwsSdk: boolean;
+  /** Another checkout to bundle the same handler from (a before/after comparison run side by side). */
+  readonly sourceRoot?: string;
 }
 
+// BUNDLE_BENCH_BASELINE=<dir of another checkout, e.g. `git archive main | tar -x -C dir` with node_modules>
+// adds that checkout's deployed variant, its runs interleaved with this one's: load moves both alike.
+const BASELINE = process.env.BUNDLE_BENCH_BASELINE;
 const VARIANTS: readonly Variant[] = [
   { label: 'SDK bundled', bundleAwsSdk: true },
   { label: 'SDK external', bundleAwsSdk: false },
+  ...(BASELINE ? [{ label: 'baseline', bundleAwsSdk: true, sourceRoot: BASELINE }] : []),
 ];
 
 async function bundle(name: HandlerName, variant: Variant): Promise<Bundle> {
   const options = bundlingOptions(variant.bundleAwsSdk);
-  const file = join(outDir, variant.bundleAwsSdk ? 'sdk-bundled' : 'sdk-external', name, 'index.mjs');
+  const file = join(
+    outDir,
+    variant.sourceRoot ? 'baseline' : variant.bundleAwsSdk ? 'sdk-bundled' : 'sdk-external',
+    name,
+    'index.mjs',
+  );
   const result = await build({
-    entryPoints: [handlerEntry(name)],
+    entryPoints: [
+      variant.sourceRoot ? join(variant.sourceRoot, 'src', 'handlers', `${name}.ts`) : handlerEntry(name),
+    ],
     outfile: file,
     bundle: true,
     platform: 'node',
@@ -72,18 +86,7 @@ async function bundle(name: HandlerName, variant: Variant): Promise<Bundle> {
     metafile: true,
     logLevel: 'warning',
   });
-  const byPackage = new Map<string, number>();
-  for (const [input, info] of Object.entries(
-    result.metafile.outputs[Object.keys(result.metafile.outputs)[0] ?? '']?.inputs ?? {},
-  )) {
-    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? 'src';
-    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + info.bytesInOutput);
-  }
-  const biggest = [...byPackage.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 4)
-    .map(([pkg, bytes]) => `${pkg} ${kb(bytes)}`)
-    .join(', ');
+  const biggest = formatContributors(topContributors(result.metafile, 14));
   const contents = readFileSync(file);
   return { name, file, bytes: statSync(file).size, gzipBytes: gzipSync(contents).length, biggest };
 }
@@ -334,6 +337,7 @@ export async function run(): Promise<void> {
           )}  ${verdict}; ${describeResult(name, last[v], pongs[v] ?? 0)}`,
         );
       }
+      // The profile (esbuild metafile: bytes in the output by package, our code by src/<dir>).
       console.log(`${''.padEnd(11)} biggest inputs (${VARIANTS[0]?.label}): ${bundles[0]?.biggest}`);
     }
     for (const name of missing)

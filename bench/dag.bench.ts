@@ -1,6 +1,10 @@
 // Executor benchmark: a 100-agent random DAG of 50 ms scripted agents on dynalite.
 // Prints makespan ÷ critical path and DynamoDB requests per executed agent, beside a
-// sequential execution (max_parallel = 1) of the same DAG. Run: npm run bench -- dag
+// sequential execution (max_parallel = 1) of the same DAG, on today's bed (messages delivered in
+// process); then the same DAG on two more beds (bench/dag-beds.ts): through the local SQS server and
+// poller, and behind a proxy adding BENCH_DYNAMO_DELAY_MS (default 4) to every DynamoDB request.
+// Per bed: round trips per hop and queue hops on the critical path, counted (bench/hop-meter.ts).
+// Run: npm run bench -- dag   (BENCH_DAG_BEDS=in-process,sqs,latency chooses beds)
 import { performance } from 'node:perf_hooks';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createClients } from '../src/clients.js';
@@ -12,9 +16,12 @@ import type { EventPublisher } from '../src/events/publisher.js';
 import { createProcedureHub, type ProcedureHub } from '../src/hubs/procedure/hub.js';
 import { newId } from '../src/ids.js';
 import type { ProcedureMessage } from '../src/queue/messages.js';
-import type { Envelope, WorkQueue } from '../src/queue/port.js';
+import type { WorkQueue } from '../src/queue/port.js';
+import { createSqsHandler } from '../src/queue/work-queue-handler.js';
 import { createScriptedRuntime } from '../src/runtimes/scripted.js';
 import { tenantOf } from '../src/tenant.js';
+import { type BedName, inProcessQueue, sqsBed, startBenchSqs, startLatencyProxy } from './dag-beds.js';
+import { createHopMeter } from './hop-meter.js';
 import { startBenchDynamo } from './local-dynamo.js';
 import { profileRequests } from './profile-middleware.js';
 import { countRequests } from './request-counter.js';
@@ -50,25 +57,6 @@ function longestChain(preds: string[][]): number {
   return Math.max(...depth);
 }
 
-/** Delivers each message at once, in process, as a fast event source would (no poll latency). */
-function inProcessQueue(deliver: (m: Envelope) => Promise<void>): WorkQueue & { idle(): Promise<void> } {
-  const inflight = new Set<Promise<void>>();
-  return {
-    async send(messages) {
-      for (const message of messages) {
-        const p = new Promise<void>((resolve) => setImmediate(resolve))
-          .then(() => deliver(message))
-          .catch((error: unknown) => console.error('delivery failed', error))
-          .finally(() => inflight.delete(p));
-        inflight.add(p);
-      }
-    },
-    async idle() {
-      while (inflight.size) await Promise.all([...inflight]);
-    },
-  };
-}
-
 /** An EventPublisher that notes when a session's final `session_status` event is recorded. */
 function sessionEndWatch() {
   const waiters = new Map<string, (end: { status: string; at: number }) => void>();
@@ -95,29 +83,51 @@ function sessionEndWatch() {
   };
 }
 
-async function runOnce(label: string, maxParallel?: number) {
+const DELAY_MS = Number(process.env.BENCH_DYNAMO_DELAY_MS ?? 4);
+
+/** A chain of n agents: one hop at a time, so a hop's round trips are counted with nothing beside them. */
+const chain = (n: number): string[][] =>
+  Array.from({ length: n }, (_, i) => (i === 0 ? [] : [String(i - 1)]));
+const CHAIN = 12;
+
+async function runOnce(
+  label: string,
+  maxParallel?: number,
+  bed: BedName = 'in-process',
+  dag: string[][] = randomDag(AGENTS),
+) {
   const dynamo = await startBenchDynamo();
+  const proxy = bed === 'latency' ? await startLatencyProxy(dynamo.endpoint, DELAY_MS) : undefined;
+  const sqsServer = bed === 'sqs' ? await startBenchSqs() : undefined;
   const config = loadConfig({
-    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    DYNAMODB_ENDPOINT: proxy?.endpoint ?? dynamo.endpoint,
+    ...(sqsServer && { SQS_ENDPOINT: sqsServer.endpoint }),
     ACE_TABLE_PREFIX: `bench-${label}-`,
     LOG_LEVEL: 'silent',
   });
   const clients = createClients(config);
   await createTables(clients.dynamo, clients.tables);
   const repos = createRepositories(clients);
+  const meter = createHopMeter(clients.dynamo);
   const runtime = createScriptedRuntime();
+  const timed = meter.timeRuntime(runtime);
   let hub: ProcedureHub | undefined;
   const finish = sessionEndWatch();
-  const queue = inProcessQueue((m) => (hub as ProcedureHub).handleMessage(m as unknown as ProcedureMessage));
+  const local = inProcessQueue((m) => (hub as ProcedureHub).handleMessage(m as unknown as ProcedureMessage));
+  const sqs = sqsServer
+    ? await sqsBed(clients.sqs, sqsServer.endpoint, { batchSize: 10, concurrency: 20 })
+    : undefined;
+  const queue: WorkQueue = meter.countQueue(sqs?.queue ?? local);
   hub = createProcedureHub({
     doc: clients.doc,
     tables: clients.tables,
     eventLog: createEventLog({ doc: clients.doc, tables: clients.tables, publisher: finish.publisher }),
     queue,
-    runtimes: { forAgent: () => runtime },
+    runtimes: { forAgent: () => timed },
     logger: clients.logger,
   });
-  const dag = randomDag(AGENTS);
+  // The deployment's consumer (batch 10, up to 20 batches at once: infra/lib/settings.ts defaults).
+  sqs?.start(createSqsHandler({ procedure: hub, logger: clients.logger }));
   const uuids = dag.map(() => newId());
   const coordination = await repos.coordinations.insert(tenant, {
     coordination_uuid: newId(),
@@ -183,7 +193,27 @@ async function runOnce(label: string, maxParallel?: number) {
       AGENT_MS,
     );
   }
-  await queue.idle();
+  await local.idle();
+  const { Items: rows = [] } = await clients.doc.send(
+    new QueryCommand({
+      TableName: clients.tables.sessionAgents,
+      KeyConditionExpression: 'session_uuid = :s',
+      ExpressionAttributeValues: { ':s': session.session_uuid },
+    }),
+  );
+  const sessionAgentOf = new Map(rows.map((r) => [String(r.agent_uuid), String(r.session_agent_uuid)]));
+  const path = meter.criticalPath(
+    uuids.map((uuid, i) => ({
+      agentUuid: uuid,
+      sessionAgentUuid: sessionAgentOf.get(uuid) ?? '',
+      predecessors: (dag[i] ?? []).map((p) => uuids[Number(p)] as string),
+    })),
+  );
+  const decrements = meter.decrements;
+  meter.stop();
+  await sqs?.close();
+  await sqsServer?.close();
+  await proxy?.close();
   const writes = counter.writes;
   const byTable = Object.fromEntries(
     [...counter.writesByTable].map(([table, n]) => [table.replace(`bench-${label}-`, ''), n]),
@@ -200,32 +230,62 @@ async function runOnce(label: string, maxParallel?: number) {
     writes,
     byTable,
     reads,
+    decrements,
+    path,
+    agents: dag.length,
   };
 }
 
-export async function run() {
-  const parallel = await runOnce('par');
-  const sequential = await runOnce('seq', 1);
-  const edges = randomDag(AGENTS).reduce((sum, p) => sum + p.length, 0);
+type Result = Awaited<ReturnType<typeof runOnce>>;
+
+function report(name: string, r: Result) {
   const fmt = (n: number) => n.toFixed(0);
+  const stateWrites =
+    (r.byTable.sessions ?? 0) + (r.byTable.session_agents ?? 0) + (r.byTable.session_runs ?? 0);
+  const events = r.byTable.session_events ?? 0;
   console.log(
-    `DAG: ${AGENTS} agents, ${edges} edges, longest chain ${parallel.criticalPath / AGENT_MS} agents, ${AGENT_MS} ms each`,
+    `${name}: status ${r.status}, makespan ${fmt(r.makespan)} ms, critical path ${r.criticalPath} ms, ` +
+      `ratio ${(r.makespan / r.criticalPath).toFixed(2)}, runtime calls ${r.calls}, max concurrent ${r.maxRunning}`,
   );
-  for (const [name, r] of [
-    ['parallel (event-driven)', parallel],
-    ['sequential (max_parallel=1)', sequential],
-  ] as const) {
-    const stateWrites =
-      (r.byTable.sessions ?? 0) + (r.byTable.session_agents ?? 0) + (r.byTable.session_runs ?? 0);
-    console.log(
-      `${name}: status ${r.status}, makespan ${fmt(r.makespan)} ms, critical path ${r.criticalPath} ms, ` +
-        `ratio ${(r.makespan / r.criticalPath).toFixed(2)}, runtime calls ${r.calls}, max concurrent ${r.maxRunning}`,
-    );
-    console.log(
-      `  DynamoDB writes: ${r.writes} total = ${(r.writes / AGENTS).toFixed(2)} per agent ` +
-        `(state ${(stateWrites / AGENTS).toFixed(2)}: ${JSON.stringify(r.byTable)}; events ${((r.byTable.session_events ?? 0) / AGENTS).toFixed(2)}); ` +
-        `per-edge decrements ${(edges / AGENTS).toFixed(2)} per agent`,
-    );
+  const per = (n: number) => (n / r.agents).toFixed(2);
+  console.log(
+    `  DynamoDB writes: ${r.writes} total = ${per(r.writes)} per agent: state ${per(stateWrites - r.decrements)} ` +
+      `+ edge decrements ${per(r.decrements)} (counted: ${r.decrements}), event log ${per(events)}; ${JSON.stringify(r.byTable)}`,
+  );
+  const hops = r.path.hops;
+  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+  const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)] ?? 0;
+  const rounds = hops.map((h) => h.rounds);
+  console.log(
+    `  critical path as run: ${r.path.agents} agents, ${hops.length} hops; sequential DynamoDB round trips per hop ` +
+      `median ${median(rounds)} (min ${sorted(rounds)[0] ?? 0}, max ${sorted(rounds).at(-1) ?? 0}), ` +
+      `requests per hop median ${median(hops.map((h) => h.requests))}; queue hops on it ${hops.filter((h) => h.queued).length} of ${hops.length}`,
+  );
+}
+
+export async function run() {
+  const beds = (process.env.BENCH_DAG_BEDS ?? 'in-process,sqs,latency').split(',') as BedName[];
+  const edges = randomDag(AGENTS).reduce((sum, p) => sum + p.length, 0);
+  const dag = randomDag(AGENTS);
+  console.log(
+    `DAG: ${AGENTS} agents, ${edges} edges, longest chain ${longestChain(dag)} agents, ${AGENT_MS} ms each`,
+  );
+  if (beds.includes('in-process')) {
+    const parallel = await runOnce('par');
+    report('in process, parallel (event-driven)', parallel);
+    const sequential = await runOnce('seq', 1);
+    report('in process, sequential (max_parallel=1)', sequential);
+    console.log(`sequential ÷ parallel makespan: ${(sequential.makespan / parallel.makespan).toFixed(1)}x`);
   }
-  console.log(`sequential ÷ parallel makespan: ${(sequential.makespan / parallel.makespan).toFixed(1)}x`);
+  if (beds.includes('sqs'))
+    report('local SQS + poller (batch 10, 20 at once), parallel', await runOnce('sqs', undefined, 'sqs'));
+  if (beds.includes('latency'))
+    report(
+      `DynamoDB behind a ${DELAY_MS} ms-per-request proxy, parallel`,
+      await runOnce('lat', undefined, 'latency'),
+    );
+  // In a DAG, other agents' requests overlap a hop's and merge into its rounds: the chain counts them alone.
+  console.log(`chain of ${CHAIN} agents (one hop at a time), ${AGENT_MS} ms each:`);
+  for (const bed of beds)
+    report(`  chain, ${bed}`, await runOnce(`ch${bed.slice(0, 3)}`, undefined, bed, chain(CHAIN)));
 }

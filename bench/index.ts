@@ -7,7 +7,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => wanted.length === 0 || wanted.some((w) => f.includes(w)))
+  // `load` names load.bench.ts alone (not loaders.bench.ts); a part of a name still picks every match.
+  .filter(
+    (f, _i, all) =>
+      wanted.length === 0 ||
+      wanted.some((w) => f === `${w}.bench.ts` || (!all.includes(`${w}.bench.ts`) && f.includes(w))),
+  )
   .sort();
 
 for (const file of files) {

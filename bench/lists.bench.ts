@@ -2,6 +2,7 @@
 // DynamoDB requests and items read per page (cursor paging), the extra cost of `total`, and the
 // old method (read the tenant, slice in memory) beside it. `npm run bench -- lists`.
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { accessControlFromConfig } from '../src/access/access-control.js';
 import { createClients, createLogger } from '../src/clients.js';
 import { loadConfig } from '../src/config.js';
 import { createTables } from '../src/db/create-tables.js';
@@ -108,7 +109,9 @@ export async function run(): Promise<void> {
         caller: { tenant, userId: 'bench' },
         repos,
         logger,
-        services: {},
+        services: {
+          access: accessControlFromConfig({ ACE_ROLES_CLAIM: 'roles', ACE_DEFAULT_ROLES: 'admin' }),
+        },
       };
       const gql = async (query: string, variables: Record<string, unknown> = {}) => {
         const response = await yoga.fetch(

@@ -1,6 +1,7 @@
 // DynamoDB requests for one relation-heavy list query, with the per-request loaders on and off.
 // `npm run bench -- loaders` starts its own dynalite; the test test/graphql/loaders.test.ts asserts the same query.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { accessControlFromConfig } from '../src/access/access-control.js';
 import { createClients, createLogger } from '../src/clients.js';
 import { loadConfig } from '../src/config.js';
 import { createTables } from '../src/db/create-tables.js';
@@ -100,7 +101,9 @@ export async function run(): Promise<void> {
         caller: { tenant, userId: 'bench' },
         repos,
         logger,
-        services: {},
+        services: {
+          access: accessControlFromConfig({ ACE_ROLES_CLAIM: 'roles', ACE_DEFAULT_ROLES: 'admin' }),
+        },
         loadersEnabled,
       };
       const response = await yoga.fetch(

@@ -79,6 +79,21 @@ export const ConfigSchema = z.object({
    * Unset: derived from JWT_SECRET; neither set: a random key, so tokens hold within one process only.
    */
   ACE_PAGE_TOKEN_SECRET: z.preprocess(emptyToUndefined, z.string().min(32).optional()),
+  /** Access control (src/access/, docs/GOVERNANCE.md): the operator's role table over the built-ins, inline JSON or a file path. */
+  ACE_ROLES: z.preprocess(emptyToUndefined, z.string().optional()),
+  /** The token claim holding the caller's roles (an array, or a comma/space-separated string). */
+  ACE_ROLES_CLAIM: z.string().min(1).default('roles'),
+  /** Roles of a token without the roles claim (comma-separated). The local stack sets `admin`. */
+  ACE_DEFAULT_ROLES: z.string().default('viewer'),
+  /** Audit trail (src/audit/): days a record is kept (DynamoDB TTL); 0 keeps them forever. */
+  ACE_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(365),
+  /** Field names redacted in audit records on top of the built-in secret names (comma-separated). */
+  ACE_AUDIT_REDACT_FIELDS: z.string().default(''),
+  /** Also audit reads (queries); off by default. */
+  ACE_AUDIT_READS: z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0', ''])])
+    .default('false')
+    .transform((v) => v === true || v === 'true' || v === '1'),
   /** S3 bucket for values over ACE_PAYLOAD_INLINE_MAX_BYTES (agent outputs, inputs, event data, queue bodies). */
   ACE_PAYLOAD_BUCKET: z.preprocess(emptyToUndefined, z.string().min(3).max(63).optional()),
   ACE_PAYLOAD_INLINE_MAX_BYTES: z.coerce

@@ -1,6 +1,14 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Logger } from 'pino';
+import { accessControlFromConfig } from './access/access-control.js';
+import { governed } from './access/schema-guard.js';
+import { createAnalyticsCounters } from './analytics/counters.js';
+import { withRunAnalytics } from './analytics/run-observer.js';
+import { coordinationOfSession, usageOfAgentRun } from './analytics/sessions.js';
+import { handleExecuteTask } from './audit/execute-task.js';
+import { auditSettingsFromConfig } from './audit/settings.js';
+import { createAuditTrail } from './audit/trail.js';
 import { type Clients, createClients } from './clients.js';
 import type { Config } from './config.js';
 import { createRepositories, type Repositories } from './domain/repositories.js';
@@ -10,6 +18,7 @@ import { createEventLog } from './events/event-log.js';
 import type { EventPublisher } from './events/publisher.js';
 import { createGovernance } from './governance/governance.js';
 import type { Caller, GraphQLContext, Services } from './graphql/context.js';
+import { getSchema } from './graphql/schema/index.js';
 import { createGraphQLServer, type YogaOptions } from './graphql/yoga.js';
 import { createBedrockGuardrail } from './guardrails/bedrock-guardrail.js';
 import { type ComponentCheck, dynamoCheck, queueCheck, runtimeEndpointChecks } from './health/checks.js';
@@ -23,6 +32,7 @@ import { createRateLimiter } from './limits/rate-limit.js';
 import { createLogger } from './logger.js';
 import { createScopeResolver } from './memory/scope-resolver.js';
 import { memoryTools } from './memory/tools.js';
+import type { ExecuteTaskMessage } from './queue/messages.js';
 import { createSqsWorkQueue, type WorkQueue } from './queue/port.js';
 import { createDlqHandler, createSqsHandler } from './queue/work-queue-handler.js';
 import { type CredentialSource, envCredentials } from './runtimes/credentials.js';
@@ -126,14 +136,23 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
   const logger = options.logger ?? createLogger(config);
   const clients = createClients(config, logger);
   const repos = createRepositories(clients);
-  const services: Services = {};
-  const yoga = createGraphQLServer({
-    logger,
-    maxDepth: config.MAX_QUERY_DEPTH,
-    maxCost: config.MAX_QUERY_COST,
-    ...(options.graphiql !== undefined && { graphiql: options.graphiql }),
-    ...(options.renderGraphiQL && { renderGraphiQL: options.renderGraphiQL }),
-  });
+  const services: Services = {
+    access: accessControlFromConfig(config),
+    audit: createAuditTrail({ ...clients, settings: auditSettingsFromConfig(config) }),
+  };
+  // Built on first use: a queue message that runs no GraphQL, a WebSocket ping or $connect never pays
+  // for the schema (builder.toSchema) or yoga's plugins on a cold start.
+  let builtYoga: ReturnType<typeof createGraphQLServer> | undefined;
+  const yoga = () => {
+    builtYoga ??= createGraphQLServer({
+      logger,
+      maxDepth: config.MAX_QUERY_DEPTH,
+      maxCost: config.MAX_QUERY_COST,
+      ...(options.graphiql !== undefined && { graphiql: options.graphiql }),
+      ...(options.renderGraphiQL && { renderGraphiQL: options.renderGraphiQL }),
+    });
+    return builtYoga;
+  };
   const metrics = options.metrics ?? metricsFromConfig(config);
   // Spans and metrics around the runtimes only when someone collects them: no wrapper otherwise.
   const observed = tracingEnabled() || metrics !== noMetrics;
@@ -162,12 +181,19 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     store,
     poster,
     eventLog,
-    schema: yoga.getEnveloped({} as GraphQLContext).schema,
+    // Read when an event is shaped for a subscriber, not when the engine is built.
+    get schema() {
+      return getSchema();
+    },
     logger,
     contextFor: (row) =>
       buildContext(
         base,
-        { tenant: tenantFromPartitionKey(row.partition_key), userId: row.user_id },
+        {
+          tenant: tenantFromPartitionKey(row.partition_key),
+          userId: row.user_id,
+          ...(row.roles && { roles: row.roles }),
+        },
         row.connection_id,
         row.subscription_id,
       ),
@@ -183,11 +209,19 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     }),
   });
   services.usage = { doc: clients.doc, tables: clients.tables };
+  const analyticsCounters = createAnalyticsCounters(clients);
+  services.analytics = {
+    doc: clients.doc,
+    tables: clients.tables,
+    counters: analyticsCounters,
+    prices: loadPriceTable(config.ACE_MODEL_PRICES),
+  };
   // The operator's model list and caps apply to every runtime, the built-in and the injected alike.
+  const threads = createThreadStore(clients);
   const baseRuntimes = withModelPolicy(
     options.runtimes ??
       createRuntimeResolver({
-        threads: createThreadStore(clients),
+        threads,
         runtimes: { scripted: createScriptedRuntime() },
         ...(options.credentials && { credentials: options.credentials }),
       }),
@@ -197,7 +231,14 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
   // One event log for both hubs: it numbers each session's events and hands them to the fan-out.
   const sessionEventLog = createEventLog({
     ...clients,
-    publisher: metrics === noMetrics ? publisher : countingPublisher(publisher, metrics),
+    // Every agent run's outcome and duration, counted once for agentAnalytics (src/analytics/).
+    publisher: withRunAnalytics(metrics === noMetrics ? publisher : countingPublisher(publisher, metrics), {
+      ...clients,
+      counters: analyticsCounters,
+      coordinationOf: coordinationOfSession(repos),
+      usageOfAgentRun: usageOfAgentRun(repos),
+      logger,
+    }),
     logger,
   });
   const egress = options.egress ?? createEgressGuard(egressSettingsFromConfig(config));
@@ -228,6 +269,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     governance,
     tables: clients.tables,
     tools,
+    threads,
   });
   const procedure = createProcedureHub({
     doc: clients.doc,
@@ -262,7 +304,9 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     verifier,
     delivery,
     assertSessionAccess,
-    yoga,
+    get yoga() {
+      return yoga();
+    },
     logger,
     contextFor,
     ...(enqueue && { enqueue }),
@@ -279,8 +323,11 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     payloads: clients.payloads,
     procedure,
     routes: {
+      // The public message names its principal: checked like executeProcedureTaskSession.
+      execute_task: (message) =>
+        handleExecuteTask(message as ExecuteTaskMessage, { ...governed(services), procedure, repos }),
       graphql_operation: (message) =>
-        handleGraphqlOperation(message, { store, poster, yoga, logger, contextFor }),
+        handleGraphqlOperation(message, { store, poster, yoga: yoga(), logger, contextFor }),
       fire_schedule: async (message) => {
         await fireSchedule(message);
       },
@@ -296,7 +343,9 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
     logger,
     repos,
     services,
-    yoga,
+    get yoga() {
+      return yoga();
+    },
     verifier,
     store,
     poster,

@@ -91,6 +91,8 @@ export class EngineStack extends Stack {
       JWT_ISSUER: s.jwtIssuer,
       JWT_AUDIENCE: s.jwtAudience,
       ACE_SECRET_IDS: secrets.length ? secrets.map((secret) => secret.secretArn).join(',') : undefined,
+      // Roles are read from the token wherever it is verified (the $connect authorizer too).
+      ACE_ROLES_CLAIM: s.rolesClaim,
     };
     const authorizer = createHandlerFunction(this, 'AuthorizerFunction', {
       ...common,
@@ -137,6 +139,12 @@ export class EngineStack extends Stack {
       ACE_MAX_RETRIES_CAP: String(s.maxRetriesCap),
       ACE_RATE_LIMIT_ASK_PER_MINUTE: String(s.rateLimitAskPerMinute),
       ACE_RATE_LIMIT_EXECUTE_PER_MINUTE: String(s.rateLimitExecutePerMinute),
+      // Governance (docs/GOVERNANCE.md): roles and the audit trail.
+      ACE_DEFAULT_ROLES: s.defaultRoles.join(','),
+      ACE_ROLES: s.roles ? JSON.stringify(s.roles) : undefined,
+      ACE_AUDIT_RETENTION_DAYS: String(s.auditRetentionDays),
+      ACE_AUDIT_REDACT_FIELDS: s.auditRedactFields.join(',') || undefined,
+      ACE_AUDIT_READS: String(s.auditReads),
       ACE_PAYLOAD_BUCKET: payloads.bucket.bucketName,
     };
     const engineFunction = (

@@ -117,6 +117,17 @@ export const SettingsSchema = z
     /** Operator caps on what an agent entry may ask of a model. */
     maxTokensCap: count(1, 200_000, 8192),
     maxRetriesCap: count(0, 10, 3),
+    /**
+     * Access control (docs/GOVERNANCE.md): roles of a token without the roles claim (least privilege by
+     * default), the claim name, and the operator's role table {role: [permission, ...]} over the built-ins.
+     */
+    defaultRoles: list.default(['viewer']),
+    rolesClaim: z.string().min(1).default('roles'),
+    roles: z.record(z.string(), z.array(z.string())).optional(),
+    /** Audit trail: days a record is kept (0: forever), extra redacted field names, and whether reads are audited. */
+    auditRetentionDays: count(0, 36_500, 365),
+    auditRedactFields: list.default([]),
+    auditReads: flag.default(false),
     /** Alarm notifications: the SNS topic always exists; with an address it gets an e-mail subscription. */
     alarmEmail: z.string().email().optional(),
     /**

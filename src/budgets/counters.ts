@@ -54,6 +54,37 @@ export function createBudgetCounters(doc: DynamoDBDocumentClient) {
     return null;
   }
 
+  /**
+   * Flags the target spent (the first name wins) and runs onExceeded with the
+   * budget as flagged; then throws it. Every later reservation is refused.
+   */
+  async function refuse(
+    target: BudgetTarget,
+    error: BudgetExceededError,
+    onExceeded: (error: BudgetExceededError, callsStarted: number) => Promise<void>,
+  ): Promise<never> {
+    // The flag stops every later reservation. onExceeded runs for every refused caller: its own
+    // conditional status write picks the one that records the event, and a crash before it is repaired.
+    await conditionHeld(() =>
+      doc.send(
+        new UpdateCommand({
+          TableName: target.tableName,
+          Key: target.key,
+          UpdateExpression: 'SET budget_exceeded = :name',
+          ConditionExpression: 'partition_key = :pk AND attribute_not_exists(budget_exceeded)',
+          ExpressionAttributeValues: { ':name': error.budget, ':pk': target.partitionKey },
+        }),
+      ),
+    );
+    const after = await read(target);
+    const started = typeof after[STARTED.model] === 'number' ? (after[STARTED.model] as number) : 0;
+    const flaggedAs =
+      typeof after.budget_exceeded === 'string' ? (after.budget_exceeded as BudgetName) : null;
+    const named = flaggedAs && flaggedAs !== error.budget ? new BudgetExceededError(flaggedAs, 0, 0) : error;
+    await onExceeded(named, started);
+    throw named;
+  }
+
   return {
     /**
      * Takes one call of `kind` or throws BudgetExceededError naming the budget.
@@ -69,7 +100,9 @@ export function createBudgetCounters(doc: DynamoDBDocumentClient) {
     ): Promise<void> {
       if (budget.max_duration_ms !== undefined && nowMs - target.startedMs >= budget.max_duration_ms) {
         return refuse(
+          target,
           new BudgetExceededError('maxDurationMs', budget.max_duration_ms, nowMs - target.startedMs),
+          onExceeded,
         );
       }
       const values: Record<string, unknown> = { ':one': 1, ':pk': target.partitionKey };
@@ -100,37 +133,16 @@ export function createBudgetCounters(doc: DynamoDBDocumentClient) {
       const which = spent(budget, item, kind);
       // A lost condition always has a cause in the item (counters only grow).
       const [name, limit, used] = which ?? ['maxModelCalls', 0, 0];
-      return refuse(new BudgetExceededError(name, limit, used));
-
-      async function refuse(error: BudgetExceededError): Promise<never> {
-        // The flag stops every later reservation. onExceeded runs for every refused caller: its own
-        // conditional status write picks the one that records the event, and a crash before it is repaired.
-        await conditionHeld(() =>
-          doc.send(
-            new UpdateCommand({
-              TableName: target.tableName,
-              Key: target.key,
-              UpdateExpression: 'SET budget_exceeded = :name',
-              ConditionExpression: 'partition_key = :pk AND attribute_not_exists(budget_exceeded)',
-              ExpressionAttributeValues: { ':name': error.budget, ':pk': target.partitionKey },
-            }),
-          ),
-        );
-        const after = await read(target);
-        const started = typeof after[STARTED.model] === 'number' ? (after[STARTED.model] as number) : 0;
-        const flaggedAs =
-          typeof after.budget_exceeded === 'string' ? (after.budget_exceeded as BudgetName) : null;
-        const named =
-          flaggedAs && flaggedAs !== error.budget ? new BudgetExceededError(flaggedAs, 0, 0) : error;
-        await onExceeded(named, started);
-        throw named;
-      }
+      return refuse(target, new BudgetExceededError(name, limit, used), onExceeded);
     },
 
-    /** True once a budget of this target was flagged (running calls poll it when the policy says abort). */
-    async isExceeded(target: BudgetTarget): Promise<boolean> {
+    /** A budget ran out outside a reservation (a running call's duration deadline): flag, end, throw. */
+    exceed: refuse,
+
+    /** The budget flagged on this target, if any (running calls poll it when the policy says abort). */
+    async exceededBudget(target: BudgetTarget): Promise<BudgetName | null> {
       const item = await read(target);
-      return typeof item.budget_exceeded === 'string';
+      return typeof item.budget_exceeded === 'string' ? (item.budget_exceeded as BudgetName) : null;
     },
   };
 }

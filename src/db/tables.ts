@@ -212,6 +212,41 @@ export const tableDefinitions = {
     ],
     ttlAttribute: 'expires_at',
   },
+  /**
+   * The audit trail (src/audit/): one record per API write. The key is a
+   * deterministic id (a retried or duplicated write puts the same id, once);
+   * the indexes list a tenant's records by time, an entity's and a user's.
+   */
+  auditLog: {
+    name: 'audit_log',
+    hashKey: s('audit_id'),
+    localIndexes: [],
+    globalIndexes: [
+      { name: 'partition_key-at-index', hashKey: s('partition_key'), rangeKey: s('at_id') },
+      { name: 'entity-at-index', hashKey: s('entity_ref'), rangeKey: s('at_id') },
+      { name: 'user-at-index', hashKey: s('user_ref'), rangeKey: s('at_id') },
+    ],
+    ttlAttribute: 'expires_at',
+  },
+  /** Feedback on a session's results (src/feedback/): per session, the agent it rates where known. */
+  feedback: {
+    name: 'feedback',
+    hashKey: s('session_uuid'),
+    rangeKey: s('feedback_uuid'),
+    localIndexes: [],
+    globalIndexes: [],
+  },
+  /**
+   * When each agent run started (src/analytics/): written at its start event, deleted by the event
+   * that ends it, which so learns the duration; TTL removes starts whose end never came.
+   */
+  runTimings: {
+    name: 'run_timings',
+    hashKey: s('timing_key'),
+    localIndexes: [],
+    globalIndexes: [],
+    ttlAttribute: 'expires_at',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof tableDefinitions;

@@ -141,6 +141,11 @@ export type BudgetExceededEvent = Event<
     at_ms?: number;
   }
 >;
+/** Operation hub: a person decided a run a guardrail escalated (decideEscalation). */
+export type EscalationDecidedEvent = Event<
+  'escalation_decided',
+  { run_uuid: string; decision: 'approve' | 'edit' | 'reject'; decided_by: string; reason?: string }
+>;
 export type PrefetchEvent = Event<
   'prefetch',
   { cache_key: string; fn: string; status: string; error?: string }
@@ -165,6 +170,7 @@ export type NewSessionEvent =
   | ToolCallsDecidedEvent
   | GuardrailFindingsEvent
   | BudgetExceededEvent
+  | EscalationDecidedEvent
   | PrefetchEvent
   | PlanModificationEvent;
 
@@ -214,6 +220,10 @@ export const sessionEvent = {
     data,
   }),
   runContinued: (data: RunContinuedEvent['data']): RunContinuedEvent => ({ type: 'run_continued', data }),
+  escalationDecided: (data: EscalationDecidedEvent['data']): EscalationDecidedEvent => ({
+    type: 'escalation_decided',
+    data,
+  }),
   runQueued: (runUuid: string): RunQueuedEvent => ({ type: 'run_queued', data: { run_uuid: runUuid } }),
   runInterrupted: (runUuid: string, interruptedBy: string): RunInterruptedEvent => ({
     type: 'run_interrupted',

@@ -125,29 +125,22 @@ export function meteredRuntime(runtime: AgentRuntime, deps: MeterDeps, scope: Me
     for (const b of budgets) {
       if (b.budget.on_budget_exceeded !== 'abort') continue;
       if (b.budget.max_duration_ms !== undefined) {
-        const left = b.target.startedMs + b.budget.max_duration_ms - scope.now();
-        timers.push(
-          setTimeout(
-            () =>
-              stop(
-                new BudgetExceededError(
-                  'maxDurationMs',
-                  b.budget.max_duration_ms!,
-                  b.budget.max_duration_ms!,
-                ),
-              ),
-            Math.max(0, left),
-          ),
-        );
+        const limit = b.budget.max_duration_ms;
+        const left = b.target.startedMs + limit - scope.now();
+        // The deadline ends the session like a refused call would (flag, status, event), then aborts.
+        const deadline = () => {
+          const error = new BudgetExceededError('maxDurationMs', limit, scope.now() - b.target.startedMs);
+          deps.counters.exceed(b.target, error, b.onExceeded).catch((flagged: unknown) => {
+            stop(flagged instanceof BudgetExceededError ? flagged : error);
+          });
+        };
+        timers.push(setTimeout(deadline, Math.max(0, left)));
       }
       timers.push(
         setInterval(() => {
           deps.counters
-            .isExceeded(b.target)
-            .then(
-              (exceeded) =>
-                exceeded && stop(new BudgetExceededError('maxCostUsd', b.budget.max_cost_usd ?? 0, 0)),
-            )
+            .exceededBudget(b.target)
+            .then((name) => name && stop(new BudgetExceededError(name, 0, 0)))
             .catch(() => undefined); // a failed poll is not an exceeded budget: the next one decides
         }, scope.abortPollMs ?? 1_000),
       );

@@ -6,6 +6,8 @@ import type { Tenant } from '../tenant.js';
 export interface Caller {
   readonly tenant: Tenant;
   readonly userId: string;
+  /** The token's roles; absent when it named none, then the configured default roles apply (src/access/). */
+  readonly roles?: readonly string[];
 }
 
 /**

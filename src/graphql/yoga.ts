@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { graphqlTracingPlugin } from '../telemetry/graphql-plugin.js';
 import type { GraphQLContext } from './context.js';
 import { maskError, recodeValidationError } from './errors.js';
-import { schema } from './schema/index.js';
+import { getSchema } from './schema/index.js';
 
 export interface YogaOptions {
   readonly logger: Logger;
@@ -35,7 +35,7 @@ const recodeValidationErrors: Plugin = {
  */
 export function createGraphQLServer(options: YogaOptions): YogaServerInstance<GraphQLContext, object> {
   return createYoga<GraphQLContext>({
-    schema,
+    schema: getSchema(),
     graphqlEndpoint: options.graphqlEndpoint ?? '/graphql',
     graphiql: options.graphiql ?? false,
     ...(options.renderGraphiQL && { renderGraphiQL: options.renderGraphiQL as never }),

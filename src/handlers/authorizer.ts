@@ -35,6 +35,8 @@ export function createAuthorizer(verifier: TokenVerifier) {
         endpoint_id: caller.tenant.endpointId,
         part_id: caller.tenant.partId,
         user_id: caller.userId,
+        // Context values are strings: the roles travel as JSON (absent: the default roles apply).
+        ...(caller.roles && { roles: JSON.stringify(caller.roles) }),
       },
     };
   };

@@ -71,7 +71,7 @@ export interface LocalStack {
   readonly jwtSecret: string;
   /** Signs a token for a tenant/user with the stack's secret. */
   token(
-    claims?: { endpoint_id: string; part_id: string; sub: string },
+    claims?: { endpoint_id: string; part_id: string; sub: string; roles?: readonly string[] },
     expiresIn?: string | number,
   ): Promise<string>;
   close(): Promise<void>;
@@ -133,6 +133,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     WS_CALLBACK_URL: `${origin}/${LOCAL_STAGE}`,
     JWT_SECRET: jwtSecret,
     LOG_LEVEL: options.logLevel ?? 'info',
+    // Tokens without roles (the banner's dev token, the demo) may do everything locally.
+    ACE_DEFAULT_ROLES: 'admin',
     ...options.env,
     // The demo's http tools are served here: the operator (this process) allows its own origin.
     ACE_TOOL_ALLOWED_HOSTS: [options.env?.ACE_TOOL_ALLOWED_HOSTS, origin].filter(Boolean).join(','),

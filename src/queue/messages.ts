@@ -35,6 +35,8 @@ export const ExecuteTaskMessageSchema = z
     task_uuid: IdSchema,
     task_query: z.string().max(32_768).optional(),
     user_id: z.string().min(1).max(256).optional(),
+    /** The principal's roles, checked like a token's (docs/GOVERNANCE.md); absent: the default roles. */
+    roles: z.array(z.string().min(1).max(64)).max(50).optional(),
     idempotency_key: z.string().min(1).max(256),
   })
   .meta({

@@ -18,5 +18,7 @@ export const GraphqlOperationMessageSchema = z.object({
   endpoint_id: z.string().min(1),
   part_id: z.string().min(1),
   user_id: z.string().min(1),
+  /** The token's roles, from the stored connection (absent: the default roles apply). */
+  roles: z.array(z.string().max(64)).max(100).optional(),
 });
 export type GraphqlOperationMessage = z.infer<typeof GraphqlOperationMessageSchema>;

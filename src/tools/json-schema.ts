@@ -6,7 +6,8 @@ import type { JsonSchema } from './spec.js';
  * validator the MCP SDK uses too). Compiled validators are cached by the
  * schema's text: the same agent's schemas compile once per process.
  */
-const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+// Built on the first schema checked: most cold starts (a WebSocket frame, a queue message) check none.
+let ajv: Ajv | undefined;
 const cache = new Map<string, ValidateFunction>();
 const MAX_CACHED = 500;
 
@@ -14,6 +15,7 @@ function compiled(schema: JsonSchema): ValidateFunction {
   const key = JSON.stringify(schema);
   let validate = cache.get(key);
   if (!validate) {
+    ajv ??= new Ajv({ allErrors: true, strict: false, validateFormats: false });
     validate = ajv.compile(schema);
     if (cache.size >= MAX_CACHED) cache.clear();
     cache.set(key, validate);

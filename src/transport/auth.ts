@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
 import type { Logger } from 'pino';
+import { rolesFromClaims } from '../access/access-control.js';
 import type { Config } from '../config.js';
 import { UnauthenticatedError } from '../errors.js';
 import type { Caller } from '../graphql/context.js';
@@ -23,7 +24,7 @@ export interface TokenVerifier {
 }
 
 type AuthConfig = Pick<Config, 'JWT_SECRET' | 'JWKS_URL' | 'JWT_ISSUER' | 'JWT_AUDIENCE' | 'DEV_TENANT'> &
-  Partial<Pick<Config, 'JWT_MAX_AGE_SECONDS' | 'JWT_CLOCK_TOLERANCE_SECONDS'>>;
+  Partial<Pick<Config, 'JWT_MAX_AGE_SECONDS' | 'JWT_CLOCK_TOLERANCE_SECONDS' | 'ACE_ROLES_CLAIM'>>;
 
 export const JWKS_ALGORITHMS = [
   'RS256',
@@ -96,7 +97,7 @@ export function createTokenVerifier(
       }
       const lifetimeRefusal = lifetimeOf(payload, maxAge);
       if (lifetimeRefusal) throw new UnauthenticatedError(`invalid token: ${lifetimeRefusal}`);
-      return callerFromClaims(payload);
+      return callerFromClaims(payload, config.ACE_ROLES_CLAIM);
     },
   };
 }
@@ -108,7 +109,7 @@ function lifetimeOf(payload: JWTPayload, maxAge: number): string | null {
   return exp - start > maxAge ? `lifetime exceeds the ${maxAge}-second maximum` : null;
 }
 
-export function callerFromClaims(claims: JWTPayload): Caller {
+export function callerFromClaims(claims: JWTPayload, rolesClaim = 'roles'): Caller {
   const endpointId = claims.endpoint_id;
   const partId = claims.part_id;
   const user = claims.user_id ?? claims.user ?? claims.sub;
@@ -116,7 +117,8 @@ export function callerFromClaims(claims: JWTPayload): Caller {
     throw new UnauthenticatedError('token lacks endpoint_id, part_id or user (sub)');
   }
   try {
-    return { tenant: tenantOf(endpointId, partId), userId: user };
+    const roles = rolesFromClaims(claims, rolesClaim);
+    return { tenant: tenantOf(endpointId, partId), userId: user, ...(roles && { roles }) };
   } catch {
     throw new UnauthenticatedError('token has an invalid endpoint_id or part_id');
   }
@@ -125,10 +127,14 @@ export function callerFromClaims(claims: JWTPayload): Caller {
 /** Signs an HS256 token (the local stack's dev token, tests). */
 export function signToken(
   secret: string,
-  claims: { endpoint_id: string; part_id: string; sub: string },
+  claims: { endpoint_id: string; part_id: string; sub: string; roles?: readonly string[] },
   options: { expiresIn?: string | number; issuer?: string; audience?: string } = {},
 ): Promise<string> {
-  let jwt = new SignJWT({ endpoint_id: claims.endpoint_id, part_id: claims.part_id })
+  let jwt = new SignJWT({
+    endpoint_id: claims.endpoint_id,
+    part_id: claims.part_id,
+    ...(claims.roles && { roles: [...claims.roles] }),
+  })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claims.sub)
     .setIssuedAt()

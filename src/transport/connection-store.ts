@@ -20,9 +20,13 @@ export const ConnectionSchema = z.object({
   connection_id: z.string().min(1),
   partition_key: z.string().min(3),
   user_id: z.string().min(1),
+  /** The token's roles (absent: it named none, the default roles apply). */
+  roles: z.array(z.string()).optional(),
   connected_at: z.string(),
   /** Set by the first connection_init; a second one closes the socket with 4429. */
   acknowledged_at: z.string().optional(),
+  /** Set before the connection's first stored operation: a disconnect without it has no rows to look for. */
+  has_operations: z.boolean().optional(),
   expires_at: z.number().int(),
 });
 export type Connection = z.infer<typeof ConnectionSchema>;
@@ -37,6 +41,7 @@ export const SubscriptionSchema = z.object({
   kind: z.enum(['session_events', 'queued_operation']),
   partition_key: z.string().min(3),
   user_id: z.string().min(1),
+  roles: z.array(z.string()).optional(),
   /** `session#{partition_key}#{session_uuid}`; absent for queued operations (not in the topic index). */
   topic: z.string().optional(),
   /** `{connection_id}#{subscription_id}`: the topic index's range key. */
@@ -65,6 +70,26 @@ export interface ConnectionStoreDeps {
   readonly doc: DynamoDBDocumentClient;
   readonly tables: TableNames;
   readonly now?: () => Date;
+  /** Acknowledged connections this container remembers (default 10,000); 0 turns the memory off. */
+  readonly cachedConnections?: number;
+}
+
+/**
+ * Acknowledged connection rows, per container. Once acknowledged a row's identity (tenant, user,
+ * acknowledged_at) cannot change until the connection is removed, so one read per container is enough;
+ * a removal anywhere else only means a later post meets GoneException, which removes it here too.
+ */
+function connectionMemory(limit: number) {
+  const rows = new Map<string, Connection>();
+  return {
+    get: (connectionId: string) => rows.get(connectionId),
+    remember(row: Connection) {
+      if (limit <= 0 || !row.acknowledged_at) return;
+      if (rows.size >= limit) rows.delete(rows.keys().next().value as string);
+      rows.set(row.connection_id, row);
+    },
+    forget: (connectionId: string) => rows.delete(connectionId),
+  };
 }
 
 export function createConnectionStore(deps: ConnectionStoreDeps) {
@@ -73,6 +98,29 @@ export function createConnectionStore(deps: ConnectionStoreDeps) {
   const subscriptions = deps.tables.subscriptions;
   const now = () => deps.now?.() ?? new Date();
   const expiresAt = () => Math.floor(now().getTime() / 1000) + CONNECTION_TTL_SECONDS;
+  const memory = connectionMemory(deps.cachedConnections ?? 10_000);
+
+  /**
+   * Flags the connection row before its first stored operation (once per container), so that a
+   * disconnect of a connection that only ran queries deletes one row and queries nothing. A row
+   * already gone (or never written, as in unit tests) is left so: removal then looks for rows anyway.
+   */
+  async function flagOperations(connectionId: string): Promise<void> {
+    const known = memory.get(connectionId);
+    if (known?.has_operations) return;
+    const held = await conditionHeld(() =>
+      doc.send(
+        new UpdateCommand({
+          TableName: connections,
+          Key: { connection_id: connectionId },
+          UpdateExpression: 'SET has_operations = :t',
+          ConditionExpression: 'attribute_exists(connection_id)',
+          ExpressionAttributeValues: { ':t': true },
+        }),
+      ),
+    );
+    if (held && known) memory.remember({ ...known, has_operations: true });
+  }
 
   /** Sets `attribute` to now, once: false when it was set before or the row is gone. */
   async function stampOnce(
@@ -114,11 +162,17 @@ export function createConnectionStore(deps: ConnectionStoreDeps) {
   }
 
   return {
-    async putConnection(connectionId: string, tenant: Tenant, userId: string): Promise<Connection> {
+    async putConnection(
+      connectionId: string,
+      tenant: Tenant,
+      userId: string,
+      roles?: readonly string[],
+    ): Promise<Connection> {
       const item = ConnectionSchema.parse({
         connection_id: connectionId,
         partition_key: tenant.partitionKey,
         user_id: userId,
+        ...(roles && { roles: [...roles] }),
         connected_at: now().toISOString(),
         expires_at: expiresAt(),
       });
@@ -126,7 +180,10 @@ export function createConnectionStore(deps: ConnectionStoreDeps) {
       return item;
     },
 
+    /** An acknowledged row comes from this container's memory after its first read (see connectionMemory). */
     async getConnection(connectionId: string): Promise<Connection | undefined> {
+      const known = memory.get(connectionId);
+      if (known) return known;
       const { Item } = await doc.send(
         new GetCommand({
           TableName: connections,
@@ -134,12 +191,33 @@ export function createConnectionStore(deps: ConnectionStoreDeps) {
           ConsistentRead: true,
         }),
       );
-      return Item ? ConnectionSchema.parse(Item) : undefined;
+      const row = Item ? ConnectionSchema.parse(Item) : undefined;
+      if (row) memory.remember(row);
+      return row;
     },
 
-    /** False when the connection was already acknowledged (or is gone). */
-    acknowledge(connectionId: string): Promise<boolean> {
-      return stampOnce(connections, { connection_id: connectionId }, 'connection_id', 'acknowledged_at');
+    /**
+     * Stamps acknowledged_at once and returns the acknowledged row (remembered: the next subscribe
+     * in this container reads nothing); undefined when it was acknowledged before or is gone.
+     */
+    async acknowledge(connectionId: string): Promise<Connection | undefined> {
+      let attributes: Record<string, unknown> | undefined;
+      const held = await conditionHeld(async () => {
+        ({ Attributes: attributes } = await doc.send(
+          new UpdateCommand({
+            TableName: connections,
+            Key: { connection_id: connectionId },
+            UpdateExpression: 'SET acknowledged_at = :now',
+            ConditionExpression: 'attribute_exists(connection_id) AND attribute_not_exists(acknowledged_at)',
+            ExpressionAttributeValues: { ':now': now().toISOString() },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ));
+      });
+      if (!held || !attributes) return undefined;
+      const row = ConnectionSchema.parse(attributes);
+      memory.remember(row);
+      return row;
     },
 
     /** Stores an operation; throws DuplicateOperationError when the id is already active. */
@@ -152,6 +230,7 @@ export function createConnectionStore(deps: ConnectionStoreDeps) {
         created_at: now().toISOString(),
         expires_at: expiresAt(),
       });
+      await flagOperations(fields.connection_id);
       try {
         await doc.send(
           new PutCommand({
@@ -246,9 +325,20 @@ export function createConnectionStore(deps: ConnectionStoreDeps) {
       return Attributes !== undefined;
     },
 
-    /** Removes the connection and every operation it had (disconnect, GoneException). Idempotent. */
+    /**
+     * Removes the connection and every operation it had (disconnect, GoneException). Idempotent.
+     * A connection row without has_operations never stored one: its removal is the one delete.
+     */
     async removeConnection(connectionId: string): Promise<void> {
-      await doc.send(new DeleteCommand({ TableName: connections, Key: { connection_id: connectionId } }));
+      memory.forget(connectionId);
+      const { Attributes } = await doc.send(
+        new DeleteCommand({
+          TableName: connections,
+          Key: { connection_id: connectionId },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      if (Attributes && Attributes.has_operations !== true) return;
       const rows = await listSubscriptions(connectionId);
       for (let i = 0; i < rows.length; i += 25) {
         let requests: Record<string, unknown[]> | undefined = {

@@ -28,7 +28,7 @@ export async function handleGraphqlOperation(
   if (!(await store.claimOperation(connectionId, operationId))) return;
   try {
     const context = deps.contextFor(
-      { tenant, userId: message.user_id },
+      { tenant, userId: message.user_id, ...(message.roles && { roles: message.roles }) },
       connectionId,
       operationId,
       async (payload) => {

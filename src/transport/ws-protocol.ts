@@ -8,6 +8,7 @@ import {
 } from 'graphql-ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
+import { authorizeRootFields } from '../access/schema-guard.js';
 import type { Repositories } from '../domain/repositories.js';
 import { AppError, ValidationError } from '../errors.js';
 import type { Caller, GraphQLContext, Services } from '../graphql/context.js';
@@ -115,7 +116,7 @@ export function createWsProtocol(deps: WsProtocolDeps) {
       logger.info({ reason: (error as Error).message }, 'websocket connect refused');
       return { statusCode: 401, body: 'Unauthorized' };
     }
-    await store.putConnection(request.connectionId, caller.tenant, caller.userId);
+    await store.putConnection(request.connectionId, caller.tenant, caller.userId, caller.roles);
     return {
       statusCode: 200,
       ...(offered.length > 0 && { headers: { 'Sec-WebSocket-Protocol': GRAPHQL_TRANSPORT_WS_PROTOCOL } }),
@@ -166,16 +167,26 @@ export function createWsProtocol(deps: WsProtocolDeps) {
     }
   }
 
+  // Queries and mutations answered in this invocation are never stored (nothing to write or release):
+  // their ids are held here while they run, so a duplicate id reaching this container still gets 4409.
+  const runningInline = new Set<string>();
+
   async function subscribe(connectionId: string, message: SubscribeMessage): Promise<void> {
-    const connection = await store.getConnection(connectionId);
-    if (!connection?.acknowledged_at) return close(connectionId, CloseCode.Unauthorized, 'Unauthorized');
     const { id, payload } = message;
-    if (await store.getSubscription(connectionId, id)) {
+    // Both reads at once: the connection row is remembered per container once acknowledged.
+    const [connection, active] = await Promise.all([
+      store.getConnection(connectionId),
+      store.getSubscription(connectionId, id),
+    ]);
+    if (!connection?.acknowledged_at) return close(connectionId, CloseCode.Unauthorized, 'Unauthorized');
+    const inlineKey = `${connectionId}#${id}`;
+    if (active || runningInline.has(inlineKey)) {
       return close(connectionId, CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
     }
     const caller: Caller = {
       tenant: tenantFromPartitionKey(connection.partition_key),
       userId: connection.user_id,
+      ...(connection.roles && { roles: connection.roles }),
     };
     const emit = async (next: Record<string, unknown>) => {
       await send(connectionId, { id, type: MessageType.Next, payload: next });
@@ -187,6 +198,8 @@ export function createWsProtocol(deps: WsProtocolDeps) {
       return;
     }
     try {
+      // Refused before anything is stored or queued; resolvers check again (src/access/schema-guard.ts).
+      authorizeRootFields(context, prepared.rootFields);
       if (prepared.kind === 'subscription') {
         const enveloped = deps.yoga.getEnveloped(context);
         const parsedArgs = subscriptionArguments(enveloped.schema, prepared.operation, payload.variables);
@@ -206,6 +219,7 @@ export function createWsProtocol(deps: WsProtocolDeps) {
           kind: 'session_events',
           partition_key: caller.tenant.partitionKey,
           user_id: caller.userId,
+          ...(caller.roles && { roles: [...caller.roles] }),
           topic: sessionTopic(caller.tenant, sessionUuid),
           session_uuid: sessionUuid,
           query: payload.query,
@@ -235,10 +249,16 @@ export function createWsProtocol(deps: WsProtocolDeps) {
           endpoint_id: caller.tenant.endpointId,
           part_id: caller.tenant.partId,
           user_id: caller.userId,
+          ...(caller.roles && { roles: [...caller.roles] }),
         });
         return;
       }
-      await sendResult(connectionId, id, await prepared.run());
+      runningInline.add(inlineKey);
+      try {
+        await sendResult(connectionId, id, await prepared.run());
+      } finally {
+        runningInline.delete(inlineKey);
+      }
     } catch (error) {
       if (error instanceof DuplicateOperationError) {
         return close(connectionId, CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
@@ -266,5 +286,11 @@ function callerFromAuthorizer(authorizer: Record<string, unknown> | null | undef
   const userId = authorizer?.user_id;
   if (typeof endpointId !== 'string' || typeof partId !== 'string' || typeof userId !== 'string')
     return undefined;
-  return { tenant: tenantFromPartitionKey(`${endpointId}#${partId}`), userId };
+  const roles = typeof authorizer?.roles === 'string' ? rolesOfAuthorizer(authorizer.roles) : undefined;
+  return { tenant: tenantFromPartitionKey(`${endpointId}#${partId}`), userId, ...(roles && { roles }) };
 }
+
+const rolesOfAuthorizer = (json: string): string[] | undefined => {
+  const parsed: unknown = JSON.parse(json);
+  return Array.isArray(parsed) ? parsed.filter((r): r is string => typeof r === 'string') : undefined;
+};

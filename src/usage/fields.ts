@@ -33,4 +33,6 @@ export const RunUsageFields = {
   ask_budget: z.looseObject({}).optional().nullable(),
   /** Guardrail findings of the run (input and output checks), as stored. */
   guardrail_findings: z.array(z.looseObject({})).max(200).optional().nullable(),
+  /** An escalated run a person decided: {decision, decided_by, decided_at, reason}. */
+  escalation_decision: z.looseObject({}).optional().nullable(),
 };

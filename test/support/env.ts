@@ -26,6 +26,8 @@ export async function createTestEnv(overrides: Record<string, string> = {}): Pro
     S3_ENDPOINT: inject('s3Endpoint'),
     ACE_PAYLOAD_BUCKET: inject('payloadBucket'),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    // Callers without roles may do everything; the access tests set their own.
+    ACE_DEFAULT_ROLES: 'admin',
     ...overrides,
   });
   const clients = createClients(config);

@@ -1,7 +1,12 @@
+import { accessControlFromConfig } from '../../src/access/access-control.js';
 import { createLogger } from '../../src/clients.js';
 import type { Caller, GraphQLContext, Services } from '../../src/graphql/context.js';
 import { createGraphQLServer } from '../../src/graphql/yoga.js';
 import type { TestEnv } from './env.js';
+
+/** In-process test callers carry no roles: they act as admins unless a test passes its own access. */
+const adminByDefault = accessControlFromConfig({ ACE_ROLES_CLAIM: 'roles', ACE_DEFAULT_ROLES: 'admin' });
+
 import { tenantA } from './env.js';
 
 export interface GraphQLResult<T = Record<string, unknown>> {
@@ -26,7 +31,7 @@ export function createGraphQLClient(
       caller,
       repos: env.repos,
       logger,
-      services: options.services ?? {},
+      services: { access: adminByDefault, ...options.services },
       loadersEnabled: options.loadersEnabled ?? true,
     };
     const response = await yoga.fetch(

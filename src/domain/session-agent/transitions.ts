@@ -265,7 +265,6 @@ export function createSessionAgentTransitions(deps: RepositoryDeps) {
       key: SessionAgentKey,
       fields: {
         state: 'completed' | 'pending' | 'failed';
-        user_input: string;
         agent_output: string;
         notes: string;
       },

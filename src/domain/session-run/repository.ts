@@ -1,5 +1,6 @@
+import { conditionalUpdate } from '../../db/conditional-write.js';
 import { createEntityRepository, type QueryTarget, type RepositoryDeps } from '../../db/entity-repository.js';
-import type { Condition } from '../../db/expressions.js';
+import { type Condition, where } from '../../db/expressions.js';
 import type { PageRequest } from '../../db/paginate.js';
 import type { Tenant } from '../../tenant.js';
 import { SESSION_RUN_LARGE_FIELDS, type SessionRun, SessionRunSchema } from './model.js';
@@ -73,6 +74,34 @@ export function createSessionRunRepository(deps: RepositoryDeps) {
     ) => base.update(tenant, key(sessionUuid, runUuid), fields),
     delete: (tenant: Tenant, sessionUuid: string, runUuid: string) =>
       base.delete(tenant, key(sessionUuid, runUuid)),
+    /**
+     * `escalated -> completed | failed`: a person's decision on a run a guardrail
+     * escalated (operation hub). Conditional on the tenant and on the status
+     * still being `escalated`, so of two decisions exactly one lands (false: lost).
+     */
+    async decideEscalation(
+      tenant: Tenant,
+      sessionUuid: string,
+      runUuid: string,
+      fields: {
+        status: 'completed' | 'failed';
+        answer: string | null;
+        escalation_decision: Record<string, unknown>;
+        updated_by: string;
+      },
+    ): Promise<boolean> {
+      const set = deps.payloads
+        ? await deps.payloads.putFields(tenant, fields, SESSION_RUN_LARGE_FIELDS)
+        : fields;
+      const written = await conditionalUpdate(deps, {
+        label: 'run_escalation_decided',
+        table: deps.tables.sessionRuns,
+        key: key(sessionUuid, runUuid),
+        update: { set: { ...set, updated_at: (deps.now?.() ?? new Date()).toISOString() } },
+        condition: where.and(where.eq('partition_key', tenant.partitionKey), where.eq('status', 'escalated')),
+      });
+      return written !== false;
+    },
   };
 }
 export type SessionRunRepository = ReturnType<typeof createSessionRunRepository>;

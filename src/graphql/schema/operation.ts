@@ -48,7 +48,7 @@ export const AskOperationHubRef = builder.objectRef<AskResult>('AskOperationHubR
       nullable: false,
       description:
         'completed | failed | timeout | cancelled (interrupted) | unassigned (no agent fits) | ' +
-        'budget_exceeded | blocked (by a guardrail) | escalated (held for a person) | ' +
+        'budget_exceeded | blocked (by a guardrail) | escalated (held for a person: see escalation, decide with decideEscalation) | ' +
         'waiting_for_approval (decide pendingToolCalls with decideToolCalls(sessionUuid, runUuid, decisions))',
     }),
     pendingToolCalls: t.field({
@@ -56,6 +56,12 @@ export const AskOperationHubRef = builder.objectRef<AskResult>('AskOperationHubR
       description:
         'With waiting_for_approval: [{callId, tool, arguments}] (arguments kept as the model sent them).',
       resolve: (r) => (r.pendingToolCalls ? toCamelDeep(r.pendingToolCalls) : null),
+    }),
+    escalation: t.field({
+      type: 'JSON',
+      description:
+        'With escalated: {findings: [{check, action, message, kind}]}; decide the held answer with decideEscalation(sessionUuid, runUuid, decision).',
+      resolve: (r) => (r.escalation ? toCamelDeep(r.escalation) : null),
     }),
     answer: t.exposeString('answer'),
     error: t.exposeString('error'),

@@ -50,7 +50,7 @@ export const ProcedureTaskSessionRef = builder.objectRef<Session>('ProcedureTask
   }),
 });
 
-const ExecuteProcedureTaskSessionRef = builder
+export const ExecuteProcedureTaskSessionRef = builder
   .objectRef<{ procedureTaskSession: Session }>('ExecuteProcedureTaskSessionPayload')
   .implement({
     fields: (t) => ({

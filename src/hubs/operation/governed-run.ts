@@ -142,3 +142,10 @@ export function governedStatus(error: unknown): 'budget_exceeded' | 'blocked' | 
   if (error instanceof GuardrailEscalation) return 'escalated';
   return undefined;
 }
+
+/** The findings of an ask a guardrail escalated to a person (null for any other end). */
+export function escalationOf(outcome: { ok: boolean; error?: unknown }) {
+  return !outcome.ok && outcome.error instanceof GuardrailEscalation
+    ? { findings: outcome.error.findings.map((f) => ({ ...f })) }
+    : null;
+}

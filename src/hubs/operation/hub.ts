@@ -4,6 +4,7 @@ import { type NewSessionEvent, sessionEvent } from '../../events/session-events.
 import { newId } from '../../ids.js';
 import type { Tenant } from '../../tenant.js';
 import { continueAfterDecisions } from './continue-run.js';
+import { decideEscalatedRun } from './decide-escalation.js';
 import { runAndRecord } from './run-and-record.js';
 import { chooseThread } from './thread-choice.js';
 import { decideAgent, noAgentAnswer } from './triage.js';
@@ -46,6 +47,7 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
     ...(deps.governance && { governance: deps.governance }),
     ...(deps.tables && { tables: deps.tables }),
     ...(deps.tools && { tools: deps.tools }),
+    ...(deps.threads && { threads: deps.threads }),
     ...(deps.logger && { logger: deps.logger }),
   };
 
@@ -167,5 +169,6 @@ export function createOperationHub(deps: OperationHubDeps): OperationHub {
     },
 
     decideToolCalls: (caller, input, options = {}) => continueAfterDecisions(hub, caller, input, options),
+    decideEscalation: (caller, input) => decideEscalatedRun(hub, caller, input),
   };
 }

@@ -8,7 +8,7 @@ import { AgentRuntimeError } from '../../runtimes/port.js';
 import type { Decision } from '../../tools/call-store.js';
 import { toolApprovalRequestedEvent } from '../../tools/events.js';
 import { takeSession } from './double-texting.js';
-import { governAsk, governedStatus } from './governed-run.js';
+import { escalationOf, governAsk, governedStatus } from './governed-run.js';
 import { runAgent } from './run-agent.js';
 import type { TriageDecision } from './triage.js';
 import type { AskCaller, AskOptions, AskResult, HubInternals, RunStatus } from './types.js';
@@ -159,6 +159,7 @@ export async function runAndRecord(hub: HubInternals, caller: AskCaller, plan: R
       triage: plan.triage,
       session,
       pendingToolCalls: status === 'waiting_for_approval' ? pending : null,
+      escalation: escalationOf(outcome),
     };
   } finally {
     await locks.release(tenant, session.session_uuid, runUuid);

@@ -6,8 +6,11 @@ import type { Repositories } from '../../domain/repositories.js';
 import type { Session } from '../../domain/session/model.js';
 import type { NewSessionEvent } from '../../events/session-events.js';
 import type { Governance } from '../../governance/governance.js';
+import type { EscalationDecision } from '../../guardrails/escalation-decision.js';
+import type { Finding } from '../../guardrails/model.js';
 import type { RuntimeResolver } from '../../runtimes/port.js';
 import type { Tenant } from '../../tenant.js';
+import type { ThreadStore } from '../../threads/store.js';
 import type { ToolServices } from '../../tools/context.js';
 import type { ToolCallDecisionInput } from '../../tools/decisions.js';
 import type { PendingToolCall } from '../../tools/events.js';
@@ -64,6 +67,12 @@ export interface AskResult {
   readonly session: Session;
   /** With status waiting_for_approval: the calls to decide (decideToolCalls with this runUuid). */
   readonly pendingToolCalls?: readonly PendingToolCall[] | null;
+  /** With status escalated: what the guardrails found (decideEscalation with this runUuid). */
+  readonly escalation?: RunEscalation | null;
+}
+
+export interface RunEscalation {
+  readonly findings: readonly Finding[];
 }
 
 /** The session event log as the hub needs it (the exec branch's EventLog satisfies it). */
@@ -109,6 +118,8 @@ export interface OperationHubDeps {
   readonly tables?: TableNames;
   /** Agents' tools and the exactly-once call store; without them an agent with tools fails clearly. */
   readonly tools?: ToolServices;
+  /** The engine's thread store: an approved escalated answer joins its thread. */
+  readonly threads?: ThreadStore;
 }
 
 export interface AskCaller {
@@ -137,10 +148,18 @@ export interface DecideRunInput {
   readonly decisions: readonly ToolCallDecisionInput[];
 }
 
+export interface DecideEscalationInput {
+  readonly sessionUuid: string;
+  readonly runUuid: string;
+  readonly decision: EscalationDecision;
+}
+
 export interface OperationHub {
   ask(caller: AskCaller, input: AskInput, options?: AskOptions): Promise<AskResult>;
   /** Decides the pending tool calls of a run that is waiting_for_approval and continues it in this request. */
   decideToolCalls(caller: AskCaller, input: DecideRunInput, options?: AskOptions): Promise<AskResult>;
+  /** Approves, edits or rejects the held answer of a run a guardrail escalated (status escalated). */
+  decideEscalation(caller: AskCaller, input: DecideEscalationInput): Promise<AskResult>;
 }
 
 /** What the hub's parts share within one hub instance. */
@@ -156,5 +175,6 @@ export interface HubInternals {
   /** Appends one session event; never throws (the log is best effort for the hub's answer). */
   readonly record: (tenant: Tenant, sessionUuid: string, event: NewSessionEvent) => Promise<void>;
   readonly tools?: ToolServices;
+  readonly threads?: ThreadStore;
   readonly logger?: Logger;
 }

@@ -1,9 +1,11 @@
 import type { SessionAgent } from '../../domain/session-agent/model.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { sessionEvent } from '../../events/session-events.js';
+import { type EscalationDecision, parseEscalationDecision } from '../../guardrails/escalation-decision.js';
 import type { Tenant } from '../../tenant.js';
+import { hasActionFunction } from './actions.js';
 import type { HubContext } from './context.js';
-import { decideEscalation, parseEscalationDecision } from './governed-outcomes.js';
+import { decideEscalation } from './governed-outcomes.js';
 import { dispatchAgents, onAgentCompleted, onAgentFailed, sessionKeyOf } from './progress.js';
 
 /**
@@ -19,7 +21,7 @@ export async function decideEscalatedOutput(
   next: 'pending' | 'completed',
 ): Promise<void> {
   const decision = parseEscalationDecision(userInput);
-  const decided = await decideEscalation(ctx, tenant, agent, decision, userInput, next);
+  const decided = await decideEscalation(ctx, tenant, agent, decision, next);
   if (!decided) {
     throw new ConflictError('SessionAgent is no longer waiting for a decision on its output', {
       session_agent_uuid: agent.session_agent_uuid,
@@ -47,4 +49,37 @@ export async function decideEscalatedOutput(
       successor_uuids: decided.successorUuids,
     });
   }
+}
+
+export interface DecideEscalationInput {
+  readonly sessionUuid: string;
+  readonly sessionAgentUuid: string;
+  readonly decision: EscalationDecision;
+}
+
+/**
+ * decideEscalation on a SessionAgent: the typed form of executeForUserInput
+ * for an escalated output. CONFLICT unless the agent waits on an escalation
+ * (never taken as an ordinary user-in-the-loop answer).
+ */
+export async function decideEscalatedAgent(
+  ctx: HubContext,
+  tenant: Tenant,
+  input: DecideEscalationInput,
+): Promise<void> {
+  const agent = await ctx.repos.sessionAgents.find(tenant, input.sessionUuid, input.sessionAgentUuid);
+  if (!agent) {
+    throw new NotFoundError('SessionAgent', {
+      session_uuid: input.sessionUuid,
+      session_agent_uuid: input.sessionAgentUuid,
+    });
+  }
+  if (!agent.guardrail_escalation || agent.state !== 'wait_for_user_input') {
+    throw new ConflictError(`SessionAgent is ${agent.state}, not waiting on an escalated output`, {
+      session_agent_uuid: input.sessionAgentUuid,
+      state: agent.state,
+    });
+  }
+  const next = hasActionFunction(agent.agent_action.action_function) ? 'pending' : 'completed';
+  await decideEscalatedOutput(ctx, tenant, agent, JSON.stringify(input.decision), next);
 }

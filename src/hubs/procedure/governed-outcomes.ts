@@ -1,10 +1,9 @@
-import * as z from 'zod';
 import { BudgetExceededError } from '../../budgets/model.js';
 import type { Session } from '../../domain/session/model.js';
 import { sessionAgentKeyOf } from '../../domain/session-agent/keys.js';
 import type { SessionAgent } from '../../domain/session-agent/model.js';
-import { ValidationError } from '../../errors.js';
 import { sessionEvent } from '../../events/session-events.js';
+import { decisionNotes, type EscalationDecision } from '../../guardrails/escalation-decision.js';
 import { GuardrailEscalation } from '../../guardrails/evaluate.js';
 import { newId } from '../../ids.js';
 import type { Tenant } from '../../tenant.js';
@@ -73,53 +72,22 @@ export async function handleGovernedEnd(
   return true;
 }
 
-/** A person's answer to an escalated output: approve it, replace it, or reject it. */
-export const EscalationDecisionSchema = z.discriminatedUnion('decision', [
-  z.object({ decision: z.literal('approve') }),
-  z.object({ decision: z.literal('edit'), output: z.string().min(1).max(400_000) }),
-  z.object({ decision: z.literal('reject'), reason: z.string().max(4096).optional() }),
-]);
-export type EscalationDecision = z.infer<typeof EscalationDecisionSchema>;
-
-/** `approve`, `reject`, or JSON `{"decision": "edit", "output": "..."}`. */
-export function parseEscalationDecision(userInput: string): EscalationDecision {
-  const text = userInput.trim();
-  let value: unknown = { decision: text.toLowerCase() };
-  if (text.startsWith('{')) {
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw new ValidationError('userInput is not valid JSON');
-    }
-  }
-  const parsed = EscalationDecisionSchema.safeParse(value);
-  if (!parsed.success)
-    throw new ValidationError(
-      'an escalated output needs a decision: "approve", "reject", or {"decision":"edit","output":"..."}',
-    );
-  return parsed.data;
-}
-
 /** `wait_for_user_input -> completed|pending|failed` for an escalation, with the decided output. */
 export async function decideEscalation(
   ctx: HubContext,
   tenant: Tenant,
   agent: SessionAgent,
   decision: EscalationDecision,
-  userInput: string,
   next: 'pending' | 'completed',
 ): Promise<
   { state: 'pending' | 'completed' | 'failed'; output: string | null; successorUuids: string[] } | false
 > {
   const state = decision.decision === 'reject' ? 'failed' : next;
   const output = decision.decision === 'edit' ? decision.output : (agent.agent_output ?? '');
-  const notes =
-    decision.decision === 'reject'
-      ? `escalated output rejected${decision.reason ? `: ${decision.reason}` : ''}`
-      : `escalated output ${decision.decision === 'edit' ? 'edited' : 'approved'}`;
+  const notes = decisionNotes(decision);
   const won = await ctx.repos.sessionAgents.decideEscalation(tenant, sessionAgentKeyOf(agent), {
     state,
-    user_input: userInput,
+    // The decision is no input for the successors (it is in the user_input event and the notes).
     agent_output: state === 'failed' ? (agent.agent_output ?? '') : output,
     notes,
   });

@@ -10,6 +10,7 @@ import { createActionRegistry } from './actions.js';
 import { type AgentTrace, sessionAgentTraces } from './agent-traces.js';
 import { cancelAgentToolCalls } from './cancel-tool-calls.js';
 import { type HubContext, type Invocation, type ProcedureHubDeps, systemClock } from './context.js';
+import { type DecideEscalationInput, decideEscalatedAgent } from './escalation.js';
 import { executeAgent } from './execute.js';
 import { createRunRegistry } from './heartbeat.js';
 import { decideModification, type ModifyRequest, modifySession } from './modify.js';
@@ -43,6 +44,8 @@ export interface ProcedureHub {
   executeForUserInput(tenant: Tenant, input: UserInputRequest): Promise<void>;
   /** Answers an agent's tool calls that wait for approval; CONFLICT unless it waits for exactly those. */
   decideToolCalls(tenant: Tenant, input: DecideToolCallsInput): Promise<void>;
+  /** Approves, edits or rejects an agent's output a guardrail escalated; CONFLICT unless it waits on one. */
+  decideEscalation(tenant: Tenant, input: DecideEscalationInput): Promise<void>;
   /** Re-dispatches whatever stored state says is ready or was lost (un-pausing first); safe any time. */
   resumeProcedureTaskSession(tenant: Tenant, sessionUuid: string, by?: SteerRequest): Promise<ResumeReport>;
   /** `cancelled`: nothing starts after it, running agents are aborted, waiting ones released. Idempotent. */
@@ -116,6 +119,7 @@ export function createProcedureHub(deps: ProcedureHubDeps): ProcedureHub {
     executeProcedureTaskSession: (tenant, input) => executeProcedureTaskSession(ctx, tenant, input),
     executeForUserInput: (tenant, input) => submitUserInput(ctx, tenant, input),
     decideToolCalls: (tenant, input) => decideToolCalls(ctx, tenant, input),
+    decideEscalation: (tenant, input) => decideEscalatedAgent(ctx, tenant, input),
     agentTraces: (tenant, sessionUuid) => sessionAgentTraces(ctx, tenant, sessionUuid),
     resumeProcedureTaskSession: (tenant, sessionUuid, by = { by: 'system' }) =>
       resumeSession(ctx, tenant, sessionUuid, { unpause: by }),

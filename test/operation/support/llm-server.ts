@@ -22,7 +22,10 @@ export interface LlmServer {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function reply(res: ServerResponse, body: ChatBody, content: string) {
+/** What `metered:` models report for every call (the others report no usage, as some servers do). */
+export const METERED_USAGE = { prompt_tokens: 12, completion_tokens: 7, total_tokens: 19 };
+
+function reply(res: ServerResponse, body: ChatBody, content: string, usage?: typeof METERED_USAGE) {
   const base = { id: 'c', created: 1, model: body.model };
   if (!body.stream) {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -31,6 +34,7 @@ function reply(res: ServerResponse, body: ChatBody, content: string) {
         ...base,
         object: 'chat.completion',
         choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+        ...(usage && { usage }),
       }),
     );
     return;
@@ -42,6 +46,11 @@ function reply(res: ServerResponse, body: ChatBody, content: string) {
       `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta }] })}\n\n`,
     );
   }
+  // stream_options.include_usage: a last chunk with no choices carries the usage.
+  if (usage)
+    res.write(
+      `data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [], usage })}\n\n`,
+    );
   res.end('data: [DONE]\n\n');
 }
 
@@ -50,7 +59,8 @@ function reply(res: ServerResponse, body: ChatBody, content: string) {
  * `triage` answers with `triageAnswer(query)`; `agent:<name>` answers
  * "<name> says: <query> (turn <n>)" where n counts the user turns it was sent;
  * `slow:<ms>:<name>` does the same after a delay; `held:<name>` once the test
- * opens the gate (a test orders events by conditions, not by a delay).
+ * opens the gate (a test orders events by conditions, not by a delay);
+ * `metered:<name>` like `agent:` and reports METERED_USAGE.
  */
 export async function startLlmServer(): Promise<LlmServer> {
   const state = { triageAnswer: (_q: string) => '{"status":"unassigned","message":"no idea"}' };
@@ -75,7 +85,8 @@ export async function startLlmServer(): Promise<LlmServer> {
       if (res.destroyed || req.headers.connection === 'close') return;
     }
     const turns = body.messages.filter((m) => m.role === 'user').length;
-    return reply(res, body, `${name} says: ${last} (turn ${turns})`);
+    const usage = kind === 'metered' ? METERED_USAGE : undefined;
+    return reply(res, body, `${name} says: ${last} (turn ${turns})`, usage);
   });
   return {
     url: server.url,
