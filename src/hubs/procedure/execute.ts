@@ -82,11 +82,14 @@ export async function executeAgent(
     return; // stays ready; whoever frees a slot dispatches it again
   }
   const token = newId();
+  // Until the heartbeat registers the run, a duplicate here must still see the agent as this process's.
+  const claimed = ctx.running.claiming(key);
   // The predecessors' outputs are read while the claim is written (a lost claim wastes one read).
   const [claim, read] = await Promise.allSettled([
     ctx.repos.sessionAgents.claim(tenant, sessionAgentKeyOf(key), token, nowMs + ctx.leaseMs, nowMs, newId()),
     ctx.repos.sessionAgents.batchGetOfSession(tenant, agent.session_uuid, agent.predecessor_uuids),
   ]);
+  if (claim.status === 'rejected' || !claim.value) claimed();
   if (claim.status === 'rejected') throw claim.reason;
   if (!claim.value) {
     if (slotted) await releaseUnlessRunning(ctx, tenant, key, session);
@@ -96,10 +99,13 @@ export async function executeAgent(
   const predecessors =
     read.status === 'fulfilled'
       ? read.value
-      : await ctx.repos.sessionAgents.batchGetOfSession(tenant, agent.session_uuid, agent.predecessor_uuids);
+      : await ctx.repos.sessionAgents
+          .batchGetOfSession(tenant, agent.session_uuid, agent.predecessor_uuids)
+          .finally(claimed); // a read that fails here leaves the claim to its lease, not the mark forever
   // The event is written while the agent runs: one round trip less on the critical path.
   const executing = ctx.record(tenant, key.session_uuid, [sessionEvent.agentState(agent, 'executing')]);
   const heartbeat = startHeartbeat(ctx, tenant, sessionAgentKeyOf(key), token, invocation.deadlineMs);
+  claimed();
   const run = runClaimedAgent(
     ctx,
     tenant,

@@ -72,6 +72,7 @@ export function startHeartbeat(
  */
 export function createRunRegistry() {
   const bySession = new Map<string, Map<string, () => void>>();
+  const claims = new Map<string, number>();
   return {
     register(key: SessionAgentKey, stop: () => void): () => void {
       const runs = bySession.get(key.session_uuid) ?? new Map<string, () => void>();
@@ -82,9 +83,30 @@ export function createRunRegistry() {
         if (runs.size === 0) bySession.delete(key.session_uuid);
       };
     },
-    /** Whether this process is running the agent (its heartbeat has not ended). */
+    /**
+     * Marks a claim write of this process as in flight, until the returned
+     * function is called (the run registered, or the claim lost): a duplicate
+     * that reads the row between the claim and the heartbeat's start still
+     * knows the agent is this process's.
+     */
+    claiming(key: SessionAgentKey): () => void {
+      const id = `${key.session_uuid}#${key.session_agent_uuid}`;
+      claims.set(id, (claims.get(id) ?? 0) + 1);
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        const left = (claims.get(id) ?? 1) - 1;
+        if (left > 0) claims.set(id, left);
+        else claims.delete(id);
+      };
+    },
+    /** Whether this process runs the agent (its heartbeat has not ended) or is claiming it. */
     holds(key: SessionAgentKey): boolean {
-      return bySession.get(key.session_uuid)?.has(key.session_agent_uuid) ?? false;
+      return (
+        (bySession.get(key.session_uuid)?.has(key.session_agent_uuid) ?? false) ||
+        claims.has(`${key.session_uuid}#${key.session_agent_uuid}`)
+      );
     },
     /** Stops this process's runs of the session's agents (all of them when none are named). */
     stop(sessionUuid: string, sessionAgentUuids?: readonly string[]): number {
