@@ -1,8 +1,8 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableNames } from '../db/tables.js';
 import type { Tenant } from '../tenant.js';
-import { totalsOf, type UsageTotals } from '../usage/report.js';
-import { bucketRange, rollupKeyOf } from '../usage/rollup-keys.js';
+import { rollupItems, totalsOf, type UsageTotals } from '../usage/report.js';
+import { bucketRange } from '../usage/rollup-keys.js';
 import { BUCKET_COUNT, bucketAttribute, quantileOf } from './histogram.js';
 
 export const FEEDBACK_KINDS = ['quality', 'accuracy', 'performance'] as const;
@@ -110,32 +110,14 @@ export async function agentSums(
   const range = bucketRange('AGENT', input.from.slice(0, 10), input.to.slice(0, 10));
   const byAgent = new Map<string, { sums: Sums; hasCost: boolean }>();
   let itemsRead = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await deps.doc.send(
-      new QueryCommand({
-        TableName: deps.tables.usageRollups,
-        KeyConditionExpression: 'rollup_key = :k AND #bucket BETWEEN :low AND :high',
-        ExpressionAttributeNames: { '#bucket': 'bucket' },
-        ProjectionExpression: ['group_key', ...COUNTERS].join(', '),
-        ExpressionAttributeValues: {
-          ':k': rollupKeyOf(tenant, input.coordinationUuid),
-          ':low': range.low,
-          ':high': range.high,
-        },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      itemsRead++;
-      const agent = String(item.group_key);
-      const entry = byAgent.get(agent) ?? { sums: {}, hasCost: false };
-      for (const name of COUNTERS)
-        if (name in item) entry.sums[name] = (entry.sums[name] ?? 0) + num(item[name]);
-      if (typeof item.cost_usd === 'number') entry.hasCost = true;
-      byAgent.set(agent, entry);
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
+  for await (const item of rollupItems(deps, tenant, input.coordinationUuid, range, COUNTERS)) {
+    itemsRead++;
+    const agent = String(item.group_key);
+    const entry = byAgent.get(agent) ?? { sums: {}, hasCost: false };
+    for (const name of COUNTERS)
+      if (name in item) entry.sums[name] = (entry.sums[name] ?? 0) + num(item[name]);
+    if (typeof item.cost_usd === 'number') entry.hasCost = true;
+    byAgent.set(agent, entry);
+  }
   return { byAgent, itemsRead };
 }

@@ -68,6 +68,40 @@ function sum(a: UsageTotals, b: UsageTotals): UsageTotals {
 export const zeroTotals: UsageTotals = totalsOf({});
 
 /**
+ * The one read path of the rollup items: a coordination's items of one
+ * grouping between two buckets, page by page, with `group_key` and the named
+ * counters only (the marker sets are never read). Serves usageReport and
+ * agentAnalytics.
+ */
+export async function* rollupItems(
+  deps: { doc: DynamoDBDocumentClient; tables: TableNames },
+  tenant: Tenant,
+  coordinationUuid: string,
+  range: { low: string; high: string },
+  attributes: readonly string[],
+): AsyncGenerator<Record<string, unknown>> {
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await deps.doc.send(
+      new QueryCommand({
+        TableName: deps.tables.usageRollups,
+        KeyConditionExpression: 'rollup_key = :k AND #bucket BETWEEN :low AND :high',
+        ExpressionAttributeNames: { '#bucket': 'bucket' },
+        ProjectionExpression: ['group_key', ...attributes].join(', '),
+        ExpressionAttributeValues: {
+          ':k': rollupKeyOf(tenant, coordinationUuid),
+          ':low': range.low,
+          ':high': range.high,
+        },
+        ExclusiveStartKey: start,
+      }),
+    );
+    yield* page.Items ?? [];
+    start = page.LastEvaluatedKey;
+  } while (start);
+}
+
+/**
  * usageReport: one Query over the coordination's rollup items of a grouping
  * between two days (inclusive, UTC), summed per group. The marker sets are
  * not read (projection), only the totals.
@@ -82,30 +116,13 @@ export async function usageReport(
   const range = bucketRange(input.groupBy, fromDay, toDay);
   const byKey = new Map<string, UsageTotals>();
   let itemsRead = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await deps.doc.send(
-      new QueryCommand({
-        TableName: deps.tables.usageRollups,
-        KeyConditionExpression: 'rollup_key = :k AND #bucket BETWEEN :low AND :high',
-        ExpressionAttributeNames: { '#bucket': 'bucket' },
-        ProjectionExpression:
-          'group_key, input_tokens, output_tokens, cached_tokens, reasoning_tokens, total_tokens, model_calls, tool_calls, cost_usd, unpriced_calls',
-        ExpressionAttributeValues: {
-          ':k': rollupKeyOf(tenant, input.coordinationUuid),
-          ':low': range.low,
-          ':high': range.high,
-        },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      itemsRead++;
-      const key = String(item.group_key);
-      byKey.set(key, sum(byKey.get(key) ?? zeroTotals, totalsOf(item)));
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const attributes =
+    'input_tokens, output_tokens, cached_tokens, reasoning_tokens, total_tokens, model_calls, tool_calls, cost_usd, unpriced_calls';
+  for await (const item of rollupItems(deps, tenant, input.coordinationUuid, range, attributes.split(', '))) {
+    itemsRead++;
+    const key = String(item.group_key);
+    byKey.set(key, sum(byKey.get(key) ?? zeroTotals, totalsOf(item)));
+  }
   const rows = [...byKey.entries()]
     .map(([key, totals]) => ({ key, ...totals }))
     .sort((a, b) => a.key.localeCompare(b.key));
