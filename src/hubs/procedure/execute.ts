@@ -43,25 +43,17 @@ export async function executeAgent(
   const sessionKey = { coordination_uuid: key.coordination_uuid, session_uuid: key.session_uuid };
   // The row and the session are read at once: one round trip on the critical path, not two
   // (a duplicate delivery costs these two reads and nothing else).
-  const [agent, session] = await Promise.all([
+  const [row, session] = await Promise.all([
     ctx.repos.sessionAgents.find(tenant, key.session_uuid, key.session_agent_uuid),
     ctx.repos.sessions.find(tenant, key.coordination_uuid, key.session_uuid),
   ]);
+  const agent = row && (await unlessHeldElsewhere(ctx, tenant, key, row));
   if (!agent) {
-    ctx.logger.warn({ key }, 'execute_agent for a missing agent: nothing to do');
+    if (!row) ctx.logger.warn({ key }, 'execute_agent for a missing agent: nothing to do');
     return;
   }
   const nowMs = ctx.clock.now();
   const expired = agent.state === 'executing' && (agent.lease_until ?? 0) < nowMs;
-  if (agent.state === 'executing' && !expired && !agent.abort_requested) {
-    // This process runs it: the holder's own delivery is still in flight here and comes back from
-    // the queue if the process dies (the sweeper backs that up), so this duplicate is only a duplicate.
-    if (ctx.running.holds(key)) return;
-    // Another worker holds a live lease: if it dies, this delivery must take over once the lease
-    // ends, so it goes back to the queue until then instead of being dropped.
-    await deferDelivery(ctx, tenant, key, (agent.lease_until ?? nowMs) - nowMs);
-    return;
-  }
   const runnable = agent.in_degree === 0 && (agent.state === 'initial' || expired);
   if (!runnable && agent.state !== 'pending') return; // a duplicate delivery: nothing else
   // fail_fast (or a finished session): nothing new starts.
@@ -122,6 +114,33 @@ export async function executeAgent(
   } finally {
     heartbeat.end();
   }
+}
+
+/**
+ * The row, unless a live lease makes this delivery a duplicate (undefined).
+ * A run of this process: its own delivery is still in flight here and comes
+ * back from the queue if the process dies (the sweeper backs that up), so the
+ * duplicate is dropped. Another worker's run: if that worker dies, this
+ * delivery must take over once the lease ends, so it goes back to the queue
+ * until then instead of being dropped.
+ */
+async function unlessHeldElsewhere(
+  ctx: HubContext,
+  tenant: Tenant,
+  key: SessionAgentKey & { coordination_uuid: string },
+  row: SessionAgent,
+): Promise<SessionAgent | undefined> {
+  const live = (r: SessionAgent) =>
+    r.state === 'executing' && (r.lease_until ?? 0) >= ctx.clock.now() && !r.abort_requested;
+  if (!live(row)) return row;
+  if (ctx.running.holds(key)) return undefined;
+  // A run of this process may have ended between the read and now (its final write lands before it
+  // leaves the registry): read again rather than hold a message back for a whole lease for nothing.
+  const fresh = await ctx.repos.sessionAgents.find(tenant, key.session_uuid, key.session_agent_uuid);
+  if (!fresh || !live(fresh)) return fresh;
+  if (ctx.running.holds(key)) return undefined;
+  await deferDelivery(ctx, tenant, key, (fresh.lease_until ?? 0) - ctx.clock.now());
+  return undefined;
 }
 
 /** The same execute_agent message again, hidden until the holder's lease ends (at most 15 minutes). */

@@ -78,9 +78,14 @@ export function createRunRegistry() {
       const runs = bySession.get(key.session_uuid) ?? new Map<string, () => void>();
       bySession.set(key.session_uuid, runs);
       runs.set(key.session_agent_uuid, stop);
+      let done = false;
       return () => {
-        runs.delete(key.session_agent_uuid);
-        if (runs.size === 0) bySession.delete(key.session_uuid);
+        // Once only, and only this map: a run that ended twice, after its session's map emptied and a new
+        // one was made for a later run, must not drop that later run (holds() and stop() would miss it).
+        if (done) return;
+        done = true;
+        if (runs.get(key.session_agent_uuid) === stop) runs.delete(key.session_agent_uuid);
+        if (runs.size === 0 && bySession.get(key.session_uuid) === runs) bySession.delete(key.session_uuid);
       };
     },
     /**
