@@ -255,11 +255,14 @@ function report(name: string, r: Result) {
   const hops = r.path.hops;
   const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
   const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)] ?? 0;
-  const rounds = hops.map((h) => h.rounds);
+  const spread = (xs: number[]) =>
+    `median ${median(xs)} (min ${sorted(xs)[0] ?? 0}, max ${sorted(xs).at(-1) ?? 0})`;
   console.log(
     `  critical path as run: ${r.path.agents} agents, ${hops.length} hops; sequential DynamoDB round trips per hop ` +
-      `median ${median(rounds)} (min ${sorted(rounds)[0] ?? 0}, max ${sorted(rounds).at(-1) ?? 0}), ` +
-      `requests per hop median ${median(hops.map((h) => h.requests))}; queue hops on it ${hops.filter((h) => h.queued).length} of ${hops.length}`,
+      `${spread(hops.map((h) => h.rounds))} counting every request, ${spread(hops.map((h) => h.awaitedRounds))} ` +
+      `without the event-log appends nothing awaits, ${spread(hops.map((h) => h.fromResult))} of them from the ` +
+      `result write on; requests per hop median ${median(hops.map((h) => h.requests))}; ` +
+      `queue hops on it ${hops.filter((h) => h.queued).length} of ${hops.length}`,
   );
 }
 

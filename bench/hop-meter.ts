@@ -9,6 +9,10 @@ import type { AgentRuntime } from '../src/runtimes/port.js';
 interface Request {
   readonly start: number;
   end: number;
+  /** An event-log append: written beside the run, never awaited before a model call. */
+  readonly event: boolean;
+  /** The SessionRun record, the first write of a result. */
+  readonly runRecord: boolean;
 }
 
 export function createHopMeter(client: DynamoDBClient) {
@@ -25,7 +29,13 @@ export function createHopMeter(client: DynamoDBClient) {
         JSON.stringify(args.input).includes('completed_predecessors')
       )
         decrements++;
-      const request: Request = { start: performance.now(), end: Number.POSITIVE_INFINITY };
+      const table = String((args.input as { TableName?: string }).TableName ?? '');
+      const request: Request = {
+        start: performance.now(),
+        end: Number.POSITIVE_INFINITY,
+        event: table.endsWith('session_events'),
+        runRecord: context.commandName === 'PutItemCommand' && table.endsWith('session_runs'),
+      };
       requests.push(request);
       try {
         return await next(args);
@@ -70,20 +80,33 @@ export function createHopMeter(client: DynamoDBClient) {
   /**
    * Sequential round trips in [from, to]: requests that start after every request of the round before
    * them has answered begin a new round; requests started while one is in flight run beside it.
+   * `all` counts every request; `awaited` leaves out event-log appends (the executor writes them beside
+   * the run and awaits none before a model call), and `fromResult` counts those after the SessionRun
+   * record, i.e. from the result write (the row's `executing -> completed`) on.
    */
-  function roundTrips(from: number, to: number): { rounds: number; requests: number } {
+  function roundTrips(from: number, to: number) {
     const inWindow = requests
       .filter((r) => r.start >= from && r.start <= to)
       .sort((a, b) => a.start - b.start);
-    let rounds = 0;
-    let frontier = Number.NEGATIVE_INFINITY;
-    for (const r of inWindow) {
-      if (r.start >= frontier) {
-        rounds++;
-        frontier = r.end;
-      } else frontier = Math.max(frontier, r.end);
-    }
-    return { rounds, requests: inWindow.length };
+    const rounds = (list: readonly Request[]) => {
+      let n = 0;
+      let frontier = Number.NEGATIVE_INFINITY;
+      for (const r of list) {
+        if (r.start >= frontier) {
+          n++;
+          frontier = r.end;
+        } else frontier = Math.max(frontier, r.end);
+      }
+      return n;
+    };
+    const awaited = inWindow.filter((r) => !r.event);
+    const recordEnd = awaited.find((r) => r.runRecord)?.end ?? from;
+    return {
+      rounds: rounds(inWindow),
+      awaitedRounds: rounds(awaited),
+      fromResult: rounds(awaited.filter((r) => r.start >= recordEnd)),
+      requests: inWindow.length,
+    };
   }
 
   /**

@@ -255,9 +255,10 @@ export async function drain(
     handler: (e: SQSEvent) => Promise<SQSBatchResponse>;
   },
   options: { duplicate?: boolean; random?: () => number; maxRounds?: number } = {},
-): Promise<{ deliveries: number; delayed: number }> {
+): Promise<{ deliveries: number; delayed: number; messages: number }> {
   const random = options.random ?? seededRandom(1);
   let deliveries = 0;
+  let distinct = 0;
   let nowSeconds = 0;
   const held: { message: Envelope; dueSeconds: number }[] = [];
   const delayedSeen = new Set<Envelope>();
@@ -269,10 +270,11 @@ export async function drain(
     }
     let messages = bed.queue.take().filter((m) => !delayedSeen.has(m));
     if (messages.length === 0) {
-      if (held.length === 0) return { deliveries, delayed: delayedSeen.size };
+      if (held.length === 0) return { deliveries, delayed: delayedSeen.size, messages: distinct };
       nowSeconds = Math.min(...held.map((h) => h.dueSeconds));
       messages = takeDue(held, nowSeconds);
     }
+    distinct += messages.length;
     deliveries += await deliverRound(bed, messages, options.duplicate ?? false, random);
   }
   throw new Error('drain did not settle');

@@ -7,7 +7,7 @@ import { type SessionAgentKey, sessionAgentKeyOf } from './keys.js';
 import {
   SESSION_AGENT_LARGE_FIELDS,
   type SessionAgent,
-  type SessionAgentSchema,
+  SessionAgentSchema,
   type SessionAgentState,
 } from './model.js';
 
@@ -19,6 +19,11 @@ export interface Decrement {
   readonly result: DecrementResult;
   /** The successor's state after the write (unknown when the edge was already counted). */
   readonly state?: string;
+  /**
+   * The successor as this write left it (ALL_NEW of the same request), when it reached 0: whoever
+   * runs it next needs no read of its own (docs/EXECUTOR.md, "A hop").
+   */
+  readonly row?: SessionAgent;
 }
 
 const UPDATED_BY = 'procedure-hub';
@@ -64,6 +69,11 @@ export function createSessionAgentTransitions(deps: RepositoryDeps) {
     });
   }
   const held = async (result: Promise<Record<string, unknown> | false>) => (await result) !== false;
+  /** A whole row a write returned: references resolved, validated, as a read would give it. */
+  const rowOf = async (tenant: Tenant, item: Record<string, unknown>): Promise<SessionAgent> =>
+    SessionAgentSchema.parse(
+      deps.payloads ? await deps.payloads.getFields(tenant, item) : item,
+    ) as SessionAgent;
   /**
    * The row as the winning write left it (ALL_NEW, same request): the
    * successors a completion decrements are the ones stored at the moment of
@@ -308,10 +318,8 @@ export function createSessionAgentTransitions(deps: RepositoryDeps) {
       if (result === false) return { result: 'already_counted' };
       const after = String(result.state);
       // A successor already failed (skipped) is never dispatched, whatever its in-degree.
-      return {
-        result: result.in_degree === 0 && after === 'initial' ? 'reached_zero' : 'decremented',
-        state: after,
-      };
+      if (result.in_degree !== 0 || after !== 'initial') return { result: 'decremented', state: after };
+      return { result: 'reached_zero', state: after, row: await rowOf(tenant, result) };
     },
   };
 }

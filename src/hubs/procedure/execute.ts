@@ -17,7 +17,9 @@ import { buildAgentInput } from './dag.js';
 import { governAgentRun } from './governed-agent.js';
 import { handleGovernedEnd } from './governed-outcomes.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
+import type { ResolvedPolicy } from './policy.js';
 import {
+  dispatchAgents,
   dispatchWaitingForSlot,
   onAgentCompleted,
   onAgentFailed,
@@ -40,7 +42,6 @@ export async function executeAgent(
   key: SessionAgentKey & { coordination_uuid: string },
   invocation: Invocation = {},
 ): Promise<void> {
-  const sessionKey = { coordination_uuid: key.coordination_uuid, session_uuid: key.session_uuid };
   // The row and the session are read at once: one round trip on the critical path, not two
   // (a duplicate delivery costs these two reads and nothing else).
   const [row, session] = await Promise.all([
@@ -60,6 +61,30 @@ export async function executeAgent(
   if (session?.status !== 'in_progress') return;
   if (agent.state === 'pending') return runAction(ctx, tenant, session, agent);
 
+  // A completion may hand its first ready successor back to run here: the inline continuation.
+  let next: Continuation | undefined = { session, agent };
+  while (next) next = await claimAndRun(ctx, tenant, next.session, next.agent, invocation);
+}
+
+/** A ready agent this worker runs next, with the session as read beside the hop's decrement. */
+interface Continuation {
+  readonly session: Session;
+  readonly agent: SessionAgent;
+}
+
+/**
+ * Claims a ready agent (a slot first under max_parallel) and runs it under a
+ * heartbeat lease; the successor its completion kept for this worker, if any.
+ */
+async function claimAndRun(
+  ctx: HubContext,
+  tenant: Tenant,
+  session: Session,
+  agent: SessionAgent,
+  invocation: Invocation,
+): Promise<Continuation | undefined> {
+  const key = sessionAgentKeyOf(agent);
+  const sessionKey = sessionKeyOf(agent);
   const policy = policyOf(ctx, session);
   const slotted = policy.max_parallel !== undefined;
   if (
@@ -74,11 +99,12 @@ export async function executeAgent(
     return; // stays ready; whoever frees a slot dispatches it again
   }
   const token = newId();
+  const nowMs = ctx.clock.now();
   // Until the heartbeat registers the run, a duplicate here must still see the agent as this process's.
   const claimed = ctx.running.claiming(key);
   // The predecessors' outputs are read while the claim is written (a lost claim wastes one read).
   const [claim, read] = await Promise.allSettled([
-    ctx.repos.sessionAgents.claim(tenant, sessionAgentKeyOf(key), token, nowMs + ctx.leaseMs, nowMs, newId()),
+    ctx.repos.sessionAgents.claim(tenant, key, token, nowMs + ctx.leaseMs, nowMs, newId()),
     ctx.repos.sessionAgents.batchGetOfSession(tenant, agent.session_uuid, agent.predecessor_uuids),
   ]);
   if (claim.status === 'rejected' || !claim.value) claimed();
@@ -96,7 +122,7 @@ export async function executeAgent(
           .finally(claimed); // a read that fails here leaves the claim to its lease, not the mark forever
   // The event is written while the agent runs: one round trip less on the critical path.
   const executing = ctx.record(tenant, key.session_uuid, [sessionEvent.agentState(agent, 'executing')]);
-  const heartbeat = startHeartbeat(ctx, tenant, sessionAgentKeyOf(key), token, invocation.deadlineMs);
+  const heartbeat = startHeartbeat(ctx, tenant, key, token, invocation.deadlineMs);
   claimed();
   const run = runClaimedAgent(
     ctx,
@@ -105,15 +131,31 @@ export async function executeAgent(
     agent,
     predecessors,
     { token, runUuid: claim.value },
-    slotted,
+    { slotted, inline: mayContinueInline(invocation, policy) },
     executing,
     heartbeat,
   );
   try {
-    await Promise.all([executing, run]);
+    const [, continuation] = await Promise.all([executing, run]);
+    return continuation;
   } finally {
     heartbeat.end();
   }
+}
+
+/**
+ * Below this remaining time (Lambda's), a ready successor goes through the
+ * queue to a fresh worker rather than inline. Not the agent timeout itself:
+ * with the defaults (a 120 s worker, 120 s agent timeout) nothing would ever
+ * run inline, though most agent calls take seconds; a run that does outlast
+ * the worker is handed back at the deadline (heartbeat `released`) and
+ * dispatched again, as any claim is.
+ */
+const INLINE_MIN_REMAINING_MS = 30_000;
+
+function mayContinueInline(invocation: Invocation, policy: ResolvedPolicy): boolean {
+  if (invocation.deadlineMs === undefined) return true;
+  return invocation.deadlineMs - Date.now() > Math.min(policy.agent_timeout_ms, INLINE_MIN_REMAINING_MS);
 }
 
 /**
@@ -171,10 +213,11 @@ async function runClaimedAgent(
   agent: SessionAgent,
   predecessors: readonly SessionAgent[],
   claimed: { readonly token: string; readonly runUuid: string },
-  slotted: boolean,
+  mode: { readonly slotted: boolean; readonly inline: boolean },
   executingRecorded: Promise<unknown>,
   heartbeat: Heartbeat,
-): Promise<void> {
+): Promise<Continuation | undefined> {
+  const { slotted } = mode;
   const { token, runUuid } = claimed;
   const policy = policyOf(ctx, session);
   const agentConfig = agent.agent_config ?? (await configFromCoordination(ctx, tenant, agent));
@@ -242,7 +285,10 @@ async function runClaimedAgent(
     await executingRecorded;
     // Stopped (cancel, or this worker handing its claim back): whatever the call threw, that is why.
     const stopped = heartbeat.stopReason();
-    if (stopped) return onRunStopped(ctx, tenant, session, agent, token, input, stopped, slotted);
+    if (stopped) {
+      await onRunStopped(ctx, tenant, session, agent, token, input, stopped, slotted);
+      return;
+    }
     const run = { token, input, threadUuid, runFields: governed ? governed.runFields() : {} };
     if (await handleGovernedEnd(ctx, tenant, session, agent, run, error)) {
       if (slotted) await releaseSlot(ctx, tenant, session, agent);
@@ -299,14 +345,49 @@ async function runClaimedAgent(
     successor_uuids: finished.successor_uuids,
   };
   // The events and the successors' decrements are independent writes: both go at once.
-  await Promise.all([
+  const [, continuation] = await Promise.all([
     recorded,
     (async () => {
       if (slotted) await releaseSlot(ctx, tenant, session, agent);
-      if (next === 'completed') await onAgentCompleted(ctx, tenant, done);
-      else if (next === 'pending') await runAction(ctx, tenant, session, done);
+      if (next === 'completed') return completeAndKeepOne(ctx, tenant, done, mode.inline);
+      if (next === 'pending') await runAction(ctx, tenant, session, done);
+      return undefined;
     })(),
   ]);
+  return continuation;
+}
+
+/**
+ * The successors' decrements; with `inline`, the first successor made ready
+ * is kept for this worker instead of a queue message (no queue hop, no read of
+ * its row: the decrement returned it). The session is read beside the
+ * decrements, so the kept one starts only if the session still runs, as a
+ * delivery would have checked; if that read fails, the kept one is dispatched.
+ */
+async function completeAndKeepOne(
+  ctx: HubContext,
+  tenant: Tenant,
+  done: SessionAgent,
+  inline: boolean,
+): Promise<Continuation | undefined> {
+  const keep = inline && done.successor_uuids.length > 0;
+  const [kept, session] = await Promise.all([
+    onAgentCompleted(ctx, tenant, done, { keepOne: keep }),
+    keep
+      ? ctx.repos.sessions.find(tenant, done.coordination_uuid, done.session_uuid).catch((error: unknown) => {
+          ctx.logger.warn({ err: error, session_uuid: done.session_uuid }, 'session read for inline failed');
+          return null;
+        })
+      : undefined,
+  ]);
+  if (!kept) return undefined;
+  if (session === null) {
+    await dispatchAgents(ctx, tenant, sessionKeyOf(kept), [kept.session_agent_uuid]);
+    return undefined;
+  }
+  // Paused, cancelled or failed since: it stays ready (resume dispatches it), as a delivery would leave it.
+  if (session?.status !== 'in_progress') return undefined;
+  return { session, agent: kept };
 }
 
 interface RunResult {

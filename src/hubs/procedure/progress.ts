@@ -47,9 +47,19 @@ export async function dispatchAgents(
  * Decrements every successor once for this predecessor (one conditional
  * write per edge) and dispatches those that reached in-degree 0. When nothing
  * is left to dispatch from here, the session may be done: check it.
+ *
+ * `keepOne`: the first successor to reach 0 is not dispatched but returned,
+ * as its decrement left it, for the caller to run inline (docs/EXECUTOR.md,
+ * "Inline continuation"); the others go through the queue as always.
  */
-export async function onAgentCompleted(ctx: HubContext, tenant: Tenant, agent: SessionAgent): Promise<void> {
+export async function onAgentCompleted(
+  ctx: HubContext,
+  tenant: Tenant,
+  agent: SessionAgent,
+  options: { keepOne?: boolean } = {},
+): Promise<SessionAgent | undefined> {
   const key = sessionKeyOf(agent);
+  let kept: SessionAgent | undefined;
   // Each successor that reaches 0 is dispatched at once, without waiting for its siblings' writes.
   const results = await Promise.all(
     agent.successor_uuids.map(async (successorUuid) => {
@@ -58,7 +68,9 @@ export async function onAgentCompleted(ctx: HubContext, tenant: Tenant, agent: S
         sessionAgentKey(agent.session_uuid, successorUuid),
         agent.session_agent_uuid,
       );
-      if (decrement.result === 'reached_zero') await dispatchAgents(ctx, tenant, key, [successorUuid]);
+      if (decrement.result !== 'reached_zero') return decrement;
+      if (options.keepOne && !kept && decrement.row) kept = decrement.row;
+      else await dispatchAgents(ctx, tenant, key, [successorUuid]);
       return decrement;
     }),
   );
@@ -67,6 +79,7 @@ export async function onAgentCompleted(ctx: HubContext, tenant: Tenant, agent: S
     (r) => r.result !== 'already_counted' && !TERMINAL_STATES.includes(r.state as SessionAgentState),
   );
   if (!someoneElseChecks) await checkSessionCompletion(ctx, tenant, key);
+  return kept;
 }
 
 /** Fail fast: the session fails now. Continue: descendants can never run, so they fail as skipped. */

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { createHopMeter } from '../../bench/hop-meter.js';
+import type { ProcedureMessage } from '../../src/queue/messages.js';
+import { createRecordingQueue } from '../../src/queue/port.js';
+import { createSqsHandler } from '../../src/queue/work-queue-handler.js';
+import { createScriptedRuntime } from '../../src/runtimes/scripted.js';
+import { createTestEnv, tenantA } from '../support/env.js';
+import { createHub, drain, logger, seedTask } from './support.js';
+
+const CHAIN = ['c0', 'c1', 'c2', 'c3', 'c4'].map((name, i, all) => ({
+  name,
+  ...(i > 0 && { preds: [all[i - 1] as string] }),
+  script: { answer: `${name}({input})` },
+}));
+
+describe('a hop on the critical path (docs/EXECUTOR.md, "A hop")', () => {
+  it('a chain runs inline: no queue message after the root, three round trips from a result write to the next model call', async () => {
+    // Prepare
+    const env = await createTestEnv();
+    const meter = createHopMeter(env.clients.dynamo);
+    const timed = meter.timeRuntime(createScriptedRuntime());
+    const queue = createRecordingQueue();
+    const { hub } = createHub(env, meter.countQueue(queue), { runtimes: { forAgent: () => timed } });
+    const task = await seedTask(env, CHAIN);
+    const sent: string[] = [];
+    const handler = createSqsHandler({ procedure: hub, logger });
+    const recording = {
+      queue: {
+        ...queue,
+        take: () => {
+          const taken = queue.take();
+          for (const m of taken) sent.push(String((m as { session_agent_uuid?: string }).session_agent_uuid));
+          return taken;
+        },
+      },
+      handler,
+    };
+
+    // Act
+    const session = await hub.executeProcedureTaskSession(tenantA, {
+      coordinationUuid: task.coordinationUuid,
+      taskUuid: task.taskUuid,
+    });
+    await drain(recording);
+    const rows = await env.repos.sessionAgents.listOfSession(tenantA, session.session_uuid);
+    const path = meter.criticalPath(
+      rows.map((r) => ({
+        agentUuid: r.agent_uuid,
+        sessionAgentUuid: r.session_agent_uuid,
+        predecessors: rows
+          .filter((p) => r.predecessor_uuids.includes(p.session_agent_uuid))
+          .map((p) => p.agent_uuid),
+      })),
+    );
+    meter.stop();
+
+    // Assess
+    const stored = await env.repos.sessions.get(tenantA, task.coordinationUuid, session.session_uuid);
+    expect(stored.status).toBe('completed');
+    expect(rows.map((r) => r.agent_output)).toEqual(
+      rows.map((r) => expect.stringContaining(`${r.agent_name}(`)),
+    );
+    // One execute_agent message, for the root: each successor ran inline in its predecessor's delivery.
+    const root = rows.find((r) => r.agent_name === 'c0');
+    expect(sent.filter((uuid) => uuid !== 'undefined')).toEqual([root?.session_agent_uuid]);
+    expect(path.agents).toBe(5);
+    expect(path.hops.map((h) => h.queued)).toEqual([false, false, false, false]);
+    // Per hop, sequentially: the SessionRun record; the result write; the decrement beside the session
+    // read; the claim beside the predecessors' read. Then the model call.
+    expect(path.hops.map((h) => h.awaitedRounds)).toEqual([4, 4, 4, 4]);
+    expect(path.hops.map((h) => h.fromResult)).toEqual([3, 3, 3, 3]);
+  });
+
+  it("with little of the worker's time left, the successor made ready goes through the queue instead", async () => {
+    // Prepare
+    const env = await createTestEnv();
+    const queue = createRecordingQueue();
+    const { hub, runtime } = createHub(env, queue);
+    const task = await seedTask(env, CHAIN.slice(0, 2));
+    const session = await hub.executeProcedureTaskSession(tenantA, {
+      coordinationUuid: task.coordinationUuid,
+      taskUuid: task.taskUuid,
+    });
+    const isAgentMessage = (m: unknown) => (m as { type?: string }).type === 'execute_agent';
+    // The session starts (its own messages) until the root's execute_agent is on the queue.
+    let agentMessages: ProcedureMessage[] = [];
+    while (agentMessages.length === 0) {
+      const taken = queue.take() as unknown as ProcedureMessage[];
+      expect(taken.length).toBeGreaterThan(0);
+      for (const message of taken.filter((m) => !isAgentMessage(m))) await hub.handleMessage(message);
+      agentMessages = taken.filter(isAgentMessage);
+    }
+    const rows = await env.repos.sessionAgents.listOfSession(tenantA, session.session_uuid);
+    const [c0, c1] = ['c0', 'c1'].map((name) => rows.find((r) => r.agent_name === name)?.session_agent_uuid);
+
+    // Act: the root's delivery with 20 s of the worker's time left (below the 30 s inline threshold)
+    const [rootMessage] = agentMessages;
+    expect(rootMessage && 'session_agent_uuid' in rootMessage && rootMessage.session_agent_uuid).toBe(c0);
+    await hub.handleMessage(rootMessage as ProcedureMessage, { deadlineMs: Date.now() + 20_000 });
+
+    // Assess: c1 was dispatched, not run: its message is on the queue and it has not started
+    const next = (queue.take() as unknown as ProcedureMessage[]).filter(isAgentMessage);
+    expect(next.map((m) => 'session_agent_uuid' in m && m.session_agent_uuid)).toEqual([c1]);
+    expect(runtime.stats.calls).toBe(1);
+    const c1Row = await env.repos.sessionAgents.get(tenantA, session.session_uuid, c1 as string);
+    expect([c1Row.state, c1Row.in_degree]).toEqual(['initial', 0]);
+  });
+});
