@@ -51,10 +51,15 @@ export async function executeProcedureTaskSession(
     }
     sessionUuid = claimed.sessionUuid; // a crash after the key and before the session: create it now
   }
-  const [task, coordination] = await Promise.all([
+  // Read at once, but reported in a fixed order: a missing task is named first, whichever read answers first.
+  const [taskRead, coordinationRead] = await Promise.allSettled([
     repos.tasks.get(tenant, input.coordinationUuid, input.taskUuid),
     repos.coordinations.get(tenant, input.coordinationUuid),
   ]);
+  if (taskRead.status === 'rejected') throw taskRead.reason;
+  if (coordinationRead.status === 'rejected') throw coordinationRead.reason;
+  const task = taskRead.value;
+  const coordination = coordinationRead.value;
   validateDag(task.agent_actions, coordination.agents);
   const policy = resolvePolicy(ctx.deps.policyDefaults, task.execution_policy, input.policy);
   let session: Session;
