@@ -208,7 +208,8 @@ describe('large payloads end to end (S3 behind references)', () => {
     }
     expect(largestItem).toBeGreaterThan(0);
     expect(largestItem).toBeLessThan(400 * KB);
-    expect(sqsBodyBytes.length).toBeGreaterThan(3);
+    // At least the session's start and its root's dispatch (the chain's successors run inline, unsent).
+    expect(sqsBodyBytes.length).toBeGreaterThanOrEqual(2);
     expect(Math.max(...sqsBodyBytes)).toBeLessThanOrEqual(256 * KB);
   });
 });
