@@ -13,12 +13,16 @@ import {
 } from './support.js';
 
 const answer = (name: string) => ({ answer: `${name}({input})` });
-/** a -> b, c, y; b, c -> d -> e; x is a coordination agent the plan does not use yet. */
+/**
+ * a -> b, c; b, c -> d -> e; a, d -> y; x is a coordination agent the plan does not use yet. y waits for d
+ * as well as a, so a's decrement of y is in flight while y is removed, yet y cannot be made ready (and run
+ * inline) during the race: d needs both b and c, and only one of them runs inline after a.
+ */
 const RUNNING: AgentSpec[] = [
   { name: 'a' },
   { name: 'b', preds: ['a'] },
   { name: 'c', preds: ['a'] },
-  { name: 'y', preds: ['a'] },
+  { name: 'y', preds: ['a', 'd'] },
   { name: 'd', preds: ['b', 'c'] },
   { name: 'e', preds: ['d'] },
   { name: 'x', noSubtask: true },
