@@ -8,18 +8,17 @@ import { newId } from '../../ids.js';
 import { memoryInput } from '../../memory/inject.js';
 import { unstorableReason } from '../../payloads/reference.js';
 import { prefetchedInput } from '../../prefetch/run.js';
-import { tenantFields } from '../../queue/messages.js';
 import { invokeAgentSpan } from '../../telemetry/genai.js';
 import type { Tenant } from '../../tenant.js';
 import { hasActionFunction } from './actions.js';
+import { type Claimed, claimReady, unlessHeldElsewhere } from './claim.js';
 import type { HubContext, Invocation } from './context.js';
 import { buildAgentInput } from './dag.js';
 import { governAgentRun } from './governed-agent.js';
 import { handleGovernedEnd } from './governed-outcomes.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
-import type { ResolvedPolicy } from './policy.js';
+import { type Continuation, completeAndKeepOne, mayContinueInline } from './inline.js';
 import {
-  dispatchAgents,
   dispatchWaitingForSlot,
   onAgentCompleted,
   onAgentFailed,
@@ -63,75 +62,52 @@ export async function executeAgent(
 
   // A completion may hand its first ready successor back to run here: the inline continuation.
   let next: Continuation | undefined = { session, agent };
-  while (next) next = await claimAndRun(ctx, tenant, next.session, next.agent, invocation);
-}
-
-/** A ready agent this worker runs next, with the session as read beside the hop's decrement. */
-interface Continuation {
-  readonly session: Session;
-  readonly agent: SessionAgent;
+  while (next) next = await claimAndRun(ctx, tenant, next, invocation);
 }
 
 /**
  * Claims a ready agent (a slot first under max_parallel) and runs it under a
  * heartbeat lease; the successor its completion kept for this worker, if any.
+ * Events a predecessor carried over are appended with this agent's
+ * `executing` event, or alone if it does not start here.
  */
 async function claimAndRun(
   ctx: HubContext,
   tenant: Tenant,
-  session: Session,
-  agent: SessionAgent,
+  next: Continuation,
   invocation: Invocation,
 ): Promise<Continuation | undefined> {
-  const key = sessionAgentKeyOf(agent);
-  const sessionKey = sessionKeyOf(agent);
-  const policy = policyOf(ctx, session);
-  const slotted = policy.max_parallel !== undefined;
-  if (
-    slotted &&
-    !(await ctx.repos.sessions.acquireSlot(
-      tenant,
-      sessionKey,
-      agent.session_agent_uuid,
-      policy.max_parallel!,
-    ))
-  ) {
-    return; // stays ready; whoever frees a slot dispatches it again
+  const { session, agent, carried = [] } = next;
+  const appendCarried = () =>
+    carried.length > 0 ? ctx.record(tenant, agent.session_uuid, carried) : Promise.resolve();
+  let claim: Claimed | undefined;
+  try {
+    claim = await claimReady(ctx, tenant, session, agent);
+  } catch (error) {
+    await appendCarried();
+    throw error;
   }
-  const token = newId();
-  const nowMs = ctx.clock.now();
-  // Until the heartbeat registers the run, a duplicate here must still see the agent as this process's.
-  const claimed = ctx.running.claiming(key);
-  // The predecessors' outputs are read while the claim is written (a lost claim wastes one read).
-  const [claim, read] = await Promise.allSettled([
-    ctx.repos.sessionAgents.claim(tenant, key, token, nowMs + ctx.leaseMs, nowMs, newId()),
-    ctx.repos.sessionAgents.batchGetOfSession(tenant, agent.session_uuid, agent.predecessor_uuids),
-  ]);
-  if (claim.status === 'rejected' || !claim.value) claimed();
-  if (claim.status === 'rejected') throw claim.reason;
-  if (!claim.value) {
-    if (slotted) await releaseUnlessRunning(ctx, tenant, key, session);
+  if (!claim) {
+    await appendCarried();
     return;
   }
-  // Claimed: a failed read is read again rather than leaving the claim to its lease.
-  const predecessors =
-    read.status === 'fulfilled'
-      ? read.value
-      : await ctx.repos.sessionAgents
-          .batchGetOfSession(tenant, agent.session_uuid, agent.predecessor_uuids)
-          .finally(claimed); // a read that fails here leaves the claim to its lease, not the mark forever
+  const key = sessionAgentKeyOf(agent);
+  const policy = policyOf(ctx, session);
   // The event is written while the agent runs: one round trip less on the critical path.
-  const executing = ctx.record(tenant, key.session_uuid, [sessionEvent.agentState(agent, 'executing')]);
-  const heartbeat = startHeartbeat(ctx, tenant, key, token, invocation.deadlineMs);
-  claimed();
+  const executing = ctx.record(tenant, key.session_uuid, [
+    ...carried,
+    sessionEvent.agentState(agent, 'executing'),
+  ]);
+  const heartbeat = startHeartbeat(ctx, tenant, key, claim.token, invocation.deadlineMs);
+  claim.registered();
   const run = runClaimedAgent(
     ctx,
     tenant,
     session,
     agent,
-    predecessors,
-    { token, runUuid: claim.value },
-    { slotted, inline: mayContinueInline(invocation, policy) },
+    claim.predecessors,
+    { token: claim.token, runUuid: claim.runUuid },
+    { slotted: policy.max_parallel !== undefined, inline: mayContinueInline(invocation, policy) },
     executing,
     heartbeat,
   );
@@ -141,69 +117,6 @@ async function claimAndRun(
   } finally {
     heartbeat.end();
   }
-}
-
-/**
- * Below this remaining time (Lambda's), a ready successor goes through the
- * queue to a fresh worker rather than inline. Not the agent timeout itself:
- * with the defaults (a 120 s worker, 120 s agent timeout) nothing would ever
- * run inline, though most agent calls take seconds; a run that does outlast
- * the worker is handed back at the deadline (heartbeat `released`) and
- * dispatched again, as any claim is.
- */
-const INLINE_MIN_REMAINING_MS = 30_000;
-
-function mayContinueInline(invocation: Invocation, policy: ResolvedPolicy): boolean {
-  if (invocation.deadlineMs === undefined) return true;
-  return invocation.deadlineMs - Date.now() > Math.min(policy.agent_timeout_ms, INLINE_MIN_REMAINING_MS);
-}
-
-/**
- * The row, unless a live lease makes this delivery a duplicate (undefined).
- * A run of this process: its own delivery is still in flight here and comes
- * back from the queue if the process dies (the sweeper backs that up), so the
- * duplicate is dropped. Another worker's run: if that worker dies, this
- * delivery must take over once the lease ends, so it goes back to the queue
- * until then instead of being dropped.
- */
-async function unlessHeldElsewhere(
-  ctx: HubContext,
-  tenant: Tenant,
-  key: SessionAgentKey & { coordination_uuid: string },
-  row: SessionAgent,
-): Promise<SessionAgent | undefined> {
-  const live = (r: SessionAgent) =>
-    r.state === 'executing' && (r.lease_until ?? 0) >= ctx.clock.now() && !r.abort_requested;
-  if (!live(row)) return row;
-  if (ctx.running.holds(key)) return undefined;
-  // A run of this process may have ended between the read and now (its final write lands before it
-  // leaves the registry): read again rather than hold a message back for a whole lease for nothing.
-  const fresh = await ctx.repos.sessionAgents.find(tenant, key.session_uuid, key.session_agent_uuid);
-  if (!fresh || !live(fresh)) return fresh;
-  if (ctx.running.holds(key)) return undefined;
-  await deferDelivery(ctx, tenant, key, (fresh.lease_until ?? 0) - ctx.clock.now());
-  return undefined;
-}
-
-/** The same execute_agent message again, hidden until the holder's lease ends (at most 15 minutes). */
-async function deferDelivery(
-  ctx: HubContext,
-  tenant: Tenant,
-  key: SessionAgentKey & { coordination_uuid: string },
-  remainingMs: number,
-) {
-  await ctx.deps.queue.send(
-    [
-      {
-        type: 'execute_agent',
-        ...tenantFields(tenant),
-        coordination_uuid: key.coordination_uuid,
-        session_uuid: key.session_uuid,
-        session_agent_uuid: key.session_agent_uuid,
-      },
-    ],
-    { delaySeconds: Math.min(900, Math.ceil(Math.max(0, remainingMs) / 1000) + 1) },
-  );
 }
 
 async function runClaimedAgent(
@@ -326,7 +239,7 @@ async function runClaimedAgent(
   }
   if (!finished) return; // the claim expired and another delivery took over: its result stands
   heartbeat.end();
-  const recorded = ctx.record(tenant, agent.session_uuid, [
+  const completion = [
     sessionEvent.runRecorded({
       run_uuid: runUuid,
       session_agent_uuid: agent.session_agent_uuid,
@@ -334,7 +247,7 @@ async function runClaimedAgent(
     }),
     sessionEvent.agentOutput(agent.session_agent_uuid, output),
     sessionEvent.agentState(agent, next, undefined, { attempts: tries.attempts }),
-  ]);
+  ];
   // The edges as the terminal write left them: they include any edge a modification added before it.
   const done: SessionAgent = {
     ...agent,
@@ -344,50 +257,20 @@ async function runClaimedAgent(
     thread_uuid: usedThread,
     successor_uuids: finished.successor_uuids,
   };
+  if (next === 'completed' && mode.inline && done.successor_uuids.length > 0) {
+    if (slotted) await releaseSlot(ctx, tenant, session, agent);
+    return completeAndKeepOne(ctx, tenant, done, completion);
+  }
   // The events and the successors' decrements are independent writes: both go at once.
-  const [, continuation] = await Promise.all([
-    recorded,
+  await Promise.all([
+    ctx.record(tenant, agent.session_uuid, completion),
     (async () => {
       if (slotted) await releaseSlot(ctx, tenant, session, agent);
-      if (next === 'completed') return completeAndKeepOne(ctx, tenant, done, mode.inline);
-      if (next === 'pending') await runAction(ctx, tenant, session, done);
-      return undefined;
+      if (next === 'completed') await onAgentCompleted(ctx, tenant, done);
+      else if (next === 'pending') await runAction(ctx, tenant, session, done);
     })(),
   ]);
-  return continuation;
-}
-
-/**
- * The successors' decrements; with `inline`, the first successor made ready
- * is kept for this worker instead of a queue message (no queue hop, no read of
- * its row: the decrement returned it). The session is read beside the
- * decrements, so the kept one starts only if the session still runs, as a
- * delivery would have checked; if that read fails, the kept one is dispatched.
- */
-async function completeAndKeepOne(
-  ctx: HubContext,
-  tenant: Tenant,
-  done: SessionAgent,
-  inline: boolean,
-): Promise<Continuation | undefined> {
-  const keep = inline && done.successor_uuids.length > 0;
-  const [kept, session] = await Promise.all([
-    onAgentCompleted(ctx, tenant, done, { keepOne: keep }),
-    keep
-      ? ctx.repos.sessions.find(tenant, done.coordination_uuid, done.session_uuid).catch((error: unknown) => {
-          ctx.logger.warn({ err: error, session_uuid: done.session_uuid }, 'session read for inline failed');
-          return null;
-        })
-      : undefined,
-  ]);
-  if (!kept) return undefined;
-  if (session === null) {
-    await dispatchAgents(ctx, tenant, sessionKeyOf(kept), [kept.session_agent_uuid]);
-    return undefined;
-  }
-  // Paused, cancelled or failed since: it stays ready (resume dispatches it), as a delivery would leave it.
-  if (session?.status !== 'in_progress') return undefined;
-  return { session, agent: kept };
+  return undefined;
 }
 
 interface RunResult {
@@ -467,18 +350,6 @@ async function releaseSlot(ctx: HubContext, tenant: Tenant, session: Session, ag
   const key = sessionKeyOf(agent);
   await ctx.repos.sessions.releaseSlot(tenant, key, agent.session_agent_uuid);
   if (policyOf(ctx, session).max_parallel !== undefined) await dispatchWaitingForSlot(ctx, tenant, key);
-}
-
-/**
- * A delivery that took a slot but lost the claim: keep the slot if the agent
- * is running (it is the original delivery's slot), else give it back.
- */
-async function releaseUnlessRunning(ctx: HubContext, tenant: Tenant, key: SessionAgentKey, session: Session) {
-  const current = await ctx.repos.sessionAgents.find(tenant, key.session_uuid, key.session_agent_uuid);
-  if (current && current.state === 'executing') return;
-  await ctx.repos.sessions.releaseSlot(tenant, sessionKeyOf(session), key.session_agent_uuid);
-  // Someone may have been refused a slot while this delivery held it.
-  await dispatchWaitingForSlot(ctx, tenant, sessionKeyOf(session));
 }
 
 /** Rows written before agent_config was snapshotted: read the coordination. */

@@ -47,17 +47,26 @@ export async function dispatchAgents(
  * Decrements every successor once for this predecessor (one conditional
  * write per edge) and dispatches those that reached in-degree 0. When nothing
  * is left to dispatch from here, the session may be done: check it.
- *
+ */
+export async function onAgentCompleted(ctx: HubContext, tenant: Tenant, agent: SessionAgent): Promise<void> {
+  const { someoneElseChecks } = await decrementSuccessors(ctx, tenant, agent);
+  if (!someoneElseChecks) await checkSessionCompletion(ctx, tenant, sessionKeyOf(agent));
+}
+
+/**
+ * The decrements and dispatches of `onAgentCompleted`, without its completion
+ * check: `someoneElseChecks` is false when this agent may be the session's
+ * last, and the caller must then check (after whatever it still appends).
  * `keepOne`: the first successor to reach 0 is not dispatched but returned,
  * as its decrement left it, for the caller to run inline (docs/EXECUTOR.md,
- * "Inline continuation"); the others go through the queue as always.
+ * "A hop, and inline continuation"); the others go through the queue as always.
  */
-export async function onAgentCompleted(
+export async function decrementSuccessors(
   ctx: HubContext,
   tenant: Tenant,
   agent: SessionAgent,
   options: { keepOne?: boolean } = {},
-): Promise<SessionAgent | undefined> {
+): Promise<{ kept?: SessionAgent; someoneElseChecks: boolean }> {
   const key = sessionKeyOf(agent);
   let kept: SessionAgent | undefined;
   // Each successor that reaches 0 is dispatched at once, without waiting for its siblings' writes.
@@ -78,8 +87,7 @@ export async function onAgentCompleted(
   const someoneElseChecks = results.some(
     (r) => r.result !== 'already_counted' && !TERMINAL_STATES.includes(r.state as SessionAgentState),
   );
-  if (!someoneElseChecks) await checkSessionCompletion(ctx, tenant, key);
-  return kept;
+  return { ...(kept && { kept }), someoneElseChecks };
 }
 
 /** Fail fast: the session fails now. Continue: descendants can never run, so they fail as skipped. */
