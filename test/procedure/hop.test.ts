@@ -105,4 +105,44 @@ describe('a hop on the critical path (docs/EXECUTOR.md, "A hop")', () => {
     const c1Row = await env.repos.sessionAgents.get(tenantA, session.session_uuid, c1 as string);
     expect([c1Row.state, c1Row.in_degree]).toEqual(['initial', 0]);
   });
+
+  it('an inline successor that fails before it runs is handed to the queue; the delivery that ran its predecessor succeeds', async () => {
+    // Prepare: the second claim (the successor's, inline) fails once, as a throttled write would
+    const env = await createTestEnv();
+    const queue = createRecordingQueue();
+    let claims = 0;
+    const faults = {
+      beforeWrite(label: string) {
+        if (label === 'agent_claim' && ++claims === 2) throw new Error('throttled');
+      },
+      afterWrite() {},
+    };
+    const { hub, runtime } = createHub(env, queue, { faults });
+    const task = await seedTask(env, CHAIN.slice(0, 2));
+    const handler = createSqsHandler({ procedure: hub, logger });
+    const failures: string[] = [];
+    const recording = {
+      queue,
+      handler: async (event: Parameters<typeof handler>[0]) => {
+        const response = await handler(event);
+        failures.push(...response.batchItemFailures.map((f) => f.itemIdentifier));
+        return response;
+      },
+    };
+
+    // Act
+    const session = await hub.executeProcedureTaskSession(tenantA, {
+      coordinationUuid: task.coordinationUuid,
+      taskUuid: task.taskUuid,
+    });
+    const { messages } = await drain(recording);
+
+    // Assess: no delivery failed; c1 came back as a message of its own and ran once
+    expect(failures).toEqual([]);
+    expect(claims).toBe(3);
+    expect(runtime.stats.calls).toBe(2);
+    expect(messages).toBeGreaterThanOrEqual(3); // the start, c0's dispatch, c1's hand-over
+    const stored = await env.repos.sessions.get(tenantA, task.coordinationUuid, session.session_uuid);
+    expect(stored.status).toBe('completed');
+  });
 });

@@ -19,6 +19,7 @@ import { handleGovernedEnd } from './governed-outcomes.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
 import { type Continuation, completeAndKeepOne, mayContinueInline } from './inline.js';
 import {
+  dispatchAgents,
   dispatchWaitingForSlot,
   onAgentCompleted,
   onAgentFailed,
@@ -61,8 +62,29 @@ export async function executeAgent(
   if (agent.state === 'pending') return runAction(ctx, tenant, session, agent);
 
   // A completion may hand its first ready successor back to run here: the inline continuation.
-  let next: Continuation | undefined = { session, agent };
-  while (next) next = await claimAndRun(ctx, tenant, next, invocation);
+  let next = await claimAndRun(ctx, tenant, { session, agent }, invocation);
+  while (next) next = await continueInline(ctx, tenant, next, invocation);
+}
+
+/**
+ * One inline successor. This delivery's own agent is done, so a failure here
+ * (DynamoDB, S3) does not send this message back: the successor gets the
+ * message it would have had, and that message's retries (and DLQ) take over.
+ */
+async function continueInline(
+  ctx: HubContext,
+  tenant: Tenant,
+  next: Continuation,
+  invocation: Invocation,
+): Promise<Continuation | undefined> {
+  try {
+    return await claimAndRun(ctx, tenant, next, invocation);
+  } catch (error) {
+    const key = sessionAgentKeyOf(next.agent);
+    ctx.logger.warn({ err: error, key }, 'inline successor failed; dispatching it through the queue');
+    await dispatchAgents(ctx, tenant, sessionKeyOf(next.agent), [key.session_agent_uuid]);
+    return undefined;
+  }
 }
 
 /**
