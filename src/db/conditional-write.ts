@@ -53,22 +53,29 @@ export async function conditionalUpdate(
   return held ? attributes : false;
 }
 
+/** A condition as the request fields every conditional write sends. */
+function conditionFields(condition: Condition) {
+  const b = new ExpressionBuilder();
+  const ConditionExpression = b.condition(condition);
+  return {
+    ConditionExpression,
+    ExpressionAttributeNames: b.names,
+    ...(Object.keys(b.values).length > 0 && { ExpressionAttributeValues: b.values }),
+  };
+}
+
 /** One conditional PutItem; false when the condition failed. */
 export async function conditionalPut(
   deps: ConditionalWriteDeps,
   request: { label: string; table: string; item: Record<string, unknown>; condition: Condition },
 ): Promise<boolean> {
-  const b = new ExpressionBuilder();
-  const ConditionExpression = b.condition(request.condition);
   return conditionHeld(() =>
     hookedWrite(deps.hooks, request.label, () =>
       deps.doc.send(
         new PutCommand({
           TableName: request.table,
           Item: request.item,
-          ConditionExpression,
-          ExpressionAttributeNames: b.names,
-          ...(Object.keys(b.values).length > 0 && { ExpressionAttributeValues: b.values }),
+          ...conditionFields(request.condition),
         }),
       ),
     ),
@@ -80,17 +87,13 @@ export async function conditionalDelete(
   deps: ConditionalWriteDeps,
   request: { label: string; table: string; key: Record<string, unknown>; condition: Condition },
 ): Promise<boolean> {
-  const b = new ExpressionBuilder();
-  const ConditionExpression = b.condition(request.condition);
   return conditionHeld(() =>
     hookedWrite(deps.hooks, request.label, () =>
       deps.doc.send(
         new DeleteCommand({
           TableName: request.table,
           Key: request.key,
-          ConditionExpression,
-          ExpressionAttributeNames: b.names,
-          ...(Object.keys(b.values).length > 0 && { ExpressionAttributeValues: b.values }),
+          ...conditionFields(request.condition),
         }),
       ),
     ),
