@@ -49,6 +49,28 @@ const reread = async (ctx: HubContext, tenant: Tenant, key: SessionKey) =>
   ctx.repos.sessions.get(tenant, key.coordination_uuid, key.session_uuid);
 
 /**
+ * `from -> to` for an idempotent steering action: `already` is the session when it is `to` by now
+ * (before the write, or because a concurrent request won); any other status is CONFLICT.
+ */
+async function steerIdempotently(
+  ctx: HubContext,
+  tenant: Tenant,
+  sessionUuid: string,
+  action: string,
+  from: readonly SessionStatus[],
+  to: SessionStatus,
+  request: SteerRequest,
+): Promise<{ key: SessionKey; already?: Session }> {
+  const { key, session } = await loadSession(ctx, tenant, sessionUuid);
+  if (session.status === to) return { key, already: session };
+  if (!from.includes(session.status)) throw conflict(action, session);
+  if (await steerStatus(ctx, tenant, key, from, to, request)) return { key };
+  const now = await reread(ctx, tenant, key);
+  if (now.status === to) return { key, already: now };
+  throw conflict(action, now);
+}
+
+/**
  * Cancel: the session is `cancelled` first (no delivery starts an agent
  * after it reads that), then every agent that has not finished is stopped:
  * not started, waiting for input or pending -> `cancelled`; running -> asked
@@ -62,15 +84,17 @@ export async function cancelSession(
   sessionUuid: string,
   request: SteerRequest,
 ): Promise<Session> {
-  const { key, session } = await loadSession(ctx, tenant, sessionUuid);
-  if (session.status === 'cancelled') return session;
   const running: readonly SessionStatus[] = ['dispatched', 'in_progress', 'paused'];
-  if (!running.includes(session.status)) throw conflict('cancel', session);
-  if (!(await steerStatus(ctx, tenant, key, running, 'cancelled', request))) {
-    const now = await reread(ctx, tenant, key);
-    if (now.status === 'cancelled') return now;
-    throw conflict('cancel', now);
-  }
+  const { key, already } = await steerIdempotently(
+    ctx,
+    tenant,
+    sessionUuid,
+    'cancel',
+    running,
+    'cancelled',
+    request,
+  );
+  if (already) return already;
   const reason = request.reason ? `cancelled: ${request.reason}` : 'cancelled';
   const agents = await ctx.repos.sessionAgents.listOfSession(tenant, sessionUuid);
   await Promise.all(agents.map((agent) => stopAgent(ctx, tenant, agent, reason)));
@@ -103,14 +127,16 @@ export async function pauseSession(
   sessionUuid: string,
   request: SteerRequest,
 ): Promise<Session> {
-  const { key, session } = await loadSession(ctx, tenant, sessionUuid);
-  if (session.status === 'paused') return session;
-  if (session.status !== 'in_progress') throw conflict('pause', session);
-  if (!(await steerStatus(ctx, tenant, key, ['in_progress'], 'paused', request))) {
-    const now = await reread(ctx, tenant, key);
-    if (now.status === 'paused') return now;
-    throw conflict('pause', now);
-  }
+  const { key, already } = await steerIdempotently(
+    ctx,
+    tenant,
+    sessionUuid,
+    'pause',
+    ['in_progress'],
+    'paused',
+    request,
+  );
+  if (already) return already;
   await ctx.record(tenant, sessionUuid, [
     sessionEvent.sessionStatus('paused', { reason: request.reason ?? '', changed_by: request.by }),
   ]);
