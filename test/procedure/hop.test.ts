@@ -1,3 +1,4 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createHopMeter } from '../../bench/hop-meter.js';
 import type { ProcedureMessage } from '../../src/queue/messages.js';
@@ -12,6 +13,92 @@ const CHAIN = ['c0', 'c1', 'c2', 'c3', 'c4'].map((name, i, all) => ({
   ...(i > 0 && { preds: [all[i - 1] as string] }),
   script: { answer: `${name}({input})` },
 }));
+
+const FAN = [
+  { name: 'r', script: { answer: 'r' } },
+  ...['s1', 's2', 's3'].map((name) => ({ name, preds: ['r'], script: { answer: name } })),
+  { name: 'j', preds: ['s1', 's2', 's3'], script: { answer: 'j' } },
+];
+
+/** The session's event-log items as stored: which events each one holds, by agent name and state. */
+async function eventItems(env: Awaited<ReturnType<typeof createTestEnv>>, sessionUuid: string) {
+  const { Items = [] } = await env.clients.doc.send(
+    new QueryCommand({
+      TableName: env.clients.tables.sessionEvents,
+      KeyConditionExpression: 'session_uuid = :s',
+      ExpressionAttributeValues: { ':s': sessionUuid },
+      ConsistentRead: true,
+    }),
+  );
+  return Items.map((item) =>
+    (item.events as { type: string; data: { agent_name?: string; state?: string } }[])
+      .filter((e) => e.type === 'agent_state')
+      .map((e) => `${e.data.agent_name}:${e.data.state}`),
+  );
+}
+
+/** Runs the task to its end through the recording queue; the execute_agent messages sent, by agent name. */
+async function runAndCountMessages(options: { inlineRunsPerWorker?: number } = {}) {
+  const env = await createTestEnv();
+  const queue = createRecordingQueue();
+  const { hub, runtime } = createHub(env, queue, options);
+  const task = await seedTask(env, FAN);
+  const handler = createSqsHandler({ procedure: hub, logger });
+  const sent: string[] = [];
+  const recording = {
+    queue: {
+      ...queue,
+      take: () => {
+        const taken = queue.take();
+        for (const m of taken) {
+          const uuid = (m as { session_agent_uuid?: string }).session_agent_uuid;
+          if (uuid) sent.push(uuid);
+        }
+        return taken;
+      },
+    },
+    handler,
+  };
+  const session = await hub.executeProcedureTaskSession(tenantA, {
+    coordinationUuid: task.coordinationUuid,
+    taskUuid: task.taskUuid,
+  });
+  await drain(recording);
+  const rows = await env.repos.sessionAgents.listOfSession(tenantA, session.session_uuid);
+  const nameOf = new Map(rows.map((r) => [r.session_agent_uuid, r.agent_name]));
+  const stored = await env.repos.sessions.get(tenantA, task.coordinationUuid, session.session_uuid);
+  return {
+    status: stored.status,
+    calls: runtime.stats.calls,
+    messagesFor: sent.map((uuid) => nameOf.get(uuid)).sort(),
+    items: await eventItems(env, session.session_uuid),
+  };
+}
+
+describe('inline fan-out: every successor a completion makes ready runs in the same worker, within its room', () => {
+  it('a fan-out of three runs inline; the completion and the three executing events are one item', async () => {
+    // Act
+    const run = await runAndCountMessages();
+
+    // Assess
+    expect([run.status, run.calls]).toEqual(['completed', 5]);
+    expect(run.messagesFor).toEqual(['r']);
+    expect(run.items).toContainEqual(['r:completed', 's1:executing', 's2:executing', 's3:executing']);
+  });
+
+  it('beyond the worker room, the other ready successors go through the queue', async () => {
+    // Act: room for two agents at once; when r completes nothing else runs here, so two are kept
+    const run = await runAndCountMessages({ inlineRunsPerWorker: 2 });
+
+    // Assess: one of s1..s3 came back as a message of its own
+    expect([run.status, run.calls]).toEqual(['completed', 5]);
+    expect(run.messagesFor).toHaveLength(2);
+    expect(run.messagesFor[0]).toBe('r');
+    expect(['s1', 's2', 's3']).toContain(run.messagesFor[1]);
+    const item = run.items.find((events) => events.includes('r:completed'));
+    expect(item?.filter((e) => e.endsWith(':executing'))).toHaveLength(2);
+  });
+});
 
 describe('a hop on the critical path (docs/EXECUTOR.md, "A hop")', () => {
   it('a chain runs inline: no queue message after the root, three round trips from a result write to the next model call', async () => {

@@ -118,6 +118,7 @@ export interface HubBedOptions {
   readonly leaseMs?: number;
   readonly heartbeatMs?: number;
   readonly sweepStaleMs?: number;
+  readonly inlineRunsPerWorker?: number;
   readonly onAgentCancelled?: ProcedureHubDeps['onAgentCancelled'];
 }
 
@@ -146,6 +147,7 @@ export function createHub(env: TestEnv, queue: WorkQueue, options: HubBedOptions
     leaseMs: options.leaseMs,
     heartbeatMs: options.heartbeatMs,
     sweepStaleMs: options.sweepStaleMs,
+    ...(options.inlineRunsPerWorker !== undefined && { inlineRunsPerWorker: options.inlineRunsPerWorker }),
     onAgentCancelled: options.onAgentCancelled,
   });
   return { hub, runtime, eventLog };

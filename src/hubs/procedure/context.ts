@@ -51,6 +51,11 @@ export interface ProcedureHubDeps {
   readonly leaseMs?: number;
   /** How often a running agent renews its lease (default a third of the lease). */
   readonly heartbeatMs?: number;
+  /**
+   * How many agents one worker runs at once before the successors a completion makes ready go
+   * through the queue instead of running inline beside it (default 8; at least one is always kept).
+   */
+  readonly inlineRunsPerWorker?: number;
   /** Sessions left untouched this long may be stuck: the sweeper looks at them (default 60 s). */
   readonly sweepStaleMs?: number;
   /**
@@ -88,6 +93,8 @@ export interface HubContext {
   readonly leaseMs: number;
   readonly heartbeatMs: number;
   readonly sweepStaleMs: number;
+  /** Agents a worker runs at once, the inline ones included (deps.inlineRunsPerWorker). */
+  readonly inlineRunsPerWorker: number;
   /** This process's running agents (cancel reaches them at once). */
   readonly running: RunRegistry;
   /** The toolbox and the exactly-once call store (its writes pass the fault hooks like every other). */

@@ -17,7 +17,7 @@ import { buildAgentInput } from './dag.js';
 import { governAgentRun } from './governed-agent.js';
 import { handleGovernedEnd } from './governed-outcomes.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
-import { type Continuation, completeAndKeepOne, mayContinueInline } from './inline.js';
+import { type Continuation, completeAndKeep, inlineRoom, mayContinueInline } from './inline.js';
 import {
   dispatchAgents,
   dispatchWaitingForSlot,
@@ -61,65 +61,105 @@ export async function executeAgent(
   if (session?.status !== 'in_progress') return;
   if (agent.state === 'pending') return runAction(ctx, tenant, session, agent);
 
-  // A completion may hand its first ready successor back to run here: the inline continuation.
-  let next = await claimAndRun(ctx, tenant, { session, agent }, invocation);
-  while (next) next = await continueInline(ctx, tenant, next, invocation);
+  // A completion may hand ready successors back to run here: the inline continuation.
+  await runReady(ctx, tenant, { session, agents: [agent] }, invocation, 'delivered');
 }
 
-/**
- * One inline successor. This delivery's own agent is done, so a failure here
- * (DynamoDB, S3) does not send this message back: the successor gets the
- * message it would have had, and that message's retries (and DLQ) take over.
- */
-async function continueInline(
-  ctx: HubContext,
-  tenant: Tenant,
-  next: Continuation,
-  invocation: Invocation,
-): Promise<Continuation | undefined> {
-  try {
-    return await claimAndRun(ctx, tenant, next, invocation);
-  } catch (error) {
-    const key = sessionAgentKeyOf(next.agent);
-    ctx.logger.warn({ err: error, key }, 'inline successor failed; dispatching it through the queue');
-    await dispatchAgents(ctx, tenant, sessionKeyOf(next.agent), [key.session_agent_uuid]);
-    return undefined;
-  }
-}
+/** Whose the agents are: this delivery's own (its failure is the delivery's), or kept inline by a completion. */
+type Origin = 'delivered' | 'inline';
 
 /**
- * Claims a ready agent (a slot first under max_parallel) and runs it under a
- * heartbeat lease; the successor its completion kept for this worker, if any.
- * Events a predecessor carried over are appended with this agent's
- * `executing` event, or alone if it does not start here.
+ * Claims the ready agents (a slot first for each, under max_parallel) and
+ * runs the claimed ones at once, each under its own heartbeat lease; then,
+ * as each completes, the successors its completion kept for this worker.
+ * One append records the events a predecessor carried and every claimed
+ * agent's `executing` event, written while the agents run. An inline agent
+ * belongs to no delivery of its own, so a failure there (DynamoDB, S3) does
+ * not send the current message back: the agent gets the message it would
+ * have had, and that message's retries (and DLQ) take over.
  */
-async function claimAndRun(
+async function runReady(
   ctx: HubContext,
   tenant: Tenant,
-  next: Continuation,
+  ready: Continuation,
   invocation: Invocation,
-): Promise<Continuation | undefined> {
-  const { session, agent, carried = [] } = next;
-  const appendCarried = () =>
-    carried.length > 0 ? ctx.record(tenant, agent.session_uuid, carried) : Promise.resolve();
-  let claim: Claimed | undefined;
-  try {
-    claim = await claimReady(ctx, tenant, session, agent);
-  } catch (error) {
-    await appendCarried();
-    throw error;
+  origin: Origin,
+): Promise<void> {
+  const { session, agents, carried = [] } = ready;
+  const claims = await Promise.allSettled(agents.map((agent) => claimReady(ctx, tenant, session, agent)));
+  const started = agents.flatMap((agent, i) => {
+    const claim = claims[i];
+    return claim?.status === 'fulfilled' && claim.value ? [{ agent, claim: claim.value }] : [];
+  });
+  const events = [...carried, ...started.map(({ agent }) => sessionEvent.agentState(agent, 'executing'))];
+  const executing = events.length > 0 ? ctx.record(tenant, session.session_uuid, events) : Promise.resolve();
+  const unclaimed = agents.filter((_, i) => claims[i]?.status === 'rejected');
+  if (unclaimed.length > 0) {
+    if (origin === 'delivered') {
+      await executing;
+      throw (claims.find((c) => c.status === 'rejected') as PromiseRejectedResult).reason;
+    }
+    await handToQueue(
+      ctx,
+      tenant,
+      unclaimed,
+      claims.find((c) => c.status === 'rejected'),
+    );
   }
-  if (!claim) {
-    await appendCarried();
+  if (started.length === 0) {
+    await executing;
     return;
   }
+  await Promise.all(
+    started.map(async ({ agent, claim }) => {
+      let next: Continuation | undefined;
+      try {
+        next = await runUnderLease(ctx, tenant, session, agent, claim, executing, invocation);
+      } catch (error) {
+        if (origin === 'delivered') throw error;
+        await handToQueue(ctx, tenant, [agent], { status: 'rejected', reason: error });
+        return;
+      }
+      if (next) await runReady(ctx, tenant, next, invocation, 'inline');
+    }),
+  );
+}
+
+/** Inline agents that failed here go through the queue, as the messages they would have had. */
+async function handToQueue(
+  ctx: HubContext,
+  tenant: Tenant,
+  agents: readonly SessionAgent[],
+  why: PromiseSettledResult<unknown> | undefined,
+): Promise<void> {
+  const err = why?.status === 'rejected' ? why.reason : undefined;
+  const keys = agents.map(sessionAgentKeyOf);
+  ctx.logger.warn({ err, keys }, 'inline successor failed; dispatching it through the queue');
+  const [first] = agents;
+  if (first)
+    await dispatchAgents(
+      ctx,
+      tenant,
+      sessionKeyOf(first),
+      keys.map((k) => k.session_agent_uuid),
+    );
+}
+
+/**
+ * Runs a claimed agent under a heartbeat lease; the successors its
+ * completion kept for this worker, if any.
+ */
+async function runUnderLease(
+  ctx: HubContext,
+  tenant: Tenant,
+  session: Session,
+  agent: SessionAgent,
+  claim: Claimed,
+  executing: Promise<unknown>,
+  invocation: Invocation,
+): Promise<Continuation | undefined> {
   const key = sessionAgentKeyOf(agent);
   const policy = policyOf(ctx, session);
-  // The event is written while the agent runs: one round trip less on the critical path.
-  const executing = ctx.record(tenant, key.session_uuid, [
-    ...carried,
-    sessionEvent.agentState(agent, 'executing'),
-  ]);
   const heartbeat = startHeartbeat(ctx, tenant, key, claim.token, invocation.deadlineMs);
   claim.registered();
   const run = runClaimedAgent(
@@ -281,7 +321,7 @@ async function runClaimedAgent(
   };
   if (next === 'completed' && mode.inline && done.successor_uuids.length > 0) {
     if (slotted) await releaseSlot(ctx, tenant, session, agent);
-    return completeAndKeepOne(ctx, tenant, done, completion);
+    return completeAndKeep(ctx, tenant, done, completion, inlineRoom(ctx));
   }
   // The events and the successors' decrements are independent writes: both go at once.
   await Promise.all([

@@ -73,17 +73,20 @@ export function startHeartbeat(
 export function createRunRegistry() {
   const bySession = new Map<string, Map<string, () => void>>();
   const claims = new Map<string, number>();
+  let runCount = 0;
   return {
     register(key: SessionAgentKey, stop: () => void): () => void {
       const runs = bySession.get(key.session_uuid) ?? new Map<string, () => void>();
       bySession.set(key.session_uuid, runs);
       runs.set(key.session_agent_uuid, stop);
+      runCount++;
       let done = false;
       return () => {
         // Once only, and only this map: a run that ended twice, after its session's map emptied and a new
         // one was made for a later run, must not drop that later run (holds() and stop() would miss it).
         if (done) return;
         done = true;
+        runCount--;
         if (runs.get(key.session_agent_uuid) === stop) runs.delete(key.session_agent_uuid);
         if (runs.size === 0 && bySession.get(key.session_uuid) === runs) bySession.delete(key.session_uuid);
       };
@@ -105,6 +108,10 @@ export function createRunRegistry() {
         if (left > 0) claims.set(id, left);
         else claims.delete(id);
       };
+    },
+    /** How many agents this process runs now (registered and not ended): bounds inline continuation. */
+    size(): number {
+      return runCount;
     },
     /** Whether this process runs the agent (its heartbeat has not ended) or is claiming it. */
     holds(key: SessionAgentKey): boolean {

@@ -13,6 +13,7 @@ import { type HubContext, type Invocation, type ProcedureHubDeps, systemClock } 
 import { type DecideEscalationInput, decideEscalatedAgent } from './escalation.js';
 import { executeAgent } from './execute.js';
 import { createRunRegistry } from './heartbeat.js';
+import { DEFAULT_INLINE_RUNS_PER_WORKER } from './inline.js';
 import { decideModification, type ModifyRequest, modifySession } from './modify.js';
 import { failSession } from './progress.js';
 import { findSessionKey, type ResumeReport, resumeSession, submitUserInput } from './resume.js';
@@ -108,6 +109,7 @@ export function createProcedureHub(deps: ProcedureHubDeps): ProcedureHub {
     leaseMs: deps.leaseMs ?? DEFAULT_LEASE_MS,
     heartbeatMs: deps.heartbeatMs ?? Math.max(50, Math.floor((deps.leaseMs ?? DEFAULT_LEASE_MS) / 3)),
     sweepStaleMs: deps.sweepStaleMs ?? 60_000,
+    inlineRunsPerWorker: deps.inlineRunsPerWorker ?? DEFAULT_INLINE_RUNS_PER_WORKER,
     running: createRunRegistry(),
     onAgentCancelled: (tenant, agent) => cancelAgentToolCalls(ctx, tenant, agent),
     record: (tenant, sessionUuid, events) =>

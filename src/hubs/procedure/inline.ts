@@ -8,12 +8,28 @@ import { checkSessionCompletion, decrementSuccessors, dispatchAgents, sessionKey
 
 // Inline continuation (docs/EXECUTOR.md, "A hop, and inline continuation").
 
-/** A ready agent this worker runs next, with the session as read beside the hop's decrement. */
+/** Ready agents this worker runs next, with the session as read beside the hop's decrements. */
 export interface Continuation {
   readonly session: Session;
-  readonly agent: SessionAgent;
-  /** The predecessor's completion events, appended with this agent's `executing` (or alone, if it does not start). */
+  readonly agents: readonly SessionAgent[];
+  /**
+   * The predecessor's completion events, appended in one item with the `executing` events of the
+   * agents claimed here (or alone, if none starts).
+   */
   readonly carried?: readonly NewSessionEvent[];
+}
+
+/**
+ * Agents one worker runs at once (its own deliveries' and the inline ones):
+ * beyond it, ready successors go through the queue to other workers. Agent
+ * calls mostly wait on a model, so a worker holds several cheaply; the bound
+ * keeps one Lambda from taking a whole wide DAG on itself.
+ */
+export const DEFAULT_INLINE_RUNS_PER_WORKER = 8;
+
+/** How many of a completion's ready successors this worker keeps: at least one, up to its free room. */
+export function inlineRoom(ctx: HubContext): number {
+  return Math.max(1, ctx.inlineRunsPerWorker - ctx.running.size());
 }
 
 /**
@@ -32,33 +48,40 @@ export function mayContinueInline(invocation: Invocation, policy: ResolvedPolicy
 }
 
 /**
- * The successors' decrements, the first successor made ready kept for this
- * worker instead of a queue message (no queue hop, no read of its row: the
- * decrement returned it). The session is read beside the decrements, so the
- * kept one starts only if the session still runs, as a delivery would have
- * checked; if that read fails, the kept one is dispatched. The completion's
- * events go with the kept one's `executing` event, in one append; without a
+ * The successors' decrements, the first `room` successors made ready kept for
+ * this worker instead of queue messages (no queue hop, no read of their rows:
+ * the decrements returned them). The session is read beside the decrements,
+ * so the kept ones start only if the session still runs, as a delivery would
+ * have checked; if that read fails, they are dispatched. The completion's
+ * events go with the kept ones' `executing` events, in one append; without a
  * kept one they are appended here, before the session-completion check (its
  * event comes last).
  */
-export async function completeAndKeepOne(
+export async function completeAndKeep(
   ctx: HubContext,
   tenant: Tenant,
   done: SessionAgent,
   completion: readonly NewSessionEvent[],
+  room: number,
 ): Promise<Continuation | undefined> {
   const [{ kept, someoneElseChecks }, session] = await Promise.all([
-    decrementSuccessors(ctx, tenant, done, { keepOne: true }),
+    decrementSuccessors(ctx, tenant, done, { keep: room }),
     ctx.repos.sessions.find(tenant, done.coordination_uuid, done.session_uuid).catch((error: unknown) => {
       ctx.logger.warn({ err: error, session_uuid: done.session_uuid }, 'session read for inline failed');
       return null;
     }),
   ]);
-  if (kept && session?.status === 'in_progress') return { session, agent: kept, carried: completion };
+  if (kept.length > 0 && session?.status === 'in_progress')
+    return { session, agents: kept, carried: completion };
   await ctx.record(tenant, done.session_uuid, completion);
-  if (kept && session === null)
-    await dispatchAgents(ctx, tenant, sessionKeyOf(kept), [kept.session_agent_uuid]);
-  // Paused, cancelled or failed since: the kept one stays ready (resume dispatches it), as a delivery would.
+  if (kept.length > 0 && session === null)
+    await dispatchAgents(
+      ctx,
+      tenant,
+      sessionKeyOf(done),
+      kept.map((a) => a.session_agent_uuid),
+    );
+  // Paused, cancelled or failed since: the kept ones stay ready (resume dispatches them), as a delivery would.
   if (!someoneElseChecks) await checkSessionCompletion(ctx, tenant, sessionKeyOf(done));
   return undefined;
 }

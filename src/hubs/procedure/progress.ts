@@ -57,18 +57,19 @@ export async function onAgentCompleted(ctx: HubContext, tenant: Tenant, agent: S
  * The decrements and dispatches of `onAgentCompleted`, without its completion
  * check: `someoneElseChecks` is false when this agent may be the session's
  * last, and the caller must then check (after whatever it still appends).
- * `keepOne`: the first successor to reach 0 is not dispatched but returned,
- * as its decrement left it, for the caller to run inline (docs/EXECUTOR.md,
- * "A hop, and inline continuation"); the others go through the queue as always.
+ * `keep`: the first `keep` successors to reach 0 are not dispatched but
+ * returned, as their decrements left them, for the caller to run inline
+ * (docs/EXECUTOR.md, "A hop, and inline continuation"); the others go
+ * through the queue as always.
  */
 export async function decrementSuccessors(
   ctx: HubContext,
   tenant: Tenant,
   agent: SessionAgent,
-  options: { keepOne?: boolean } = {},
-): Promise<{ kept?: SessionAgent; someoneElseChecks: boolean }> {
+  options: { keep?: number } = {},
+): Promise<{ kept: SessionAgent[]; someoneElseChecks: boolean }> {
   const key = sessionKeyOf(agent);
-  let kept: SessionAgent | undefined;
+  const kept: SessionAgent[] = [];
   // Each successor that reaches 0 is dispatched at once, without waiting for its siblings' writes.
   const results = await Promise.all(
     agent.successor_uuids.map(async (successorUuid) => {
@@ -78,7 +79,7 @@ export async function decrementSuccessors(
         agent.session_agent_uuid,
       );
       if (decrement.result !== 'reached_zero') return decrement;
-      if (options.keepOne && !kept && decrement.row) kept = decrement.row;
+      if (decrement.row && kept.length < (options.keep ?? 0)) kept.push(decrement.row);
       else await dispatchAgents(ctx, tenant, key, [successorUuid]);
       return decrement;
     }),
@@ -87,7 +88,7 @@ export async function decrementSuccessors(
   const someoneElseChecks = results.some(
     (r) => r.result !== 'already_counted' && !TERMINAL_STATES.includes(r.state as SessionAgentState),
   );
-  return { ...(kept && { kept }), someoneElseChecks };
+  return { kept, someoneElseChecks };
 }
 
 /** Fail fast: the session fails now. Continue: descendants can never run, so they fail as skipped. */
