@@ -44,8 +44,9 @@ describe('modifyProcedureTaskSession', () => {
   it('modifications racing duplicated, shuffled, concurrent completions: each agent runs once, in-degrees end at 0, outputs match the modified plan', {
     timeout: 180_000,
   }, async () => {
-    // Prepare
-    const bed = await createDirectBed();
+    // Prepare: one successor inline per completion, so what a modification changes cannot all have
+    // started inside a's own delivery before the modification is applied (it would rightly be a CONFLICT)
+    const bed = await createDirectBed({ inlineRunsPerWorker: 1 });
     const task = await seedTask(bed.env, RUNNING);
     const reference = await seedTask(bed.env, MODIFIED);
     const expected = await bed.hub.executeProcedureTaskSession(tenantA, {
