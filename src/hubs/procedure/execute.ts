@@ -70,13 +70,14 @@ type Origin = 'delivered' | 'inline';
 
 /**
  * Claims the ready agents (a slot first for each, under max_parallel) and
- * runs the claimed ones at once, each under its own heartbeat lease; then,
- * as each completes, the successors its completion kept for this worker.
- * One append records the events a predecessor carried and every claimed
- * agent's `executing` event, written while the agents run. An inline agent
- * belongs to no delivery of its own, so a failure there (DynamoDB, S3) does
- * not send the current message back: the agent gets the message it would
- * have had, and that message's retries (and DLQ) take over.
+ * runs each as soon as its own claim lands, under its own heartbeat lease;
+ * then, as each completes, the successors its completion kept for this
+ * worker. One append, once every claim has settled, records the events a
+ * predecessor carried and every claimed agent's `executing` event; a run
+ * waits for it only before its result write. An inline agent belongs to no
+ * delivery of its own, so a failure there (DynamoDB, S3) does not send the
+ * current message back: the agent gets the message it would have had, and
+ * that message's retries (and DLQ) take over.
  */
 async function runReady(
   ctx: HubContext,
@@ -86,63 +87,43 @@ async function runReady(
   origin: Origin,
 ): Promise<void> {
   const { session, agents, carried = [] } = ready;
-  const claims = await Promise.allSettled(agents.map((agent) => claimReady(ctx, tenant, session, agent)));
-  const started = agents.flatMap((agent, i) => {
-    const claim = claims[i];
-    return claim?.status === 'fulfilled' && claim.value ? [{ agent, claim: claim.value }] : [];
+  const claims = agents.map((agent) => claimReady(ctx, tenant, session, agent));
+  const executing = Promise.allSettled(claims).then((settled) => {
+    const started = agents.filter((_, i) => {
+      const claim = settled[i];
+      return claim?.status === 'fulfilled' && claim.value !== undefined;
+    });
+    const events = [...carried, ...started.map((agent) => sessionEvent.agentState(agent, 'executing'))];
+    return events.length > 0 ? ctx.record(tenant, session.session_uuid, events) : undefined;
   });
-  const events = [...carried, ...started.map(({ agent }) => sessionEvent.agentState(agent, 'executing'))];
-  const executing = events.length > 0 ? ctx.record(tenant, session.session_uuid, events) : Promise.resolve();
-  const unclaimed = agents.filter((_, i) => claims[i]?.status === 'rejected');
-  if (unclaimed.length > 0) {
-    if (origin === 'delivered') {
-      await executing;
-      throw (claims.find((c) => c.status === 'rejected') as PromiseRejectedResult).reason;
-    }
-    await handToQueue(
-      ctx,
-      tenant,
-      unclaimed,
-      claims.find((c) => c.status === 'rejected'),
-    );
-  }
-  if (started.length === 0) {
-    await executing;
-    return;
-  }
+  // Awaited below and by every run; this only keeps a failure seen first elsewhere from going unhandled.
+  executing.catch(() => undefined);
   await Promise.all(
-    started.map(async ({ agent, claim }) => {
+    agents.map(async (agent, i) => {
       let next: Continuation | undefined;
       try {
+        const claim = await claims[i];
+        if (!claim) return;
         next = await runUnderLease(ctx, tenant, session, agent, claim, executing, invocation);
       } catch (error) {
-        if (origin === 'delivered') throw error;
-        await handToQueue(ctx, tenant, [agent], { status: 'rejected', reason: error });
+        if (origin === 'delivered') {
+          await executing;
+          throw error;
+        }
+        await handToQueue(ctx, tenant, agent, error);
         return;
       }
       if (next) await runReady(ctx, tenant, next, invocation, 'inline');
     }),
   );
+  await executing; // the carried events are appended even when nothing started here
 }
 
-/** Inline agents that failed here go through the queue, as the messages they would have had. */
-async function handToQueue(
-  ctx: HubContext,
-  tenant: Tenant,
-  agents: readonly SessionAgent[],
-  why: PromiseSettledResult<unknown> | undefined,
-): Promise<void> {
-  const err = why?.status === 'rejected' ? why.reason : undefined;
-  const keys = agents.map(sessionAgentKeyOf);
-  ctx.logger.warn({ err, keys }, 'inline successor failed; dispatching it through the queue');
-  const [first] = agents;
-  if (first)
-    await dispatchAgents(
-      ctx,
-      tenant,
-      sessionKeyOf(first),
-      keys.map((k) => k.session_agent_uuid),
-    );
+/** An inline agent that failed here goes through the queue, as the message it would have had. */
+async function handToQueue(ctx: HubContext, tenant: Tenant, agent: SessionAgent, error: unknown) {
+  const key = sessionAgentKeyOf(agent);
+  ctx.logger.warn({ err: error, key }, 'inline successor failed; dispatching it through the queue');
+  await dispatchAgents(ctx, tenant, sessionKeyOf(agent), [key.session_agent_uuid]);
 }
 
 /**
