@@ -37,28 +37,30 @@ async function eventItems(env: Awaited<ReturnType<typeof createTestEnv>>, sessio
   );
 }
 
+/** The queue and handler for `drain`, with the session agents of the execute_agent messages taken, in order. */
+function deliveriesOf(
+  queue: ReturnType<typeof createRecordingQueue>,
+  handler: ReturnType<typeof createSqsHandler>,
+) {
+  const sent: string[] = [];
+  const take = () => {
+    const taken = queue.take();
+    for (const m of taken) {
+      const uuid = (m as { session_agent_uuid?: string }).session_agent_uuid;
+      if (uuid) sent.push(uuid);
+    }
+    return taken;
+  };
+  return { recording: { queue: { ...queue, take }, handler }, sent };
+}
+
 /** Runs the task to its end through the recording queue; the execute_agent messages sent, by agent name. */
 async function runAndCountMessages(options: { inlineRunsPerWorker?: number } = {}) {
   const env = await createTestEnv();
   const queue = createRecordingQueue();
   const { hub, runtime } = createHub(env, queue, options);
   const task = await seedTask(env, FAN);
-  const handler = createSqsHandler({ procedure: hub, logger });
-  const sent: string[] = [];
-  const recording = {
-    queue: {
-      ...queue,
-      take: () => {
-        const taken = queue.take();
-        for (const m of taken) {
-          const uuid = (m as { session_agent_uuid?: string }).session_agent_uuid;
-          if (uuid) sent.push(uuid);
-        }
-        return taken;
-      },
-    },
-    handler,
-  };
+  const { recording, sent } = deliveriesOf(queue, createSqsHandler({ procedure: hub, logger }));
   const session = await hub.executeProcedureTaskSession(tenantA, {
     coordinationUuid: task.coordinationUuid,
     taskUuid: task.taskUuid,
@@ -109,19 +111,7 @@ describe('a hop on the critical path (docs/EXECUTOR.md, "A hop")', () => {
     const queue = createRecordingQueue();
     const { hub } = createHub(env, meter.countQueue(queue), { runtimes: { forAgent: () => timed } });
     const task = await seedTask(env, CHAIN);
-    const sent: string[] = [];
-    const handler = createSqsHandler({ procedure: hub, logger });
-    const recording = {
-      queue: {
-        ...queue,
-        take: () => {
-          const taken = queue.take();
-          for (const m of taken) sent.push(String((m as { session_agent_uuid?: string }).session_agent_uuid));
-          return taken;
-        },
-      },
-      handler,
-    };
+    const { recording, sent } = deliveriesOf(queue, createSqsHandler({ procedure: hub, logger }));
 
     // Act
     const session = await hub.executeProcedureTaskSession(tenantA, {
@@ -149,7 +139,7 @@ describe('a hop on the critical path (docs/EXECUTOR.md, "A hop")', () => {
     );
     // One execute_agent message, for the root: each successor ran inline in its predecessor's delivery.
     const root = rows.find((r) => r.agent_name === 'c0');
-    expect(sent.filter((uuid) => uuid !== 'undefined')).toEqual([root?.session_agent_uuid]);
+    expect(sent).toEqual([root?.session_agent_uuid]);
     expect(path.agents).toBe(5);
     expect(path.hops.map((h) => h.queued)).toEqual([false, false, false, false]);
     // Per hop, sequentially: the SessionRun record; the result write; the decrement beside the session
