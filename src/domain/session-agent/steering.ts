@@ -1,10 +1,8 @@
-import { conditionalUpdate } from '../../db/conditional-write.js';
 import type { RepositoryDeps } from '../../db/entity-repository.js';
-import { type Condition, type UpdateSpec, where } from '../../db/expressions.js';
+import { where } from '../../db/expressions.js';
 import type { Tenant } from '../../tenant.js';
-import { type SessionAgentKey, sessionAgentKeyOf } from './keys.js';
-
-const UPDATED_BY = 'procedure-hub';
+import type { SessionAgentKey } from './keys.js';
+import { createSessionAgentTransition } from './transition.js';
 
 /**
  * Steering a running session (docs/EXECUTOR.md, "Leases", "Cancel",
@@ -12,26 +10,10 @@ const UPDATED_BY = 'procedure-hub';
  * One conditional UpdateItem each; a failed condition is an answer (false).
  */
 export function createSessionAgentSteering(deps: RepositoryDeps) {
-  const table = deps.tables.sessionAgents;
-  const now = () => (deps.now?.() ?? new Date()).toISOString();
   const heldBy = (token: string) => where.and(where.eq('state', 'executing'), where.eq('claim_token', token));
 
-  async function transition(
-    label: string,
-    tenant: Tenant,
-    key: SessionAgentKey,
-    change: UpdateSpec,
-    condition: Condition,
-  ): Promise<boolean> {
-    const result = await conditionalUpdate(deps, {
-      label,
-      table,
-      key: sessionAgentKeyOf(key),
-      update: { ...change, set: { ...change.set, updated_at: now(), updated_by: UPDATED_BY } },
-      condition: where.and(where.eq('partition_key', tenant.partitionKey), condition),
-    });
-    return result !== false;
-  }
+  const update = createSessionAgentTransition(deps);
+  const transition = async (...args: Parameters<typeof update>) => (await update(...args)) !== false;
 
   return {
     /**

@@ -1,15 +1,11 @@
 import type * as z from 'zod';
-import { conditionalPut, conditionalUpdate } from '../../db/conditional-write.js';
+import { conditionalPut } from '../../db/conditional-write.js';
 import type { RepositoryDeps } from '../../db/entity-repository.js';
-import { type Condition, type UpdateSpec, where } from '../../db/expressions.js';
+import { where } from '../../db/expressions.js';
 import type { Tenant } from '../../tenant.js';
-import { type SessionAgentKey, sessionAgentKeyOf } from './keys.js';
-import {
-  SESSION_AGENT_LARGE_FIELDS,
-  type SessionAgent,
-  SessionAgentSchema,
-  type SessionAgentState,
-} from './model.js';
+import type { SessionAgentKey } from './keys.js';
+import { type SessionAgent, SessionAgentSchema, type SessionAgentState } from './model.js';
+import { createSessionAgentTransition } from './transition.js';
 
 type PendingToolCalls = NonNullable<z.infer<typeof SessionAgentSchema>['pending_tool_calls']>;
 type ToolDecisions = NonNullable<z.infer<typeof SessionAgentSchema>['tool_decisions']>;
@@ -25,8 +21,6 @@ export interface Decrement {
    */
   readonly row?: SessionAgent;
 }
-
-const UPDATED_BY = 'procedure-hub';
 
 /** What a terminal write returns: the row's state and edges at that moment (ALL_NEW of the same request). */
 export interface RowAfter {
@@ -47,27 +41,7 @@ export function createSessionAgentTransitions(deps: RepositoryDeps) {
   const now = () => (deps.now?.() ?? new Date()).toISOString();
   const state = (s: SessionAgentState) => where.eq('state', s);
 
-  async function transition(
-    label: string,
-    tenant: Tenant,
-    key: SessionAgentKey,
-    change: UpdateSpec,
-    condition: Condition,
-    returnValues: 'NONE' | 'ALL_NEW' | 'UPDATED_NEW' = 'NONE',
-  ) {
-    // Large values (outputs, inputs) go to S3 first; the item keeps their references.
-    const set = deps.payloads
-      ? await deps.payloads.putFields(tenant, change.set ?? {}, SESSION_AGENT_LARGE_FIELDS)
-      : change.set;
-    return conditionalUpdate(deps, {
-      label,
-      table,
-      key: sessionAgentKeyOf(key),
-      update: { ...change, set: { ...set, updated_at: now(), updated_by: UPDATED_BY } },
-      condition: where.and(where.eq('partition_key', tenant.partitionKey), condition),
-      returnValues,
-    });
-  }
+  const transition = createSessionAgentTransition(deps);
   const held = async (result: Promise<Record<string, unknown> | false>) => (await result) !== false;
   /** A whole row a write returned: references resolved, validated, as a read would give it. */
   const rowOf = async (tenant: Tenant, item: Record<string, unknown>): Promise<SessionAgent> =>
