@@ -1,11 +1,10 @@
 import * as z from 'zod';
 import { IdSchema } from '../../domain/common/fields.js';
-import type { AskResult } from '../../hubs/operation/hub.js';
 import { builder } from '../builder.js';
 import { toCamelDeep } from '../case.js';
-import { AskOperationHubRef } from './operation.js';
+import { decisionPayloadType } from './decision-payload.js';
 import { procedureHub } from './procedure.js';
-import { SessionAgentRef, sessionAgentKey } from './session-agent.js';
+import { sessionAgentKey } from './session-agent.js';
 import { SessionRunRef } from './session-run.js';
 
 const DecisionRef = builder.enumType('EscalationDecision', {
@@ -17,27 +16,9 @@ const DecisionRef = builder.enumType('EscalationDecision', {
   } as const,
 });
 
-interface DecidePayload {
-  readonly sessionAgentKey?: string;
-  readonly operation?: AskResult;
-}
-
-const DecidePayloadRef = builder.objectRef<DecidePayload>('DecideEscalationPayload').implement({
-  fields: (t) => ({
-    ok: t.boolean({ nullable: false, resolve: () => true }),
-    sessionAgent: t.field({
-      type: SessionAgentRef,
-      nullable: true,
-      description: 'Procedure hub: the agent, decided (the session goes on).',
-      resolve: (p) => p.sessionAgentKey ?? null,
-    }),
-    operation: t.field({
-      type: AskOperationHubRef,
-      nullable: true,
-      description: 'Operation hub: the run, completed with the approved or edited answer, or failed.',
-      resolve: (p) => p.operation ?? null,
-    }),
-  }),
+const DecidePayloadRef = decisionPayloadType('DecideEscalationPayload', {
+  sessionAgent: 'Procedure hub: the agent, decided (the session goes on).',
+  operation: 'Operation hub: the run, completed with the approved or edited answer, or failed.',
 });
 
 const DecideArgs = z

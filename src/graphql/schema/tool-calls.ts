@@ -1,10 +1,9 @@
 import * as z from 'zod';
 import { IdSchema } from '../../domain/common/fields.js';
-import type { AskResult } from '../../hubs/operation/hub.js';
 import { builder } from '../builder.js';
-import { AskOperationHubRef } from './operation.js';
+import { decisionPayloadType } from './decision-payload.js';
 import { procedureHub } from './procedure.js';
-import { SessionAgentRef, sessionAgentKey } from './session-agent.js';
+import { sessionAgentKey } from './session-agent.js';
 
 const DecisionInputRef = builder.inputType('ToolCallDecisionInput', {
   description: "A person's answer to one tool call waiting for approval.",
@@ -19,27 +18,9 @@ const DecisionInputRef = builder.inputType('ToolCallDecisionInput', {
   }),
 });
 
-interface DecidePayload {
-  readonly sessionAgentKey?: string;
-  readonly operation?: AskResult;
-}
-
-const DecidePayloadRef = builder.objectRef<DecidePayload>('DecideToolCallsPayload').implement({
-  fields: (t) => ({
-    ok: t.boolean({ nullable: false, resolve: () => true }),
-    sessionAgent: t.field({
-      type: SessionAgentRef,
-      nullable: true,
-      description: 'Procedure hub: the agent, back on the queue.',
-      resolve: (p) => p.sessionAgentKey ?? null,
-    }),
-    operation: t.field({
-      type: AskOperationHubRef,
-      nullable: true,
-      description: 'Operation hub: the continued run, answered (or waiting for approval again).',
-      resolve: (p) => p.operation ?? null,
-    }),
-  }),
+const DecidePayloadRef = decisionPayloadType('DecideToolCallsPayload', {
+  sessionAgent: 'Procedure hub: the agent, back on the queue.',
+  operation: 'Operation hub: the continued run, answered (or waiting for approval again).',
 });
 
 const DecideArgs = z
