@@ -1,11 +1,10 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { InjectedCrash } from '../../src/hubs/procedure/faults.js';
 import type { Envelope } from '../../src/queue/port.js';
 import { createRecordingQueue } from '../../src/queue/port.js';
 import { createSqsHandler } from '../../src/queue/work-queue-handler.js';
 import { tenantA } from '../support/env.js';
-import { createDirectBed, createHub, logger, seedTask, sqsEventOf, waitFor } from './support.js';
+import { createDirectBed, createHub, dyingWorker, logger, seedTask, sqsEventOf, waitFor } from './support.js';
 
 const SLOW = [{ name: 'slow', script: { answer: 'slow: done', delay_ms: 1500 } }];
 
@@ -87,13 +86,7 @@ describe('heartbeat leases', () => {
     timeout: 30_000,
   }, async () => {
     // Prepare: worker A dies (every write it makes from then on fails) while its agent runs.
-    let dead = false;
-    const faults = {
-      beforeWrite(label: string) {
-        if (dead) throw new InjectedCrash(0, label);
-      },
-      afterWrite() {},
-    };
+    const { faults, die } = dyingWorker();
     const bed = await createDirectBed({ leaseMs: 400, heartbeatMs: 100, faults });
     const queueB = createRecordingQueue();
     const workerB = createHub(bed.env, queueB, { leaseMs: 400, heartbeatMs: 100 });
@@ -102,7 +95,7 @@ describe('heartbeat leases', () => {
     // Act
     const workerA = bed.handler(sqsEventOf([execute]));
     await waitFor(row, (a) => a.state === 'executing');
-    dead = true;
+    die();
     await handlerB(sqsEventOf([execute])); // during A's live lease: deferred
     const [deferred] = queueB.take() as [Envelope];
     await waitFor(row, (a) => (a.lease_until ?? 0) < Date.now()); // A stopped renewing

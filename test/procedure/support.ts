@@ -6,7 +6,7 @@ import { createEventLog, type EventLog } from '../../src/events/event-log.js';
 import type { Governance } from '../../src/governance/governance.js';
 import type { ActionRegistry } from '../../src/hubs/procedure/actions.js';
 import type { Clock } from '../../src/hubs/procedure/context.js';
-import type { Faults } from '../../src/hubs/procedure/faults.js';
+import { type Faults, InjectedCrash } from '../../src/hubs/procedure/faults.js';
 import {
   createProcedureHub,
   type ProcedureHub,
@@ -376,4 +376,21 @@ export async function agentsByName(env: TestEnv, sessionUuid: string, tenant: Te
   const nameOf = (uuid: string) =>
     coordination?.agents.find((a) => a.agent_uuid === uuid)?.agent_name ?? uuid;
   return new Map(rows.map((r) => [nameOf(r.agent_uuid), r]));
+}
+
+/** A worker's fault hooks that, once `die()` is called, fail every write it makes (a process gone mid-run). */
+export function dyingWorker() {
+  let dead = false;
+  const faults: Faults = {
+    beforeWrite(label: string) {
+      if (dead) throw new InjectedCrash(0, label);
+    },
+    afterWrite() {},
+  };
+  return {
+    faults,
+    die: () => {
+      dead = true;
+    },
+  };
 }

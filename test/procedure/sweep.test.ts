@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { InjectedCrash } from '../../src/hubs/procedure/faults.js';
 import { createRecordingQueue } from '../../src/queue/port.js';
 import { createSqsHandler } from '../../src/queue/work-queue-handler.js';
 import { tenantA, tenantB } from '../support/env.js';
-import { createDirectBed, createHub, drain, logger, seedTask, sqsEventOf, waitFor } from './support.js';
+import {
+  createDirectBed,
+  createHub,
+  drain,
+  dyingWorker,
+  logger,
+  seedTask,
+  sqsEventOf,
+  waitFor,
+} from './support.js';
 
 const DIAMOND = [
   { name: 'a' },
@@ -58,13 +66,7 @@ describe('the self-healing sweep', () => {
     timeout: 60_000,
   }, async () => {
     // Prepare: worker A dies while its agent runs; worker B only sweeps and consumes.
-    let dead = false;
-    const faults = {
-      beforeWrite(label: string) {
-        if (dead) throw new InjectedCrash(0, label);
-      },
-      afterWrite() {},
-    };
+    const { faults, die } = dyingWorker();
     const bed = await createDirectBed({ leaseMs: 300, heartbeatMs: 100, faults });
     const task = await seedTask(bed.env, [
       { name: 'slow', script: { answer: 'slow: done', delay_ms: 1000 } },
@@ -82,7 +84,7 @@ describe('the self-healing sweep', () => {
     // Act
     const workerA = bed.handler(sqsEventOf(bed.queue.take()));
     await waitFor(row, (a) => a?.state === 'executing');
-    dead = true;
+    die();
     await waitFor(row, (a) => (a?.lease_until ?? 0) < Date.now());
     const report = await workerB.hub.sweep();
     await drain({ queue: queueB, handler: handlerB });
