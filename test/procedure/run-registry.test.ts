@@ -27,4 +27,19 @@ describe('run registry', () => {
     done();
     expect(registry.holds(first)).toBe(false);
   });
+
+  it('counts its runs and the places held for kept successors, each given back once', () => {
+    const registry = createRunRegistry();
+    const end = registry.register(first, () => {});
+    const place = registry.reserve();
+    const other = registry.reserve();
+    expect(registry.size()).toBe(3);
+    place();
+    place(); // a second release changes nothing
+    end();
+    end();
+    expect(registry.size()).toBe(1);
+    other();
+    expect(registry.size()).toBe(0);
+  });
 });

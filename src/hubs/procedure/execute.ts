@@ -17,7 +17,7 @@ import { buildAgentInput } from './dag.js';
 import { governAgentRun } from './governed-agent.js';
 import { handleGovernedEnd } from './governed-outcomes.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
-import { type Continuation, completeAndKeep, inlineRoom, mayContinueInline } from './inline.js';
+import { type Continuation, completeAndKeep, mayContinueInline } from './inline.js';
 import {
   dispatchAgents,
   dispatchWaitingForSlot,
@@ -86,7 +86,7 @@ async function runReady(
   invocation: Invocation,
   origin: Origin,
 ): Promise<void> {
-  const { session, agents, carried = [] } = ready;
+  const { session, agents, carried = [], places = [] } = ready;
   const claims = agents.map((agent) => claimReady(ctx, tenant, session, agent));
   const executing = Promise.allSettled(claims).then((settled) => {
     const started = agents.filter((_, i) => {
@@ -102,7 +102,12 @@ async function runReady(
     agents.map(async (agent, i) => {
       let next: Continuation | undefined;
       try {
-        const claim = await claims[i];
+        let claim: Claimed | undefined;
+        try {
+          claim = await claims[i];
+        } finally {
+          places[i]?.(); // its place, given back once the claim settles: a won claim registers its run now
+        }
         if (!claim) return;
         next = await runUnderLease(ctx, tenant, session, agent, claim, executing, invocation);
       } catch (error) {
@@ -302,7 +307,7 @@ async function runClaimedAgent(
   };
   if (next === 'completed' && mode.inline && done.successor_uuids.length > 0) {
     if (slotted) await releaseSlot(ctx, tenant, session, agent);
-    return completeAndKeep(ctx, tenant, done, completion, inlineRoom(ctx));
+    return completeAndKeep(ctx, tenant, done, completion);
   }
   // The events and the successors' decrements are independent writes: both go at once.
   await Promise.all([

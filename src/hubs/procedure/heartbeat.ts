@@ -74,6 +74,7 @@ export function createRunRegistry() {
   const bySession = new Map<string, Map<string, () => void>>();
   const claims = new Map<string, number>();
   let runCount = 0;
+  let reserved = 0;
   return {
     register(key: SessionAgentKey, stop: () => void): () => void {
       const runs = bySession.get(key.session_uuid) ?? new Map<string, () => void>();
@@ -109,9 +110,27 @@ export function createRunRegistry() {
         else claims.delete(id);
       };
     },
-    /** How many agents this process runs now (registered and not ended): bounds inline continuation. */
+    /**
+     * How many agents this process runs now (registered and not ended), plus
+     * the places reserved for successors kept inline and not yet claimed:
+     * bounds inline continuation.
+     */
     size(): number {
-      return runCount;
+      return runCount + reserved;
+    },
+    /**
+     * Holds a place for one successor a completion keeps, from its decrement
+     * until its claim has settled (the run then registers itself), so two
+     * completions at once cannot both count the same free room.
+     */
+    reserve(): () => void {
+      reserved++;
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        reserved--;
+      };
     },
     /** Whether this process runs the agent (its heartbeat has not ended) or is claiming it. */
     holds(key: SessionAgentKey): boolean {

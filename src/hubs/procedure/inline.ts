@@ -17,6 +17,8 @@ export interface Continuation {
    * agents claimed here (or alone, if none starts).
    */
   readonly carried?: readonly NewSessionEvent[];
+  /** Per agent (same order), the worker place held for it until its claim settles (RunRegistry.reserve). */
+  readonly places?: readonly (() => void)[];
 }
 
 /**
@@ -28,7 +30,7 @@ export interface Continuation {
 export const DEFAULT_INLINE_RUNS_PER_WORKER = 8;
 
 /** How many of a completion's ready successors this worker keeps: at least one, up to its free room. */
-export function inlineRoom(ctx: HubContext): number {
+function inlineRoom(ctx: HubContext): number {
   return Math.max(1, ctx.inlineRunsPerWorker - ctx.running.size());
 }
 
@@ -62,17 +64,22 @@ export async function completeAndKeep(
   tenant: Tenant,
   done: SessionAgent,
   completion: readonly NewSessionEvent[],
-  room: number,
 ): Promise<Continuation | undefined> {
+  // The room is held from now on, so completions at once in this worker do not count it twice.
+  const places = Array.from({ length: Math.min(inlineRoom(ctx), done.successor_uuids.length) }, () =>
+    ctx.running.reserve(),
+  );
   const [{ kept, someoneElseChecks }, session] = await Promise.all([
-    decrementSuccessors(ctx, tenant, done, { keep: room }),
+    decrementSuccessors(ctx, tenant, done, { keep: places.length }),
     ctx.repos.sessions.find(tenant, done.coordination_uuid, done.session_uuid).catch((error: unknown) => {
       ctx.logger.warn({ err: error, session_uuid: done.session_uuid }, 'session read for inline failed');
       return null;
     }),
   ]);
+  for (const release of places.slice(kept.length)) release();
   if (kept.length > 0 && session?.status === 'in_progress')
-    return { session, agents: kept, carried: completion };
+    return { session, agents: kept, carried: completion, places: places.slice(0, kept.length) };
+  for (const release of places) release();
   await ctx.record(tenant, done.session_uuid, completion);
   if (kept.length > 0 && session === null)
     await dispatchAgents(
