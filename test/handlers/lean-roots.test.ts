@@ -4,7 +4,12 @@ import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, SQSRecord } from 'aws-lambda';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundlingOptions, type HandlerName, handlerEntry } from '../../infra/constructs/handler-function.js';
+import {
+  bundleAliases,
+  bundlingOptions,
+  type HandlerName,
+  handlerEntry,
+} from '../../infra/constructs/handler-function.js';
 import { createHttpHandler } from '../../src/handlers/http.js';
 import { createWsHandler } from '../../src/handlers/ws.js';
 import { tenantOf } from '../../src/tenant.js';
@@ -30,6 +35,7 @@ async function bundledInputs(name: HandlerName): Promise<string[]> {
     target: options.target,
     mainFields: [...options.mainFields],
     external: [...options.externalModules],
+    alias: bundleAliases(true),
     metafile: true,
     logLevel: 'error',
   });
@@ -54,6 +60,20 @@ describe('what each handler bundles', () => {
       // Still there: GraphQL and the procedure hub (sessions are started and steered from here).
       expect(inputs.some((input) => input.endsWith('src/graphql/schema/index.ts'))).toBe(true);
       expect(inputs.some((input) => input.endsWith('src/hubs/procedure/hub.ts'))).toBe(true);
+    },
+    60_000,
+  );
+
+  it.each(['ws', 'http', 'sqs'] as const)(
+    'the %s bundle resolves credentials as Lambda gives them, without the SDK default chain',
+    async (name) => {
+      const inputs = await bundledInputs(name);
+      expect(inputs.filter((input) => input.includes('@aws-sdk/credential-provider-node/'))).toEqual([]);
+      expect(inputs.some((input) => input.endsWith('src/handlers/lambda-credentials.ts'))).toBe(true);
+      // Its STS/SSO clients are gone too, but where Bedrock runs (sqs): its bearer-token provider keeps SSO OIDC.
+      const nested = inputs.filter((input) => input.includes('@aws-sdk/nested-clients/dist-es/'));
+      if (name === 'sqs') expect(nested.every((input) => input.includes('/sso-oidc/'))).toBe(true);
+      else expect(nested).toEqual([]);
     },
     60_000,
   );
