@@ -42,14 +42,24 @@ export const TRACING_SDK_MODULES = [
 ];
 
 /**
- * Packages a bundle replaces with a lean stand-in of the same exports (esbuild aliases), where the SDK is
- * bundled: the SDK's default credential chain becomes what Lambda uses, the environment or the container
- * endpoint (src/handlers/lambda-credentials.ts), without the STS/SSO clients of the other links (~100 KB).
- * `root` is the checkout to bundle from (the bundle bench's baseline); one without the stand-in has none.
+ * Modules a bundle replaces with a lean stand-in of the same exports (esbuild aliases). `root` is the
+ * checkout to bundle from (the bundle bench's baseline); one older than these aliases (without
+ * src/handlers/lambda-credentials.ts) gets none, and bundles as it always did.
+ * - Where the SDK is bundled, its default credential chain becomes what Lambda uses, the environment or
+ *   the container endpoint (src/handlers/lambda-credentials.ts), without the STS/SSO clients of the other
+ *   links (~105 KB).
+ * - graphql-armor's token limit imports `graphql/language/parser` without an extension, which resolves to
+ *   graphql's CommonJS build: a second copy of the parser, lexer and AST (~40 KB) beside the ES module
+ *   build everything else uses. Pointed at the ES module file, the bundle holds one graphql.
  */
 export function bundleAliases(bundleAwsSdk: boolean, root = repoRoot): Record<string, string> {
-  const credentials = `${root.endsWith('/') ? root : `${root}/`}src/handlers/lambda-credentials.ts`;
-  return bundleAwsSdk && existsSync(credentials) ? { '@aws-sdk/credential-provider-node': credentials } : {};
+  const dir = root.endsWith('/') ? root : `${root}/`;
+  const credentials = `${dir}src/handlers/lambda-credentials.ts`;
+  if (!existsSync(credentials)) return {};
+  return {
+    'graphql/language/parser': `${dir}node_modules/graphql/language/parser.mjs`,
+    ...(bundleAwsSdk && { '@aws-sdk/credential-provider-node': credentials }),
+  };
 }
 
 export const bundlingOptions = (bundleAwsSdk: boolean, tracing = false) =>

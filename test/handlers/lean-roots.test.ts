@@ -78,6 +78,18 @@ describe('what each handler bundles', () => {
     60_000,
   );
 
+  it.each(['ws', 'http', 'sqs'] as const)(
+    'the %s bundle holds one graphql, its ES module build (no CommonJS copy of the parser)',
+    async (name) => {
+      const inputs = await bundledInputs(name).then((all) =>
+        all.filter((i) => i.includes('node_modules/graphql/')),
+      );
+      expect(inputs.some((input) => input.endsWith('graphql/language/parser.mjs'))).toBe(true);
+      expect(inputs.filter((input) => input.endsWith('.js'))).toEqual([]);
+    },
+    60_000,
+  );
+
   it('the work queue bundle holds every one of them (it runs the agents)', async () => {
     const inputs = await bundledInputs('sqs');
     for (const pattern of AGENT_ONLY) expect(inputs.some((input) => pattern.test(input))).toBe(true);
