@@ -34,10 +34,15 @@ export function absentBedrockGuardrail(fn: string): ApplyBedrockGuardrail {
 /**
  * The operation hub's entry points run an agent (askOperationHub, and deciding
  * a held run's tool calls or escalation continues it). Refused before
- * anything is read or written, with a stable code the client can act on.
+ * anything is read or written: over HTTP with a stable code the client can act
+ * on; on the WebSocket (which queues them) only where no queue is configured.
  */
-export function operationHubElsewhere(fn: string): OperationHub {
+export function operationHubElsewhere(fn: string, refusal: 'use-websocket' | 'no-queue'): OperationHub {
   const refuse = (field: string) => async (): Promise<never> => {
+    if (refusal === 'no-queue')
+      throw new Error(
+        `${field} runs an agent: the ${fn} function sends it to the work queue, and WORK_QUEUE_URL is not set`,
+      );
     throw new AppError(
       'USE_WEBSOCKET',
       `${field} runs an agent, which the ${fn} function does not carry: send it over the WebSocket endpoint, where it runs from the queue and streams its answer.`,

@@ -27,7 +27,7 @@ export interface HttpEngine {
  */
 export function createHttpEngine(config: Config): HttpEngine {
   const core = createCore(config, { bedrock: absentBedrockGuardrail('HTTP') });
-  wireLeanServices(core, 'HTTP');
+  wireLeanServices(core, 'HTTP', 'use-websocket');
   return {
     config,
     get yoga() {

@@ -13,14 +13,18 @@ import { type Core, procedureHubOf } from './core.js';
  * and coordination writes still get the tool-spec check. No agent runtime,
  * tool runner, MCP client or Lambda client is imported.
  */
-export function wireLeanServices(core: Core, fn: string): ProcedureHub {
+export function wireLeanServices(
+  core: Core,
+  fn: string,
+  operationRefusal: Parameters<typeof operationHubElsewhere>[1],
+): ProcedureHub {
   const procedure = procedureHubOf(core, {
     runtimes: absentRuntimes(fn),
     // Webhook actions through the egress guard; a Lambda action here would refuse (no LambdaClient).
     actions: createActionRegistry({ egress: core.egress }),
   });
   core.services.procedure = procedure;
-  core.services.operation = operationHubElsewhere(fn);
+  core.services.operation = operationHubElsewhere(fn, operationRefusal);
   core.services.tools = createToolCheck({
     egress: core.egress,
     builtins: engineBuiltins(

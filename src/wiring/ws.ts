@@ -24,7 +24,8 @@ export interface WsEngine {
  */
 export function createWsEngine(config: Config): WsEngine {
   const core = createCore(config, { bedrock: absentBedrockGuardrail('WebSocket') });
-  wireLeanServices(core, 'WebSocket');
+  // With a queue, AGENT_FIELDS never reach the operation hub here; without one they are refused loudly.
+  wireLeanServices(core, 'WebSocket', 'no-queue');
   const ws = createWsProtocol({
     store: core.store,
     poster: core.poster,

@@ -203,6 +203,29 @@ describe('the WebSocket function', () => {
   }, 30_000);
 });
 
+describe('the WebSocket function without a queue', () => {
+  it('refuses an operation that runs an agent (it carries no runtime) rather than run or drop it', async () => {
+    const noQueue = await createTestEnv({ WS_CALLBACK_URL: connections.url, JWT_SECRET: SECRET });
+    const handle = createWsHandler(() => createWsEngine(noQueue.config));
+    const connectionId = `lean-nq-${Math.random().toString(36).slice(2)}`;
+    const context = (routeKey: string) => ({ routeKey, connectionId });
+    await handle({ requestContext: context('$connect'), headers: {}, queryStringParameters: { token } });
+    const send = (message: Record<string, unknown>) =>
+      handle({ requestContext: context('$default'), body: JSON.stringify(message) });
+    await send({ type: 'connection_init' });
+    await send({ type: 'subscribe', id: 'decide', payload: { query: DECIDE_RUN } });
+    const answer = connections.posts.find(
+      (p) => p.connectionId === connectionId && p.body.id === 'decide' && p.body.type === 'next',
+    )?.body as
+      | { payload: { data: unknown; errors?: { message: string; extensions?: { code?: string } }[] } }
+      | undefined;
+    // Refused by the stand-in (a wiring error: logged, masked), not NOT_FOUND: no hub looked at the run.
+    expect(answer?.payload.data).toBeNull();
+    expect(answer?.payload.errors?.[0]?.message).toBe('Unexpected error.');
+    expect(answer?.payload.errors?.[0]?.extensions?.code).not.toBe('NOT_FOUND');
+  }, 30_000);
+});
+
 function httpEvent(query: string, variables: Record<string, unknown> = {}): APIGatewayProxyEventV2 {
   return {
     version: '2.0',
