@@ -47,7 +47,7 @@ async function main() {
     mainFields: [...options.mainFields],
     banner: { js: options.banner },
     external: [...options.externalModules],
-    alias: bundleAliases(true),
+    alias: bundleAliases(true, name),
     metafile: true,
     logLevel: 'warning',
   });

@@ -35,7 +35,7 @@ async function bundledInputs(name: HandlerName): Promise<string[]> {
     target: options.target,
     mainFields: [...options.mainFields],
     external: [...options.externalModules],
-    alias: bundleAliases(true),
+    alias: bundleAliases(true, name),
     metafile: true,
     logLevel: 'error',
   });
@@ -46,6 +46,7 @@ const AGENT_ONLY = [
   /node_modules\/openai\//,
   /node_modules\/@modelcontextprotocol\/sdk\//,
   /node_modules\/@aws-sdk\/client-bedrock-runtime\//,
+  /node_modules\/@aws-sdk\/client-lambda\//,
   /src\/runtimes\/resolver\.ts$/,
   /src\/tools\/toolbox\.ts$/,
   /src\/hubs\/operation\/hub\.ts$/,
