@@ -5,7 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { bundlingOptions, type HandlerName, handlerEntry } from '../infra/constructs/handler-function.js';
+import {
+  bundleAliases,
+  bundlingOptions,
+  type HandlerName,
+  handlerEntry,
+} from '../infra/constructs/handler-function.js';
 
 /** Bytes in the output by package (node_modules/<pkg>) and, for our own code, by src/<dir>. */
 export function topContributors(metafile: Metafile, count = 12): { name: string; bytes: number }[] {
@@ -42,6 +47,7 @@ async function main() {
     mainFields: [...options.mainFields],
     banner: { js: options.banner },
     external: [...options.externalModules],
+    alias: bundleAliases(true, name),
     metafile: true,
     logLevel: 'warning',
   });

@@ -13,6 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { build } from 'esbuild';
 import {
+  bundleAliases,
   bundlingOptions,
   HANDLER_NAMES,
   type HandlerName,
@@ -81,6 +82,7 @@ async function bundle(name: HandlerName, variant: Variant): Promise<Bundle> {
     mainFields: [...options.mainFields],
     banner: { js: options.banner },
     external: [...options.externalModules],
+    alias: bundleAliases(variant.bundleAwsSdk, name, variant.sourceRoot),
     charset: options.charset,
     sourcemap: false,
     metafile: true,

@@ -9,7 +9,9 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'FORBIDDEN'
   | 'UNAUTHENTICATED'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  /** The operation runs an agent, which this endpoint's function does not carry: the WebSocket endpoint runs it. */
+  | 'USE_WEBSOCKET';
 
 export class AppError extends Error {
   constructor(

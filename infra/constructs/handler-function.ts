@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -40,7 +41,40 @@ export const TRACING_SDK_MODULES = [
   '@opentelemetry/resources',
 ];
 
-export const bundlingOptions = (bundleAwsSdk: boolean, tracing = false) =>
+/**
+ * Modules a bundle replaces with a lean stand-in of the same exports (esbuild aliases). `root` is the
+ * checkout to bundle from (the bundle bench's baseline); one older than these aliases (without
+ * src/handlers/lambda-credentials.ts) gets none, and bundles as it always did.
+ * - Where the SDK is bundled, its default credential chain becomes what Lambda uses, the environment or
+ *   the container endpoint (src/handlers/lambda-credentials.ts), without the STS/SSO clients of the other
+ *   links (~105 KB).
+ * - In the ws and http bundles, which invoke no Lambda, `@aws-sdk/client-lambda` (imported by the
+ *   procedure hub's actions) becomes names that refuse loudly (src/handlers/absent-lambda-client.ts, ~65 KB).
+ * - graphql-armor's token limit imports `graphql/language/parser` without an extension, which resolves to
+ *   graphql's CommonJS build: a second copy of the parser, lexer and AST (~40 KB) beside the ES module
+ *   build everything else uses. Pointed at the ES module file, the bundle holds one graphql.
+ */
+export function bundleAliases(
+  bundleAwsSdk: boolean,
+  handler?: HandlerName,
+  root = repoRoot,
+): Record<string, string> {
+  const dir = root.endsWith('/') ? root : `${root}/`;
+  const credentials = `${dir}src/handlers/lambda-credentials.ts`;
+  if (!existsSync(credentials)) return {};
+  const invokesNoLambda = handler === 'ws' || handler === 'http';
+  return {
+    'graphql/language/parser': `${dir}node_modules/graphql/language/parser.mjs`,
+    ...(bundleAwsSdk && { '@aws-sdk/credential-provider-node': credentials }),
+    ...(bundleAwsSdk &&
+      invokesNoLambda &&
+      existsSync(`${dir}src/handlers/absent-lambda-client.ts`) && {
+        '@aws-sdk/client-lambda': `${dir}src/handlers/absent-lambda-client.ts`,
+      }),
+  };
+}
+
+export const bundlingOptions = (bundleAwsSdk: boolean, tracing = false, handler?: HandlerName) =>
   ({
     minify: true,
     sourceMap: true,
@@ -57,6 +91,9 @@ export const bundlingOptions = (bundleAwsSdk: boolean, tracing = false) =>
     // Non-ASCII text as UTF-8 rather than \u escapes. It saved about 4 % while zod's locale messages
     // were bundled; since `import * as z` (biome enforces it) lets esbuild drop them, only a few hundred bytes.
     charset: Charset.UTF8,
+    esbuildArgs: Object.fromEntries(
+      Object.entries(bundleAliases(bundleAwsSdk, handler)).map(([from, to]) => [`--alias:${from}`, to]),
+    ),
     forceDockerBundling: false,
     logLevel: LogLevel.WARNING,
   }) satisfies BundlingOptions;
@@ -98,7 +135,7 @@ export function createHandlerFunction(
     timeout: props.timeout,
     environment: props.environment,
     bundling: {
-      ...bundlingOptions(props.bundleAwsSdk, props.tracing),
+      ...bundlingOptions(props.bundleAwsSdk, props.tracing, props.name),
       // The HTTP function serves the session page: its built files go beside the bundle (./ui).
       ...(props.name === 'http' && {
         commandHooks: {

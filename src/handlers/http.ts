@@ -4,8 +4,8 @@ import { createHttpRoutes, routedPath } from '../http/routes.js';
 import { lambdaEntry } from '../telemetry/lambda.js';
 import { tokenFromRequest } from '../transport/auth.js';
 import { selectsLongField } from '../transport/operation.js';
-import type { Engine } from '../wiring.js';
-import { lambdaEngine } from './lazy-engine.js';
+import { createHttpEngine, type HttpEngine } from '../wiring/http.js';
+import { lazyEngine } from './lazy-engine.js';
 
 export interface GraphQLRequestOptions {
   /** Behind API Gateway (29 s): operations that can outlast it are refused with a pointer to the WebSocket. */
@@ -19,7 +19,7 @@ export interface GraphQLRequestOptions {
  * Every operation needs a token. Used by the Lambda handler below and the local stack.
  */
 export async function handleGraphQLRequest(
-  engine: Engine,
+  engine: HttpEngine,
   request: Request,
   options: GraphQLRequestOptions = {},
 ): Promise<Response> {
@@ -29,7 +29,7 @@ export async function handleGraphQLRequest(
     page.search = '';
     return engine.yoga.fetch(new Request(page, { headers: request.headers }), engine.httpContext(anonymous));
   }
-  let caller: Awaited<ReturnType<Engine['verifier']['verify']>>;
+  let caller: Awaited<ReturnType<HttpEngine['verifier']['verify']>>;
   try {
     const headers = Object.fromEntries(request.headers.entries());
     caller = await engine.verifier.verify(tokenFromRequest({ headers }));
@@ -84,7 +84,7 @@ const anonymous = {
  * the session page under /ui/ (built into ./ui beside the bundle), GraphQL on
  * any other path.
  */
-export function createHttpHandler(getEngine: () => Engine, options: { uiDir?: string } = {}) {
+export function createHttpHandler(getEngine: () => HttpEngine, options: { uiDir?: string } = {}) {
   let route: ReturnType<typeof createHttpRoutes> | undefined;
   return async function handle(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const engine = getEngine();
@@ -112,6 +112,9 @@ export function createHttpHandler(getEngine: () => Engine, options: { uiDir?: st
     };
   };
 }
+
+// This function's own root: no agent runtime; operations that run one answer USE_WEBSOCKET (src/wiring/http.ts).
+const lambdaEngine = lazyEngine(createHttpEngine);
 
 export const handler: (
   event: APIGatewayProxyEventV2,

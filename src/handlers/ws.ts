@@ -1,8 +1,8 @@
 import { CloseCode } from 'graphql-ws';
 import * as z from 'zod';
 import { lambdaEntry } from '../telemetry/lambda.js';
-import type { Engine } from '../wiring.js';
-import { lambdaEngine } from './lazy-engine.js';
+import { createWsEngine, type WsEngine } from '../wiring/ws.js';
+import { lazyEngine } from './lazy-engine.js';
 
 /** The parts of an API Gateway v2 WebSocket event the transport reads (validated at the edge). */
 const StringMap = z.record(z.string(), z.string().optional()).nullish();
@@ -31,7 +31,7 @@ export interface WebSocketResult {
  * adapter over the graphql-transport-ws protocol in src/transport. The local
  * stack calls the same function with the same event shapes.
  */
-export function createWsHandler(getEngine: () => Engine) {
+export function createWsHandler(getEngine: () => WsEngine) {
   return async function handle(rawEvent: unknown): Promise<WebSocketResult> {
     const engine = getEngine();
     const parsed = WebSocketEventSchema.safeParse(rawEvent);
@@ -70,6 +70,9 @@ export function createWsHandler(getEngine: () => Engine) {
     }
   };
 }
+
+// This function's own root: operations that may run an agent go to the queue (src/wiring/ws.ts).
+const lambdaEngine = lazyEngine(createWsEngine);
 
 export const handler: (event: unknown) => Promise<WebSocketResult> = lambdaEntry(
   createWsHandler(lambdaEngine),

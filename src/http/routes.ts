@@ -1,6 +1,6 @@
 import { type GraphQLRequestOptions, handleGraphQLRequest } from '../handlers/http.js';
 import { healthResponse } from '../health/health.js';
-import type { Engine } from '../wiring.js';
+import type { HttpEngine } from '../wiring/http.js';
 import { createUiAssets, type UiPageConfig } from './static-assets.js';
 
 /**
@@ -32,7 +32,7 @@ export function routedPath(rawPath: string | undefined): string {
   return '/graphql';
 }
 
-export function createHttpRoutes(engine: Engine, options: HttpRoutesOptions) {
+export function createHttpRoutes(engine: HttpEngine, options: HttpRoutesOptions) {
   const ui = createUiAssets(options.uiDir);
   const defaultUiConfig = (): UiPageConfig => ({
     graphqlUrl: '/graphql',

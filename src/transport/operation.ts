@@ -30,6 +30,18 @@ export interface OperationPayload {
 export const LONG_FIELDS = new Set(['askOperationHub']);
 
 /**
+ * Root fields that may run an agent in the request: askOperationHub, and deciding an operation run's
+ * held tool calls or escalation, which continues that run. A function without agent runtimes (the
+ * WebSocket Lambda) sends them to the queue; decisions on a procedure agent only dispatch, and run
+ * from the queue as well, unchanged.
+ */
+export const AGENT_FIELDS: ReadonlySet<string> = new Set([
+  ...LONG_FIELDS,
+  'decideToolCalls',
+  'decideEscalation',
+]);
+
+/**
  * The root field names an operation selects once fragments are expanded:
  * `{ ... on Query { askOperationHub } }` and named fragment spreads count like
  * a plain selection (directives are ignored: a field that might run counts).

@@ -42,6 +42,11 @@ export interface WsProtocolDeps extends WsOperationRuntime {
   readonly assertSessionAccess: (tenant: Tenant, sessionUuid: string) => Promise<void>;
   /** Sends a long operation to the work queue; absent, it runs inline (local use without a queue). */
   readonly enqueue?: (message: GraphqlOperationMessage) => Promise<void>;
+  /**
+   * The root fields sent to the queue (with `enqueue`): LONG_FIELDS by default; the WebSocket Lambda,
+   * which carries no agent runtime, adds every field that may run an agent (AGENT_FIELDS).
+   */
+  readonly queuedFields?: ReadonlySet<string>;
 }
 
 export interface ConnectRequest {
@@ -86,6 +91,7 @@ export function buildContext(
  */
 export function createWsProtocol(deps: WsProtocolDeps) {
   const { store, poster, logger } = deps;
+  const queuedFields = deps.queuedFields ?? LONG_FIELDS;
 
   const send = (connectionId: string, message: Record<string, unknown>) => poster.post(connectionId, message);
   const close = (connectionId: string, code: number, reason: string) =>
@@ -230,7 +236,7 @@ export function createWsProtocol(deps: WsProtocolDeps) {
         await deps.delivery.pump(connectionId, id);
         return;
       }
-      if (deps.enqueue && prepared.rootFields.some((field) => LONG_FIELDS.has(field))) {
+      if (deps.enqueue && prepared.rootFields.some((field) => queuedFields.has(field))) {
         await store.putSubscription({
           connection_id: connectionId,
           subscription_id: id,
