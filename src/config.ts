@@ -20,6 +20,11 @@ export const ConfigSchema = z.object({
   WORK_QUEUE_URL: z.preprocess(emptyToUndefined, z.string().optional()),
   /** The work queue's redrive maxReceiveCount (the stack sets both): the last delivery before the DLQ. */
   WORK_QUEUE_MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).default(5),
+  /**
+   * How many agents one worker runs at once before the successors a completion makes ready go through
+   * the queue instead of running inline beside it (docs/EXECUTOR.md, "Inline continuation").
+   */
+  ACE_INLINE_RUNS_PER_WORKER: z.coerce.number().int().min(1).max(256).default(8),
   /** EventBridge Scheduler (AWS only): set together by the CDK stack; unset locally, where an in-process scheduler runs. */
   WORK_QUEUE_ARN: z.preprocess(emptyToUndefined, z.string().optional()),
   SCHEDULE_GROUP_NAME: z.preprocess(emptyToUndefined, z.string().optional()),

@@ -247,5 +247,6 @@ export function procedureHubOf(core: Core, parts: ProcedureParts): ProcedureHub 
     ...(parts.toolbox && { toolbox: parts.toolbox }),
     logger: core.logger,
     governance: core.governance,
+    inlineRunsPerWorker: core.config.ACE_INLINE_RUNS_PER_WORKER,
   });
 }
