@@ -10,6 +10,9 @@ import { AppError } from '../errors.js';
  * `classify`; anything else is logged and masked.
  */
 export function maskError(error: unknown, logger: Logger): GraphQLError {
+  // Masked already (yoga masks, then an operation run on the WebSocket masks its result again): as it is,
+  // or the second pass would read the masked error as graphql-js's own and call it a validation failure.
+  if (error instanceof GraphQLError && masked.has(error)) return error;
   const cause = rootCause(error);
   const location = error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {};
   if (cause instanceof AppError) {
@@ -26,11 +29,16 @@ export function maskError(error: unknown, logger: Logger): GraphQLError {
     });
   }
   logger.error({ err: cause }, 'unexpected error while executing an operation');
-  return new GraphQLError('Unexpected error.', {
+  const hidden = new GraphQLError('Unexpected error.', {
     ...(error instanceof GraphQLError && { path: error.path }),
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   });
+  masked.add(hidden);
+  return hidden;
 }
+
+/** The errors maskError made to hide an unexpected one. */
+const masked = new WeakSet<GraphQLError>();
 
 /** Follows `originalError` down to the error that started it. */
 function rootCause(error: unknown): unknown {
