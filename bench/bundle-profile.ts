@@ -47,7 +47,7 @@ async function main() {
     mainFields: [...options.mainFields],
     banner: { js: options.banner },
     external: [...options.externalModules],
-    alias: bundleAliases(true, name),
+    alias: bundleAliases(true),
     metafile: true,
     logLevel: 'warning',
   });

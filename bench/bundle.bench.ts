@@ -82,7 +82,7 @@ async function bundle(name: HandlerName, variant: Variant): Promise<Bundle> {
     mainFields: [...options.mainFields],
     banner: { js: options.banner },
     external: [...options.externalModules],
-    alias: bundleAliases(variant.bundleAwsSdk, name, variant.sourceRoot),
+    alias: bundleAliases(variant.bundleAwsSdk, variant.sourceRoot),
     charset: options.charset,
     sourcemap: false,
     metafile: true,

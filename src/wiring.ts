@@ -42,6 +42,7 @@ import { handleGraphqlOperation } from './transport/graphql-operation-message.js
 import type { Poster } from './transport/poster.js';
 import { createWsProtocol, type WsProtocol } from './transport/ws-protocol.js';
 import { createCore, procedureHubOf } from './wiring/core.js';
+import { lambdaInvoker } from './wiring/lambda-invoker.js';
 
 /**
  * The full composition root: everything the local stack, the tests and the
@@ -159,7 +160,7 @@ export function createEngine(config: Config, options: EngineOptions = {}): Engin
   const procedure = procedureHubOf(core, {
     runtimes,
     // `{type: "lambda", function_name}` action functions invoke other Lambdas by name.
-    actions: createActionRegistry({ lambda, egress }),
+    actions: createActionRegistry({ invokeLambda: lambdaInvoker(lambda), egress }),
     // Agents' tools, and what prefetch specs name: builtins (current_time, memory_*) and the agents' own.
     toolbox: tools.toolbox,
   });

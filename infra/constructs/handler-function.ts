@@ -48,33 +48,21 @@ export const TRACING_SDK_MODULES = [
  * - Where the SDK is bundled, its default credential chain becomes what Lambda uses, the environment or
  *   the container endpoint (src/handlers/lambda-credentials.ts), without the STS/SSO clients of the other
  *   links (~105 KB).
- * - In the ws and http bundles, which invoke no Lambda, `@aws-sdk/client-lambda` (imported by the
- *   procedure hub's actions) becomes names that refuse loudly (src/handlers/absent-lambda-client.ts, ~65 KB).
  * - graphql-armor's token limit imports `graphql/language/parser` without an extension, which resolves to
  *   graphql's CommonJS build: a second copy of the parser, lexer and AST (~40 KB) beside the ES module
  *   build everything else uses. Pointed at the ES module file, the bundle holds one graphql.
  */
-export function bundleAliases(
-  bundleAwsSdk: boolean,
-  handler?: HandlerName,
-  root = repoRoot,
-): Record<string, string> {
+export function bundleAliases(bundleAwsSdk: boolean, root = repoRoot): Record<string, string> {
   const dir = root.endsWith('/') ? root : `${root}/`;
   const credentials = `${dir}src/handlers/lambda-credentials.ts`;
   if (!existsSync(credentials)) return {};
-  const invokesNoLambda = handler === 'ws' || handler === 'http';
   return {
     'graphql/language/parser': `${dir}node_modules/graphql/language/parser.mjs`,
     ...(bundleAwsSdk && { '@aws-sdk/credential-provider-node': credentials }),
-    ...(bundleAwsSdk &&
-      invokesNoLambda &&
-      existsSync(`${dir}src/handlers/absent-lambda-client.ts`) && {
-        '@aws-sdk/client-lambda': `${dir}src/handlers/absent-lambda-client.ts`,
-      }),
   };
 }
 
-export const bundlingOptions = (bundleAwsSdk: boolean, tracing = false, handler?: HandlerName) =>
+export const bundlingOptions = (bundleAwsSdk: boolean, tracing = false) =>
   ({
     minify: true,
     sourceMap: true,
@@ -92,7 +80,7 @@ export const bundlingOptions = (bundleAwsSdk: boolean, tracing = false, handler?
     // were bundled; since `import * as z` (biome enforces it) lets esbuild drop them, only a few hundred bytes.
     charset: Charset.UTF8,
     esbuildArgs: Object.fromEntries(
-      Object.entries(bundleAliases(bundleAwsSdk, handler)).map(([from, to]) => [`--alias:${from}`, to]),
+      Object.entries(bundleAliases(bundleAwsSdk)).map(([from, to]) => [`--alias:${from}`, to]),
     ),
     forceDockerBundling: false,
     logLevel: LogLevel.WARNING,
@@ -135,7 +123,7 @@ export function createHandlerFunction(
     timeout: props.timeout,
     environment: props.environment,
     bundling: {
-      ...bundlingOptions(props.bundleAwsSdk, props.tracing, props.name),
+      ...bundlingOptions(props.bundleAwsSdk, props.tracing),
       // The HTTP function serves the session page: its built files go beside the bundle (./ui).
       ...(props.name === 'http' && {
         commandHooks: {

@@ -35,7 +35,7 @@ async function bundledInputs(name: HandlerName): Promise<string[]> {
     target: options.target,
     mainFields: [...options.mainFields],
     external: [...options.externalModules],
-    alias: bundleAliases(true, name),
+    alias: bundleAliases(true),
     metafile: true,
     logLevel: 'error',
   });

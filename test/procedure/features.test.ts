@@ -5,6 +5,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEgressGuard } from '../../src/egress/guard.js';
 import { createActionRegistry } from '../../src/hubs/procedure/actions.js';
+import { lambdaInvoker } from '../../src/wiring/lambda-invoker.js';
 import { tenantA, tenantB } from '../support/env.js';
 import { agentsByName, createSqsBed, queueDrained, seedTask, waitFor, waitForStatus } from './support.js';
 
@@ -48,7 +49,9 @@ describe('procedure hub features (local SQS + dynalite)', () => {
     });
     // Lambda actions only under the stage's prefix (ACE_TOOL_LAMBDA_PREFIX).
     const egress = createEgressGuard({ lambdaPrefix: 'ace-test-' });
-    bed = await createSqsBed({ actions: createActionRegistry({ lambda, egress }) });
+    bed = await createSqsBed({
+      actions: createActionRegistry({ invokeLambda: lambdaInvoker(lambda), egress }),
+    });
   });
   afterAll(async () => {
     await bed.stop();

@@ -1,4 +1,3 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
 import { type EgressGuard, readTextCapped } from '../../egress/guard.js';
 import type { Tenant } from '../../tenant.js';
@@ -110,9 +109,17 @@ const WebhookSpecSchema = z.object({
 /** How much of a webhook's answer becomes agent_output at most. */
 const WEBHOOK_MAX_ANSWER_BYTES = 1_048_576;
 
+/** Invokes a Lambda by name with a JSON payload: its answer as text, and the FunctionError if it failed. */
+export type InvokeLambda = (
+  functionName: string,
+  payload: unknown,
+  signal?: AbortSignal,
+) => Promise<{ readonly text: string; readonly functionError?: string }>;
+
 export function createActionRegistry(
   deps: {
-    lambda?: LambdaClient;
+    /** `{type: "lambda"}` actions (the work queue's function has it: src/wiring/lambda-invoker.ts). */
+    invokeLambda?: InvokeLambda;
     /** Every webhook and Lambda name goes through the egress guard; without it both are refused. */
     egress?: EgressGuard;
     builtins?: Record<string, ActionFunction>;
@@ -153,21 +160,15 @@ export function createActionRegistry(
   const lambda: ActionFunction = async (spec, context) => {
     const functionName = spec.function_name ?? spec.functionName;
     if (typeof functionName !== 'string') throw new Error('lambda action needs a function_name');
-    if (!deps.lambda) throw new Error('lambda actions need a LambdaClient');
+    if (!deps.invokeLambda)
+      throw new Error('lambda actions need a Lambda client (they run from the work queue)');
     const refusal = deps.egress
       ? deps.egress.checkLambdaFunctionName(functionName)
       : 'lambda actions need the egress guard';
     if (refusal) throw new Error(`lambda action refused: ${refusal}`);
-    const out = await deps.lambda.send(
-      new InvokeCommand({
-        FunctionName: functionName,
-        Payload: Buffer.from(JSON.stringify(payloadOf(context))),
-      }),
-      { abortSignal: context.signal },
-    );
-    const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';
-    if (out.FunctionError)
-      throw new Error(`lambda ${functionName} failed (${out.FunctionError}): ${text.slice(0, 500)}`);
+    const { text, functionError } = await deps.invokeLambda(functionName, payloadOf(context), context.signal);
+    if (functionError)
+      throw new Error(`lambda ${functionName} failed (${functionError}): ${text.slice(0, 500)}`);
     if (!text) return {};
     return resultOf(JSON.parse(text));
   };
