@@ -75,7 +75,10 @@ export async function completeAndKeep(
       ctx.logger.warn({ err: error, session_uuid: done.session_uuid }, 'session read for inline failed');
       return null;
     }),
-  ]);
+  ]).catch((error: unknown) => {
+    for (const release of places) release(); // a failed decrement must not shrink this worker's room for good
+    throw error;
+  });
   for (const release of places.slice(kept.length)) release();
   if (kept.length > 0 && session?.status === 'in_progress')
     return { session, agents: kept, carried: completion, places: places.slice(0, kept.length) };
