@@ -85,7 +85,10 @@ describe('inline fan-out: every successor a completion makes ready runs in the s
     // Assess
     expect([run.status, run.calls]).toEqual(['completed', 5]);
     expect(run.messagesFor).toEqual(['r']);
-    expect(run.items).toContainEqual(['r:completed', 's1:executing', 's2:executing', 's3:executing']);
+    // The successors in the order their decrements answered, which is any order.
+    const item = run.items.find((events) => events.includes('r:completed'));
+    expect(item?.[0]).toBe('r:completed');
+    expect(item?.slice(1).sort()).toEqual(['s1:executing', 's2:executing', 's3:executing']);
   });
 
   it('beyond the worker room, the other ready successors go through the queue', async () => {
