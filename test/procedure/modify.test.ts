@@ -137,23 +137,27 @@ describe('modifyProcedureTaskSession', () => {
     const before = await bed.env.repos.sessionAgents.listOfSession(tenantA, session.session_uuid);
     const rows = await agentsByName(bed.env, session.session_uuid);
     const uuid = (name: string) => rows.get(name)?.session_agent_uuid as string;
-    // Act
-    const cycle = bed.hub.modifyProcedureTaskSession(tenantA, session.session_uuid, {
-      by: 'planner',
-      modifications: [
-        { operation: 'change_predecessors', sessionAgentUuid: uuid('b'), predecessors: [uuid('e')] },
-      ],
-    });
-    const dependent = bed.hub.modifyProcedureTaskSession(tenantA, session.session_uuid, {
-      by: 'planner',
-      modifications: [{ operation: 'remove_agent', sessionAgentUuid: uuid('d') }],
-    });
+    // Act: both at once, each settled as it ends (neither rejection is left unhandled while the other runs)
+    const [cycle, dependent] = await Promise.allSettled([
+      bed.hub.modifyProcedureTaskSession(tenantA, session.session_uuid, {
+        by: 'planner',
+        modifications: [
+          { operation: 'change_predecessors', sessionAgentUuid: uuid('b'), predecessors: [uuid('e')] },
+        ],
+      }),
+      bed.hub.modifyProcedureTaskSession(tenantA, session.session_uuid, {
+        by: 'planner',
+        modifications: [{ operation: 'remove_agent', sessionAgentUuid: uuid('d') }],
+      }),
+    ]);
+    const reasonOf = (settled: PromiseSettledResult<unknown>) =>
+      settled.status === 'rejected' ? Promise.reject(settled.reason) : Promise.resolve(settled.value);
     // Assess
-    await expect(cycle).rejects.toMatchObject({
+    await expect(reasonOf(cycle)).rejects.toMatchObject({
       code: 'BAD_USER_INPUT',
       message: expect.stringMatching(/cycle/),
     });
-    await expect(dependent).rejects.toMatchObject({
+    await expect(reasonOf(dependent)).rejects.toMatchObject({
       code: 'BAD_USER_INPUT',
       message: expect.stringContaining(`depends on removed agent ${uuid('d')}`),
     });
